@@ -1,0 +1,77 @@
+"""Markdown to safe HTML, used for descriptions, release notes and the editor preview.
+
+Rendering is done by Python-Markdown (tables, fenced code with Pygments classes, heading
+anchors); the result is then cleaned by nh3 (the ammonia sanitizer) with an allow-list, so
+no script, event handler, style or `javascript:` URL survives whatever the input was.
+"""
+
+import html
+import re
+
+import markdown
+import nh3
+
+EXTENSIONS = [
+    "markdown.extensions.tables",
+    "markdown.extensions.sane_lists",
+    "markdown.extensions.toc",
+    "pymdownx.superfences",
+    "pymdownx.highlight",
+    "pymdownx.tasklist",
+    "pymdownx.tilde",
+]
+EXTENSION_CONFIGS = {
+    "markdown.extensions.toc": {"permalink": False},
+    "pymdownx.highlight": {"css_class": "highlight", "guess_lang": False},
+    "pymdownx.tasklist": {"custom_checkbox": False},
+}
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "details", "div", "em", "h1",
+    "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "input", "kbd", "li", "ol", "p", "pre",
+    "s", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "th", "thead",
+    "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "th": {"align"}, "td": {"align"},
+    "code": {"class"}, "div": {"class"}, "span": {"class"}, "pre": {"class"},
+    "li": {"class"}, "ul": {"class"},
+    "input": {"type", "checked", "disabled"},
+    "ol": {"start"},
+}  # fmt: skip
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def render_markdown(text: str) -> str:
+    """Return sanitized HTML for user-written Markdown."""
+    if not text:
+        return ""
+    html = markdown.markdown(
+        text,
+        extensions=EXTENSIONS,
+        extension_configs=EXTENSION_CONFIGS,
+        output_format="html",
+    )
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="nofollow noopener noreferrer ugc",
+        strip_comments=True,
+    )
+
+
+_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+
+
+def markdown_excerpt(text: str, limit: int = 180) -> str:
+    """The first paragraph of Markdown as one line of plain text, for cards and meta tags."""
+    match = _FIRST_PARAGRAPH.search(render_markdown(text))
+    if not match:
+        return ""
+    plain = " ".join(html.unescape(nh3.clean(match.group(1), tags=set())).split())
+    return plain if len(plain) <= limit else plain[: limit - 1].rstrip() + "…"

@@ -1,0 +1,77 @@
+"""Writes of releases. Version numbers are assigned here and nowhere else."""
+
+import logging
+from typing import Literal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from hub.markdown import render_markdown
+from releases.models import Release
+from repos.models import Repository
+
+log = logging.getLogger(__name__)
+
+Bump = Literal["minor", "major"]
+_ATTEMPTS = 5
+
+
+def release_create_first(*, repository: Repository, user: User | None) -> Release:
+    """v1.00, created with the repository (the caller holds the transaction)."""
+    return Release.objects.create(
+        repository=repository, major=1, minor=0, created_by=user, notes="", notes_html=""
+    )
+
+
+def next_version(current: tuple[int, int] | None, bump: Bump) -> tuple[int, int]:
+    """1.04 → 1.05 for a minor release, 1.04 → 2.00 for a major one."""
+    if current is None:
+        return 1, 0
+    major, minor = current
+    return (major + 1, 0) if bump == "major" else (major, minor + 1)
+
+
+def release_create(
+    *, repository: Repository, bump: Bump, notes: str = "", user: User | None = None
+) -> Release:
+    """Create the next release of `repository`.
+
+    The repository row is locked for the transaction, so concurrent requests take turns;
+    the unique constraint on (repository, major, minor) is the last word, and a request
+    that still loses a race (e.g. on a database without row locks) retries with the next
+    number instead of failing.
+    """
+    if bump not in ("minor", "major"):
+        raise ValueError(f"bump must be 'minor' or 'major', not {bump!r}")
+    notes_html = render_markdown(notes)
+    for attempt in range(_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                Repository.objects.select_for_update().filter(pk=repository.pk).first()
+                top = (
+                    Release.objects.filter(repository=repository)
+                    .order_by("-major", "-minor")
+                    .values_list("major", "minor")
+                    .first()
+                )
+                major, minor = next_version(top, bump)
+                release = Release.objects.create(
+                    repository=repository,
+                    major=major,
+                    minor=minor,
+                    notes=notes,
+                    notes_html=notes_html,
+                    created_by=user,
+                )
+                Repository.objects.filter(pk=repository.pk).update(
+                    latest_release=release, updated_at=timezone.now()
+                )
+        except IntegrityError:
+            if attempt == _ATTEMPTS - 1:
+                raise
+            continue
+        repository.latest_release = release
+        log.info("release created repo=%s version=%s", repository.pk, release.version)
+        return release
+    raise AssertionError("unreachable")

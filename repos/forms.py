@@ -1,0 +1,123 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from repos.models import NAME_MAX_LENGTH, License, Repository, Task, Visibility
+from repos.selectors import SORTS, RepositoryFilters
+from repos.services import normalize_tags, validate_repository_name
+
+
+class TagsField(forms.CharField):
+    """Comma-separated tags in, a normalized list out."""
+
+    def to_python(self, value) -> list[str]:
+        return normalize_tags(super().to_python(value) or "")
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value)
+        return value
+
+
+class RepositoryMetadataForm(forms.ModelForm):
+    tags = TagsField(
+        required=False,
+        help_text="Comma-separated, e.g. ethereum, time-series, onnx. Up to 20.",
+        widget=forms.TextInput(attrs={"placeholder": "ethereum, time-series, onnx"}),
+    )
+
+    class Meta:
+        model = Repository
+        fields = ["description", "task", "license", "tags"]
+        help_texts = {
+            "description": "Markdown: what the model does, its inputs and outputs, how to use it."
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["task"].empty_label = "Choose a task"
+        self.fields["license"].empty_label = "Choose a license"
+        if self.instance.pk and not self.is_bound:
+            self.initial["tags"] = [t.name for t in self.instance.tags.all()]
+
+
+class RepositoryCreateForm(RepositoryMetadataForm):
+    name = forms.CharField(
+        max_length=NAME_MAX_LENGTH,
+        help_text="Letters, digits, '-', '_' and '.'; e.g. eth-1h-volatility.",
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+    visibility = forms.ChoiceField(
+        choices=Visibility.choices,
+        initial=Visibility.PUBLIC,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta(RepositoryMetadataForm.Meta):
+        fields = ["name", "description", "task", "license", "tags", "visibility"]
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner = owner
+        self.order_fields(["name", "task", "license", "tags", "visibility", "description"])
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        validate_repository_name(name)
+        if Repository.objects.filter(owner=self.owner, name__iexact=name).exists():
+            raise ValidationError("You already have a repository with this name.")
+        return name
+
+    def _post_clean(self):
+        # Validation lives in clean_* and in the service; the instance is never saved here.
+        pass
+
+
+class RenameForm(forms.Form):
+    name = forms.CharField(max_length=NAME_MAX_LENGTH, label="New name")
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        validate_repository_name(name)
+        return name
+
+
+class VisibilityForm(forms.Form):
+    visibility = forms.ChoiceField(choices=Visibility.choices, widget=forms.RadioSelect)
+
+
+class DeleteForm(forms.Form):
+    confirm_name = forms.CharField(label="Type the repository name to confirm")
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200)
+    task = forms.ModelChoiceField(
+        queryset=Task.objects.all(), required=False, to_field_name="slug", empty_label="Any task"
+    )
+    license = forms.ModelChoiceField(
+        queryset=License.objects.all(),
+        required=False,
+        to_field_name="spdx_id",
+        empty_label="Any license",
+    )
+    tag = forms.CharField(required=False, max_length=40)
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[("relevance", "Best match")] + [(k, v[0]) for k, v in SORTS.items()],
+    )
+
+    def filters(self) -> RepositoryFilters:
+        """The filters to apply; invalid values are ignored rather than answered with an error."""
+        self.is_valid()
+        data = self.cleaned_data  # holds the fields that were valid
+        query = (data.get("q") or "").strip()
+        sort = data.get("sort") or ("relevance" if query else "updated")
+        task = data.get("task")
+        license = data.get("license")
+        return RepositoryFilters(
+            query=query,
+            task=task.slug if task else "",
+            license=license.spdx_id if license else "",
+            tag=(data.get("tag") or "").strip().lower(),
+            sort=sort,
+        )

@@ -1,0 +1,63 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import User
+from releases.services import release_create
+from repos.demo import REPOSITORIES
+from repos.models import License, Repository, Task
+from repos.services import repository_create
+
+DEMO_USER = "demo"
+DEMO_PASSWORD = "demo-password-123"
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = "admin-password-123"
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill an empty hub with a demo account, a staff account and a handful of public "
+        "model repositories. Does nothing if the hub already has repositories."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Allow seeding with DEBUG off (the demo passwords are public).",
+        )
+
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("Refusing to create accounts with public passwords: DEBUG is off.")
+        if Repository.objects.exists():
+            self.stdout.write("The hub already has repositories; demo data not loaded.")
+            return
+        with transaction.atomic():
+            demo = self._user(DEMO_USER, DEMO_PASSWORD, staff=False)
+            self._user(ADMIN_USER, ADMIN_PASSWORD, staff=True)
+            tasks = {t.slug: t for t in Task.objects.all()}
+            licenses = {lic.spdx_id: lic for lic in License.objects.all()}
+            for spec in REPOSITORIES:
+                repo = repository_create(
+                    owner=demo,
+                    name=spec["name"],
+                    description=spec["description"],
+                    task=tasks[spec["task"]],
+                    license=licenses[spec["license"]],
+                    tags=spec["tags"],
+                )
+                for bump, notes in spec["releases"]:
+                    release_create(repository=repo, bump=bump, notes=notes, user=demo)
+        self.stdout.write(
+            self.style.SUCCESS(f"Loaded {len(REPOSITORIES)} demo repositories for {DEMO_USER}.")
+        )
+
+    def _user(self, username: str, password: str, *, staff: bool) -> User:
+        user = User.objects.filter(username__iexact=username).first()
+        if user is None:
+            user = User(username=username, email=f"{username}@example.com")
+            user.set_password(password)
+            user.is_staff = user.is_superuser = staff
+            user.save()
+        return user

@@ -1,0 +1,153 @@
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from markdownx.models import MarkdownxField
+
+NAME_MAX_LENGTH = 96
+TAG_MAX_LENGTH = 40
+MAX_TAGS = 20
+
+
+class Task(models.Model):
+    """What a model does (DeFi Forecasting, LLM, …). Edited by staff in the admin."""
+
+    name = models.CharField(max_length=64, unique=True)
+    slug = models.SlugField(max_length=64, unique=True)
+    position = models.PositiveSmallIntegerField(default=100, help_text="Lower comes first.")
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class License(models.Model):
+    """A licence a repository can be published under, by SPDX identifier where one exists."""
+
+    spdx_id = models.CharField("SPDX identifier", max_length=64, unique=True)
+    name = models.CharField(max_length=128)
+    url = models.URLField(blank=True)
+    position = models.PositiveSmallIntegerField(default=100, help_text="Lower comes first.")
+
+    class Meta:
+        ordering = ["position", "spdx_id"]
+
+    def __str__(self) -> str:
+        return self.spdx_id
+
+
+class Tag(models.Model):
+    """A free-form lowercase label such as `ethereum` or `time-series`."""
+
+    name = models.CharField(max_length=TAG_MAX_LENGTH, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(name=Lower("name")), name="repos_tag_name_lowercase"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Public"
+    PRIVATE = "private", "Private"
+
+
+class Repository(models.Model):
+    """A model repository: `/<owner>/<name>/`, holding releases of files."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="repositories"
+    )
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    description = MarkdownxField(blank=True)
+    description_html = models.TextField(blank=True, editable=False)
+    summary = models.CharField(max_length=200, blank=True, editable=False)
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="repositories")
+    license = models.ForeignKey(License, on_delete=models.PROTECT, related_name="repositories")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="repositories")
+    visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    latest_release = models.ForeignKey(
+        "releases.Release",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Filled on PostgreSQL only (name, tags and description, weighted in that order).
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        verbose_name_plural = "repositories"
+        constraints = [
+            models.UniqueConstraint(
+                "owner", Lower("name"), name="repos_repository_owner_name_ci_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(visibility__in=Visibility.values),
+                name="repos_repository_visibility_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(name__regex=r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$"),
+                name="repos_repository_name_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["visibility", "-updated_at"], name="repos_visible_updated"),
+            models.Index(fields=["visibility", "-created_at"], name="repos_visible_created"),
+            models.Index(Lower("name"), "id", name="repos_name_lower"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner.username}/{self.name}"
+
+    @property
+    def is_private(self) -> bool:
+        return self.visibility == Visibility.PRIVATE
+
+    def get_absolute_url(self) -> str:
+        return reverse("repo_detail", kwargs={"owner": self.owner.username, "name": self.name})
+
+    def url(self, view: str, **kwargs) -> str:
+        """URL of one of the repository's pages, e.g. `repo.url("repo_settings")`."""
+        return reverse(view, kwargs={"owner": self.owner.username, "name": self.name, **kwargs})
+
+
+class RepositoryRedirect(models.Model):
+    """An old name of a renamed repository; its URLs redirect permanently to the new name."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    old_name = models.CharField(max_length=NAME_MAX_LENGTH)
+    repository = models.ForeignKey(
+        Repository, on_delete=models.CASCADE, related_name="redirects"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "owner", Lower("old_name"), name="repos_redirect_owner_name_ci_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_name} → {self.repository}"

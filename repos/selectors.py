@@ -1,0 +1,175 @@
+"""Reads of repositories, scoped to what a user may see.
+
+Every view reaches repositories through these functions, so the rule "a private repository
+exists only for its owner and staff" is written once, here.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Lower
+from django.http import Http404
+
+from accounts.models import User
+from repos.models import License, Repository, RepositoryRedirect, Tag, Task, Visibility
+
+AnyUser = User | AnonymousUser
+
+
+class RepositoryMoved(Exception):
+    """The name asked for is an old name of a repository the user may read."""
+
+    def __init__(self, repository: Repository):
+        super().__init__(repository.full_name)
+        self.repository = repository
+
+
+def readable_q(user: AnyUser, prefix: str = "") -> Q:
+    """Condition on Repository (or on a relation through `prefix`) for what `user` may read."""
+    if user.is_authenticated and user.is_staff:
+        return Q()
+    public = Q(**{f"{prefix}visibility": Visibility.PUBLIC})
+    if user.is_authenticated:
+        return public | Q(**{f"{prefix}owner": user})
+    return public
+
+
+def repository_list_readable(*, user: AnyUser) -> QuerySet[Repository]:
+    return Repository.objects.filter(readable_q(user))
+
+
+def repository_get_readable(*, user: AnyUser, owner: str, name: str) -> Repository:
+    """The repository `owner/name` if `user` may read it.
+
+    Raises RepositoryMoved when `name` is an old name of a readable repository, and Http404
+    for anything else, so that a private repository is indistinguishable from a missing one.
+    """
+    repo = (
+        repository_list_readable(user=user)
+        .select_related("owner", "task", "license", "latest_release")
+        .filter(owner__username__iexact=owner, name__iexact=name)
+        .first()
+    )
+    if repo is not None:
+        return repo
+    redirect = (
+        RepositoryRedirect.objects.filter(
+            readable_q(user, prefix="repository__"),
+            owner__username__iexact=owner,
+            old_name__iexact=name,
+        )
+        .select_related("repository__owner")
+        .first()
+    )
+    if redirect is not None:
+        raise RepositoryMoved(redirect.repository)
+    raise Http404("No such repository.")
+
+
+def repository_get_manageable(*, user: AnyUser, owner: str, name: str) -> Repository:
+    """The repository if `user` owns it: 404 when they cannot see it, 403 when they only can."""
+    repo = repository_get_readable(user=user, owner=owner, name=name)
+    if not user.is_authenticated or repo.owner_id != user.pk:
+        raise PermissionDenied("Only the owner can change this repository.")
+    return repo
+
+
+def user_get_visible(*, username: str) -> User:
+    user = User.objects.filter(username__iexact=username, is_active=True).first()
+    if user is None:
+        raise Http404("No such user.")
+    return user
+
+
+SORTS = {
+    "updated": ("Recently updated", [F("updated_at").desc(), F("id").desc()]),
+    "newest": ("Newest", [F("created_at").desc(), F("id").desc()]),
+    "name": ("Name", [Lower("name"), F("id")]),
+}
+DEFAULT_SORT = "updated"
+_TERM = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class RepositoryFilters:
+    query: str = ""
+    task: str = ""
+    license: str = ""
+    tag: str = ""
+    sort: str = DEFAULT_SORT
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.query or self.task or self.license or self.tag)
+
+
+def _search(qs: QuerySet[Repository], query: str) -> tuple[QuerySet[Repository], bool]:
+    """Apply the free-text query. Returns the queryset and whether it is ordered by rank."""
+    terms = _TERM.findall(query.lower())[:12]
+    if not terms:
+        return qs, False
+    if connection.vendor == "postgresql":
+        # Every term must match, each as a prefix so that "volat" finds "volatility".
+        tsquery = SearchQuery(
+            " & ".join(f"{term}:*" for term in terms), search_type="raw", config="english"
+        )
+        qs = qs.filter(search_vector=tsquery).annotate(
+            rank=SearchRank(F("search_vector"), tsquery)
+        )
+        return qs, True
+    for term in terms:
+        qs = qs.filter(
+            Q(name__icontains=term)
+            | Q(description__icontains=term)
+            | Q(tags__name__icontains=term)
+        )
+    return qs.distinct(), False
+
+
+def repository_search(*, user: AnyUser, filters: RepositoryFilters) -> QuerySet[Repository]:
+    """Readable repositories matching the filters, in the requested order, ready for cards."""
+    qs = repository_list_readable(user=user)
+    if filters.task:
+        qs = qs.filter(task__slug=filters.task)
+    if filters.license:
+        qs = qs.filter(license__spdx_id__iexact=filters.license)
+    if filters.tag:
+        qs = qs.filter(tags__name=filters.tag.lower())
+    qs, ranked = _search(qs, filters.query)
+    _label, order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
+    if ranked and filters.sort == "relevance":
+        order = [F("rank").desc(), *order]
+    return with_card_data(qs.order_by(*order))
+
+
+def with_card_data(qs: QuerySet[Repository]) -> QuerySet[Repository]:
+    """Everything a repository card shows, in a constant number of queries."""
+    return qs.select_related("owner", "task", "license", "latest_release").prefetch_related(
+        "tags"
+    )
+
+
+def task_facets(*, user: AnyUser) -> QuerySet[Task]:
+    """Tasks with the number of repositories `user` may read in each."""
+    return Task.objects.annotate(
+        repo_count=Count("repositories", filter=readable_q(user, prefix="repositories__"))
+    )
+
+
+def license_list() -> QuerySet[License]:
+    return License.objects.all()
+
+
+def popular_tags(*, user: AnyUser, limit: int = 16) -> list[Tag]:
+    """The most used tags among repositories `user` may read."""
+    return list(
+        Tag.objects.filter(readable_q(user, prefix="repositories__"))
+        .annotate(repo_count=Count("repositories"))
+        .filter(repo_count__gt=0)
+        .order_by("-repo_count", "name")[:limit]
+    )

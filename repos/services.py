@@ -1,0 +1,197 @@
+"""Writes of repositories. Each function is one transaction; views call nothing else."""
+
+import logging
+from collections.abc import Iterable
+
+from django.contrib.postgres.search import SearchVector
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Value
+from django.utils import timezone
+
+from accounts.models import User
+from hub.markdown import markdown_excerpt, render_markdown
+from hub.names import validate_url_name
+from repos.models import (
+    MAX_TAGS,
+    NAME_MAX_LENGTH,
+    TAG_MAX_LENGTH,
+    License,
+    Repository,
+    RepositoryRedirect,
+    Tag,
+    Task,
+    Visibility,
+)
+
+log = logging.getLogger(__name__)
+
+
+def validate_repository_name(name: str) -> None:
+    validate_url_name(name, kind="repository name", max_length=NAME_MAX_LENGTH)
+
+
+def normalize_tags(raw: str | Iterable[str]) -> list[str]:
+    """Lowercase, de-duplicated tags in the order given; raises ValidationError on bad ones.
+
+    Accepts a comma-separated string or a list. Inner white space becomes '-', so
+    "Time Series" is the tag `time-series`.
+    """
+    items = raw.split(",") if isinstance(raw, str) else list(raw)
+    tags: list[str] = []
+    for item in items:
+        tag = "-".join(item.strip().lower().split())
+        if not tag or tag in tags:
+            continue
+        if len(tag) > TAG_MAX_LENGTH:
+            raise ValidationError(
+                f"The tag “{tag[:TAG_MAX_LENGTH]}…” is longer than {TAG_MAX_LENGTH} characters."
+            )
+        if not all(ch.isalnum() or ch in "-_.+" for ch in tag):
+            raise ValidationError(
+                f"The tag “{tag}” may hold only letters, digits, '-', '_', '.' and '+'."
+            )
+        tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise ValidationError(f"A repository has at most {MAX_TAGS} tags ({len(tags)} given).")
+    return tags
+
+
+def _set_tags(repository: Repository, tags: list[str]) -> None:
+    existing = {t.name: t for t in Tag.objects.filter(name__in=tags)}
+    missing = [Tag(name=name) for name in tags if name not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {t.name: t for t in Tag.objects.filter(name__in=tags)}
+    repository.tags.set([existing[name] for name in tags])
+
+
+def _refresh_search_vector(repository: Repository, tags: list[str]) -> None:
+    if connection.vendor != "postgresql":
+        return
+    Repository.objects.filter(pk=repository.pk).update(
+        search_vector=(
+            SearchVector("name", weight="A", config="simple")
+            + SearchVector(Value(" ".join(tags)), weight="B", config="simple")
+            + SearchVector("description", weight="C", config="english")
+        )
+    )
+
+
+def _apply_description(repository: Repository, description: str) -> None:
+    repository.description = description
+    repository.description_html = render_markdown(description)
+    repository.summary = markdown_excerpt(description)
+
+
+def _name_taken_error() -> ValidationError:
+    return ValidationError({"name": "You already have a repository with this name."})
+
+
+def repository_create(
+    *,
+    owner: User,
+    name: str,
+    task: Task,
+    license: License,
+    description: str = "",
+    tags: Iterable[str] = (),
+    visibility: str = Visibility.PUBLIC,
+) -> Repository:
+    """Create a repository and its first release, v1.00, in one transaction."""
+    from releases.services import release_create_first
+
+    validate_repository_name(name)
+    tag_names = normalize_tags(tags)
+    repository = Repository(
+        owner=owner, name=name, task=task, license=license, visibility=visibility
+    )
+    _apply_description(repository, description)
+    try:
+        with transaction.atomic():
+            repository.save()
+            # A new repository takes over an old name that redirected elsewhere.
+            RepositoryRedirect.objects.filter(owner=owner, old_name__iexact=name).delete()
+            _set_tags(repository, tag_names)
+            release = release_create_first(repository=repository, user=owner)
+            repository.latest_release = release
+            repository.save(update_fields=["latest_release"])
+            _refresh_search_vector(repository, tag_names)
+    except IntegrityError as exc:
+        if Repository.objects.filter(owner=owner, name__iexact=name).exists():
+            raise _name_taken_error() from exc
+        raise
+    log.info("repository created repo=%s id=%s", repository.full_name, repository.pk)
+    return repository
+
+
+@transaction.atomic
+def repository_update(
+    *,
+    repository: Repository,
+    description: str,
+    task: Task,
+    license: License,
+    tags: Iterable[str],
+) -> Repository:
+    """Change a repository's description, task, licence and tags."""
+    tag_names = normalize_tags(tags)
+    _apply_description(repository, description)
+    repository.task = task
+    repository.license = license
+    repository.save()
+    _set_tags(repository, tag_names)
+    _refresh_search_vector(repository, tag_names)
+    return repository
+
+
+def repository_rename(*, repository: Repository, new_name: str) -> Repository:
+    """Rename; the old name keeps redirecting to the repository until it is reused."""
+    validate_repository_name(new_name)
+    old_name = repository.name
+    if new_name == old_name:
+        return repository
+    owner = repository.owner
+    try:
+        with transaction.atomic():
+            # Renaming back to an old name (or changing only its case) drops that redirect.
+            RepositoryRedirect.objects.filter(owner=owner, old_name__iexact=new_name).delete()
+            repository.name = new_name
+            repository.save(update_fields=["name", "updated_at"])
+            if old_name.lower() != new_name.lower():
+                RepositoryRedirect.objects.create(
+                    owner=owner, old_name=old_name, repository=repository
+                )
+            _refresh_search_vector(repository, list(repository.tags.values_list("name", flat=True)))
+    except IntegrityError as exc:
+        repository.name = old_name
+        raise _name_taken_error() from exc
+    log.info("repository renamed id=%s from=%s to=%s", repository.pk, old_name, new_name)
+    return repository
+
+
+def repository_set_visibility(*, repository: Repository, visibility: str) -> Repository:
+    if visibility not in Visibility.values:
+        raise ValidationError({"visibility": "Choose public or private."})
+    repository.visibility = visibility
+    repository.save(update_fields=["visibility", "updated_at"])
+    log.info("repository visibility id=%s visibility=%s", repository.pk, visibility)
+    return repository
+
+
+def repository_delete(*, repository: Repository, confirm_name: str) -> None:
+    """Delete a repository with its releases; its name becomes free again."""
+    if confirm_name.strip() != repository.full_name and confirm_name.strip() != repository.name:
+        raise ValidationError(
+            {"confirm_name": f"Type “{repository.name}” to confirm the deletion."}
+        )
+    pk, full_name = repository.pk, repository.full_name
+    with transaction.atomic():
+        # The repository's own latest_release points into the rows being deleted.
+        Repository.objects.filter(pk=pk).update(latest_release=None)
+        repository.delete()
+    log.info("repository deleted id=%s repo=%s", pk, full_name)
+
+
+def repository_touch(*, repository: Repository) -> None:
+    Repository.objects.filter(pk=repository.pk).update(updated_at=timezone.now())
