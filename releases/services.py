@@ -48,7 +48,9 @@ def release_create(
     for attempt in range(_ATTEMPTS):
         try:
             with transaction.atomic():
-                Repository.objects.select_for_update().filter(pk=repository.pk).first()
+                # NO KEY UPDATE: rivals for the next number queue here, while inserts
+                # that only reference the repository (key share) are not blocked.
+                Repository.objects.select_for_update(no_key=True).filter(pk=repository.pk).first()
                 top = (
                     Release.objects.filter(repository=repository)
                     .order_by("-major", "-minor")

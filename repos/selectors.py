@@ -92,7 +92,7 @@ SORTS = {
     "name": ("Name", [Lower("name"), F("id")]),
 }
 DEFAULT_SORT = "updated"
-_TERM = re.compile(r"\w+", re.UNICODE)
+_TERM = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,68 @@
+# Shared steps of scripts/run, scripts/test and .ci/run. Source it; do not run it.
+
+PYTHON="${PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+
+# Create .venv if needed and install the given requirements file when it changed.
+ensure_venv() {
+  local req="$1" stamp
+  if [ ! -x .venv/bin/python ]; then
+    log "creating the virtual environment in .venv"
+    "$PYTHON" -m venv .venv
+  fi
+  stamp=".venv/.installed-$(basename "$req")"
+  if [ ! -f "$stamp" ] || [ -n "$(find requirements*.txt -newer "$stamp")" ]; then
+    log "installing Python packages from $req"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$req"
+    touch "$stamp"
+  fi
+}
+
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1 || [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+    return
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "Chromium is missing: install Debian's 'chromium' package (needs root)." >&2
+    exit 1
+  fi
+  log "installing Debian's chromium for the browser tests"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+
+ensure_postgres() {
+  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    return
+  fi
+  if command -v pg_ctlcluster >/dev/null 2>&1; then
+    log "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  fi
+  for _ in $(seq 1 30); do
+    pg_isready -q -h 127.0.0.1 -p 5432 && return
+    sleep 1
+  done
+  echo "PostgreSQL is not reachable on 127.0.0.1:5432." >&2
+  exit 1
+}
+
+ensure_redis() {
+  if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    return
+  fi
+  if command -v redis-server >/dev/null 2>&1; then
+    log "starting Redis"
+    mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+      --dir /tmp --logfile /tmp/redis-hub.log
+  fi
+  for _ in $(seq 1 30); do
+    redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return
+    sleep 1
+  done
+  echo "Redis is not reachable on 127.0.0.1:6379." >&2
+  exit 1
+}
