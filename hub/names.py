@@ -7,11 +7,42 @@ from django.core.exceptions import ValidationError
 # Path segments the site itself uses at the top level or under a repository. A user or a
 # repository with one of these names would shadow a page of the site.
 RESERVED_NAMES = frozenset(
-    """
-    about accounts admin api blob blobs docs edit explore favicon.ico health healthz help
-    inference jobs login logout markdownx media models new organizations orgs releases
-    resolve robots.txt search security settings signup static tree user users
-    """.split()
+    [
+        "about",
+        "accounts",
+        "admin",
+        "api",
+        "blob",
+        "blobs",
+        "docs",
+        "edit",
+        "explore",
+        "favicon.ico",
+        "health",
+        "healthz",
+        "help",
+        "inference",
+        "jobs",
+        "login",
+        "logout",
+        "markdownx",
+        "media",
+        "models",
+        "new",
+        "organizations",
+        "orgs",
+        "releases",
+        "resolve",
+        "robots.txt",
+        "search",
+        "security",
+        "settings",
+        "signup",
+        "static",
+        "tree",
+        "user",
+        "users",
+    ]
 )
 
 NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")

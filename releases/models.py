@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from markdownx.models import MarkdownxField
 
 
@@ -35,12 +34,12 @@ class Release(models.Model):
     def __str__(self) -> str:
         return self.version
 
+    def get_absolute_url(self) -> str:
+        return self.repository.url("release_detail", version=self.version)
+
     @property
     def version(self) -> str:
         return format_version(self.major, self.minor)
-
-    def get_absolute_url(self) -> str:
-        return self.repository.url("release_detail", version=self.version)
 
     def url(self, view: str) -> str:
         return self.repository.url(view, version=self.version)

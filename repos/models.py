@@ -114,6 +114,9 @@ class Repository(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def get_absolute_url(self) -> str:
+        return reverse("repo_detail", kwargs={"owner": self.owner.username, "name": self.name})
+
     @property
     def full_name(self) -> str:
         return f"{self.owner.username}/{self.name}"
@@ -121,9 +124,6 @@ class Repository(models.Model):
     @property
     def is_private(self) -> bool:
         return self.visibility == Visibility.PRIVATE
-
-    def get_absolute_url(self) -> str:
-        return reverse("repo_detail", kwargs={"owner": self.owner.username, "name": self.name})
 
     def url(self, view: str, **kwargs) -> str:
         """URL of one of the repository's pages, e.g. `repo.url("repo_settings")`."""
@@ -133,13 +133,9 @@ class Repository(models.Model):
 class RepositoryRedirect(models.Model):
     """An old name of a renamed repository; its URLs redirect permanently to the new name."""
 
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     old_name = models.CharField(max_length=NAME_MAX_LENGTH)
-    repository = models.ForeignKey(
-        Repository, on_delete=models.CASCADE, related_name="redirects"
-    )
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="redirects")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

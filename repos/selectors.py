@@ -5,10 +5,12 @@ exists only for its owner and staff" is written once, here.
 """
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
@@ -16,7 +18,7 @@ from django.db.models.functions import Lower
 from django.http import Http404
 
 from accounts.models import User
-from repos.models import License, Repository, RepositoryRedirect, Tag, Task, Visibility
+from repos.models import Repository, RepositoryRedirect, Tag, Task, Visibility
 
 AnyUser = User | AnonymousUser
 
@@ -118,15 +120,11 @@ def _search(qs: QuerySet[Repository], query: str) -> tuple[QuerySet[Repository],
         tsquery = SearchQuery(
             " & ".join(f"{term}:*" for term in terms), search_type="raw", config="english"
         )
-        qs = qs.filter(search_vector=tsquery).annotate(
-            rank=SearchRank(F("search_vector"), tsquery)
-        )
+        qs = qs.filter(search_vector=tsquery).annotate(rank=SearchRank(F("search_vector"), tsquery))
         return qs, True
     for term in terms:
         qs = qs.filter(
-            Q(name__icontains=term)
-            | Q(description__icontains=term)
-            | Q(tags__name__icontains=term)
+            Q(name__icontains=term) | Q(description__icontains=term) | Q(tags__name__icontains=term)
         )
     return qs.distinct(), False
 
@@ -148,28 +146,83 @@ def repository_search(*, user: AnyUser, filters: RepositoryFilters) -> QuerySet[
 
 
 def with_card_data(qs: QuerySet[Repository]) -> QuerySet[Repository]:
-    """Everything a repository card shows, in a constant number of queries."""
-    return qs.select_related("owner", "task", "license", "latest_release").prefetch_related(
-        "tags"
+    """Everything a repository card shows, in a constant number of queries.
+
+    The Markdown source, its HTML and the search vector are left out: cards show the summary.
+    """
+    return (
+        qs.select_related("owner", "task", "license", "latest_release")
+        .defer(
+            "description",
+            "description_html",
+            "search_vector",
+            "latest_release__notes",
+            "latest_release__notes_html",
+            "owner__password",
+        )
+        .prefetch_related("tags")
     )
 
 
-def task_facets(*, user: AnyUser) -> QuerySet[Task]:
-    """Tasks with the number of repositories `user` may read in each."""
-    return Task.objects.annotate(
-        repo_count=Count("repositories", filter=readable_q(user, prefix="repositories__"))
+# Facet counts (repositories per task, most used tags) scan the whole table, so the public
+# part is cached and dropped by every write that can change it (see repos.services). A
+# signed-in user's own private repositories are added on top; staff get exact counts.
+FACETS_CACHE_KEY = "repos:facets:public:v1"
+FACETS_CACHE_SECONDS = 600
+POPULAR_TAGS = 16
+
+
+@dataclass(frozen=True)
+class Facets:
+    tasks: list[Task]
+    tags: list[Tag]
+
+
+def _count_facets(repos: QuerySet[Repository], *, tag_limit: int | None) -> tuple[dict, dict]:
+    task_counts = dict(
+        repos.order_by().values_list("task_id").annotate(n=Count("id")).values_list("task_id", "n")
     )
-
-
-def license_list() -> QuerySet[License]:
-    return License.objects.all()
-
-
-def popular_tags(*, user: AnyUser, limit: int = 16) -> list[Tag]:
-    """The most used tags among repositories `user` may read."""
-    return list(
-        Tag.objects.filter(readable_q(user, prefix="repositories__"))
-        .annotate(repo_count=Count("repositories"))
-        .filter(repo_count__gt=0)
-        .order_by("-repo_count", "name")[:limit]
+    tag_rows = (
+        Tag.objects.filter(repositories__in=repos.order_by().values("id"))
+        .values_list("name")
+        .annotate(n=Count("repositories"))
+        .order_by("-n", "name")
+        .values_list("name", "n")
     )
+    if tag_limit is not None:
+        tag_rows = tag_rows[:tag_limit]
+    return task_counts, dict(tag_rows)
+
+
+def _public_facet_counts() -> tuple[dict, dict]:
+    def compute():
+        public = Repository.objects.filter(visibility=Visibility.PUBLIC)
+        return _count_facets(public, tag_limit=POPULAR_TAGS * 4)
+
+    return cache.get_or_set(FACETS_CACHE_KEY, compute, FACETS_CACHE_SECONDS)
+
+
+def facets_forget() -> None:
+    """Drop the cached public counts; called by writes that change them."""
+    cache.delete(FACETS_CACHE_KEY)
+
+
+def facets(*, user: AnyUser) -> Facets:
+    """Tasks with repository counts and the most used tags, among what `user` may read."""
+    if user.is_authenticated and user.is_staff:
+        task_counts, tag_counts = _count_facets(Repository.objects.all(), tag_limit=POPULAR_TAGS)
+    else:
+        task_counts, tag_counts = _public_facet_counts()
+        if user.is_authenticated:
+            own = Repository.objects.filter(owner=user, visibility=Visibility.PRIVATE)
+            own_tasks, own_tags = _count_facets(own, tag_limit=None)
+            task_counts = Counter(task_counts) + Counter(own_tasks)
+            tag_counts = Counter(tag_counts) + Counter(own_tags)
+    tasks = list(Task.objects.all())
+    for task in tasks:
+        task.repo_count = task_counts.get(task.pk, 0)
+    ranked = sorted(tag_counts.items(), key=lambda item: (-item[1], item[0]))[:POPULAR_TAGS]
+    tags = [Tag(name=name) for name, _ in ranked]
+    for tag, (_, count) in zip(tags, ranked, strict=True):
+        tag.repo_count = count
+    return Facets(tasks=tasks, tags=tags)

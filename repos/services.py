@@ -23,6 +23,7 @@ from repos.models import (
     Task,
     Visibility,
 )
+from repos.selectors import facets_forget
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,10 @@ def _apply_description(repository: Repository, description: str) -> None:
     repository.summary = markdown_excerpt(description)
 
 
+def _forget_facets_on_commit() -> None:
+    transaction.on_commit(facets_forget)
+
+
 def _name_taken_error() -> ValidationError:
     return ValidationError({"name": "You already have a repository with this name."})
 
@@ -117,6 +122,7 @@ def repository_create(
             repository.latest_release = release
             repository.save(update_fields=["latest_release"])
             _refresh_search_vector(repository, tag_names)
+            _forget_facets_on_commit()
     except IntegrityError as exc:
         if Repository.objects.filter(owner=owner, name__iexact=name).exists():
             raise _name_taken_error() from exc
@@ -142,6 +148,7 @@ def repository_update(
     repository.save()
     _set_tags(repository, tag_names)
     _refresh_search_vector(repository, tag_names)
+    _forget_facets_on_commit()
     return repository
 
 
@@ -175,6 +182,7 @@ def repository_set_visibility(*, repository: Repository, visibility: str) -> Rep
         raise ValidationError({"visibility": "Choose public or private."})
     repository.visibility = visibility
     repository.save(update_fields=["visibility", "updated_at"])
+    _forget_facets_on_commit()
     log.info("repository visibility id=%s visibility=%s", repository.pk, visibility)
     return repository
 
@@ -190,6 +198,7 @@ def repository_delete(*, repository: Repository, confirm_name: str) -> None:
         # The repository's own latest_release points into the rows being deleted.
         Repository.objects.filter(pk=pk).update(latest_release=None)
         repository.delete()
+        _forget_facets_on_commit()
     log.info("repository deleted id=%s repo=%s", pk, full_name)
 
 

@@ -48,12 +48,8 @@ def follows_renames(view):
 
 
 def _search_context(request: HttpRequest, filters: selectors.RepositoryFilters) -> dict:
-    return {
-        "tasks": selectors.task_facets(user=request.user),
-        "licenses": selectors.license_list(),
-        "popular_tags": selectors.popular_tags(user=request.user),
-        "filters": filters,
-    }
+    facets = selectors.facets(user=request.user)
+    return {"tasks": facets.tasks, "popular_tags": facets.tags, "filters": filters}
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -5,26 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('releases', '0001_initial'),
-        ('repos', '0001_initial'),
+        ("releases", "0001_initial"),
+        ("repos", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='release',
-            name='repository',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='releases', to='repos.repository'),
+            model_name="release",
+            name="repository",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="releases",
+                to="repos.repository",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='release',
-            constraint=models.UniqueConstraint(fields=('repository', 'major', 'minor'), name='releases_release_version_unique'),
+            model_name="release",
+            constraint=models.UniqueConstraint(
+                fields=("repository", "major", "minor"), name="releases_release_version_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='release',
-            constraint=models.CheckConstraint(condition=models.Q(('major__gte', 1)), name='releases_major_gte_1'),
+            model_name="release",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("major__gte", 1)), name="releases_major_gte_1"
+            ),
         ),
     ]

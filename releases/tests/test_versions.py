@@ -58,7 +58,7 @@ def test_concurrent_releases_get_distinct_numbers(bump):
         try:
             barrier.wait()
             release_create(repository=repo, bump=bump)
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()

@@ -9,108 +9,224 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('releases', '0001_initial'),
+        ("releases", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='License',
+            name="License",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('spdx_id', models.CharField(max_length=64, unique=True, verbose_name='SPDX identifier')),
-                ('name', models.CharField(max_length=128)),
-                ('url', models.URLField(blank=True)),
-                ('position', models.PositiveSmallIntegerField(default=100, help_text='Lower comes first.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "spdx_id",
+                    models.CharField(max_length=64, unique=True, verbose_name="SPDX identifier"),
+                ),
+                ("name", models.CharField(max_length=128)),
+                ("url", models.URLField(blank=True)),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(default=100, help_text="Lower comes first."),
+                ),
             ],
             options={
-                'ordering': ['position', 'spdx_id'],
+                "ordering": ["position", "spdx_id"],
             },
         ),
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, unique=True)),
-                ('slug', models.SlugField(max_length=64, unique=True)),
-                ('position', models.PositiveSmallIntegerField(default=100, help_text='Lower comes first.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, unique=True)),
+                ("slug", models.SlugField(max_length=64, unique=True)),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(default=100, help_text="Lower comes first."),
+                ),
             ],
             options={
-                'ordering': ['position', 'name'],
+                "ordering": ["position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=40, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=40, unique=True)),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('name', django.db.models.functions.text.Lower('name'))), name='repos_tag_name_lowercase')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("name", django.db.models.functions.text.Lower("name"))),
+                        name="repos_tag_name_lowercase",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Repository',
+            name="Repository",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=96)),
-                ('description', markdownx.models.MarkdownxField(blank=True)),
-                ('description_html', models.TextField(blank=True, editable=False)),
-                ('summary', models.CharField(blank=True, editable=False, max_length=200)),
-                ('visibility', models.CharField(choices=[('public', 'Public'), ('private', 'Private')], default='public', max_length=8)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True)),
-                ('search_vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
-                ('latest_release', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='releases.release')),
-                ('license', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='repositories', to='repos.license')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='repositories', to=settings.AUTH_USER_MODEL)),
-                ('tags', models.ManyToManyField(blank=True, related_name='repositories', to='repos.tag')),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='repositories', to='repos.task')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=96)),
+                ("description", markdownx.models.MarkdownxField(blank=True)),
+                ("description_html", models.TextField(blank=True, editable=False)),
+                ("summary", models.CharField(blank=True, editable=False, max_length=200)),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[("public", "Public"), ("private", "Private")],
+                        default="public",
+                        max_length=8,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True)),
+                (
+                    "search_vector",
+                    django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
+                ),
+                (
+                    "latest_release",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="releases.release",
+                    ),
+                ),
+                (
+                    "license",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="repositories",
+                        to="repos.license",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="repositories",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tags",
+                    models.ManyToManyField(blank=True, related_name="repositories", to="repos.tag"),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="repositories",
+                        to="repos.task",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'repositories',
+                "verbose_name_plural": "repositories",
             },
         ),
         migrations.CreateModel(
-            name='RepositoryRedirect',
+            name="RepositoryRedirect",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_name', models.CharField(max_length=96)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='redirects', to='repos.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("old_name", models.CharField(max_length=96)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="redirects",
+                        to="repos.repository",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(models.F('owner'), django.db.models.functions.text.Lower('old_name'), name='repos_redirect_owner_name_ci_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        models.F("owner"),
+                        django.db.models.functions.text.Lower("old_name"),
+                        name="repos_redirect_owner_name_ci_unique",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='repository',
-            index=models.Index(fields=['visibility', '-updated_at'], name='repos_visible_updated'),
+            model_name="repository",
+            index=models.Index(fields=["visibility", "-updated_at"], name="repos_visible_updated"),
         ),
         migrations.AddIndex(
-            model_name='repository',
-            index=models.Index(fields=['visibility', '-created_at'], name='repos_visible_created'),
+            model_name="repository",
+            index=models.Index(fields=["visibility", "-created_at"], name="repos_visible_created"),
         ),
         migrations.AddIndex(
-            model_name='repository',
-            index=models.Index(django.db.models.functions.text.Lower('name'), models.F('id'), name='repos_name_lower'),
+            model_name="repository",
+            index=models.Index(
+                django.db.models.functions.text.Lower("name"),
+                models.F("id"),
+                name="repos_name_lower",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='repository',
-            constraint=models.UniqueConstraint(models.F('owner'), django.db.models.functions.text.Lower('name'), name='repos_repository_owner_name_ci_unique'),
+            model_name="repository",
+            constraint=models.UniqueConstraint(
+                models.F("owner"),
+                django.db.models.functions.text.Lower("name"),
+                name="repos_repository_owner_name_ci_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='repository',
-            constraint=models.CheckConstraint(condition=models.Q(('visibility__in', ['public', 'private'])), name='repos_repository_visibility_valid'),
+            model_name="repository",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("visibility__in", ["public", "private"])),
+                name="repos_repository_visibility_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='repository',
-            constraint=models.CheckConstraint(condition=models.Q(('name__regex', '^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$')), name='repos_repository_name_valid'),
+            model_name="repository",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("name__regex", "^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")),
+                name="repos_repository_name_valid",
+            ),
         ),
     ]

@@ -45,7 +45,10 @@ def test_search_matches_name_description_and_tags(client, catalogue):
     assert names(client, "?q=volatility") == ["opengradient-1-hour-volatility-ethusdt1"]
     assert names(client, "?q=liquidation") == ["lending-risk"]
     assert names(client, "?q=defi") == ["lending-risk"]
-    assert set(names(client, "?q=ethereum")) == {"opengradient-1-hour-volatility-ethusdt1", "tiny-llm"}
+    assert set(names(client, "?q=ethereum")) == {
+        "opengradient-1-hour-volatility-ethusdt1",
+        "tiny-llm",
+    }
 
 
 def test_search_finds_word_prefixes_and_requires_every_word(client, catalogue):
@@ -80,7 +83,11 @@ def test_sorts(client, catalogue):
         "opengradient-1-hour-volatility-ethusdt1",
         "tiny-llm",
     ]
-    assert names(client, "?sort=newest") == ["tiny-llm", "lending-risk", "opengradient-1-hour-volatility-ethusdt1"]
+    assert names(client, "?sort=newest") == [
+        "tiny-llm",
+        "lending-risk",
+        "opengradient-1-hour-volatility-ethusdt1",
+    ]
     catalogue["vol"].save()  # touched: most recently updated
     assert names(client, "?sort=updated")[0] == "opengradient-1-hour-volatility-ethusdt1"
 

@@ -37,7 +37,9 @@ def test_it_refuses_bad_repository_names(owner, name):
     assert not Repository.objects.exists()
 
 
-@pytest.mark.parametrize("name", ["a", "A.b_c-9", "x" * 96, "opengradient-1-hour-volatility-ethusdt1"])
+@pytest.mark.parametrize(
+    "name", ["a", "A.b_c-9", "x" * 96, "opengradient-1-hour-volatility-ethusdt1"]
+)
 def test_it_accepts_good_repository_names(owner, name):
     assert RepositoryFactory(owner=owner, name=name).name == name
 

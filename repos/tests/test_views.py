@@ -206,7 +206,9 @@ def test_rename_to_a_bad_or_taken_name_shows_an_error(personas, owner, public_re
 
 
 def test_visibility_change(personas, public_repo):
-    response = personas["owner"].post(url(public_repo, "repo_visibility"), {"visibility": "private"})
+    response = personas["owner"].post(
+        url(public_repo, "repo_visibility"), {"visibility": "private"}
+    )
     assert response.status_code == 302
     assert personas["other"].get(url(public_repo, "repo_detail")).status_code == 404
     response = personas["owner"].post(url(public_repo, "repo_visibility"), {"visibility": "nope"})
