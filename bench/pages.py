@@ -39,7 +39,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from hub.markdown import markdown_excerpt, render_markdown  # noqa: E402
@@ -202,7 +202,6 @@ def main() -> None:
     connection.close()
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
-    setup_test_environment()
     visitor = Client()
     member = Client()
     member.force_login(User.objects.create(username="bench-member"))

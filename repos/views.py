@@ -54,7 +54,7 @@ def _search_context(request: HttpRequest, filters: selectors.RepositoryFilters) 
 
 def home(request: HttpRequest) -> HttpResponse:
     filters = selectors.RepositoryFilters()
-    recent = selectors.repository_search(user=request.user, filters=filters)[:12]
+    recent = selectors.cards(selectors.repository_search(user=request.user, filters=filters)[:12])
     return render(
         request, "repos/home.html", {"recent": recent, **_search_context(request, filters)}
     )
@@ -65,6 +65,7 @@ def model_list(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     results = selectors.repository_search(user=request.user, filters=filters)
     page = paginate(request, results, settings.HUB_PAGE_SIZE)
+    page.object_list = selectors.cards(page.object_list)
     return render(
         request,
         "repos/model_list.html",
@@ -74,12 +75,14 @@ def model_list(request: HttpRequest) -> HttpResponse:
 
 def user_detail(request: HttpRequest, username: str) -> HttpResponse:
     profile = selectors.user_get_visible(username=username)
-    repos = selectors.with_card_data(
+    repos = (
         selectors.repository_list_readable(user=request.user)
         .filter(owner=profile)
         .order_by("-updated_at", "-id")
+        .values_list("id", flat=True)
     )
     page = paginate(request, repos, settings.HUB_PAGE_SIZE)
+    page.object_list = selectors.cards(page.object_list)
     return render(request, "repos/user_detail.html", {"profile": profile, "page": page})
 
 
