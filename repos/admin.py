@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from repos.models import License, Repository, RepositoryRedirect, Tag, Task
 
@@ -13,6 +14,7 @@ class TaskAdmin(admin.ModelAdmin):
 
 @admin.register(License)
 class LicenseAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["spdx_id", "name", "position"]
     list_editable = ["position"]
     search_fields = ["spdx_id", "name"]

@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from repos.models import NAME_MAX_LENGTH, License, Repository, Task, Visibility
+from repos.models import NAME_MAX_LENGTH, Repository, Visibility
 from repos.selectors import SORTS, RepositoryFilters
 from repos.services import normalize_tags, validate_repository_name
 
@@ -90,16 +90,11 @@ class DeleteForm(forms.Form):
 
 
 class SearchForm(forms.Form):
+    """The query string of the model list. Unknown values filter to nothing, never to an error."""
+
     q = forms.CharField(required=False, max_length=200)
-    task = forms.ModelChoiceField(
-        queryset=Task.objects.all(), required=False, to_field_name="slug", empty_label="Any task"
-    )
-    license = forms.ModelChoiceField(
-        queryset=License.objects.all(),
-        required=False,
-        to_field_name="spdx_id",
-        empty_label="Any license",
-    )
+    task = forms.SlugField(required=False, max_length=64)
+    license = forms.CharField(required=False, max_length=64)
     tag = forms.CharField(required=False, max_length=40)
     sort = forms.ChoiceField(
         required=False,
@@ -107,17 +102,13 @@ class SearchForm(forms.Form):
     )
 
     def filters(self) -> RepositoryFilters:
-        """The filters to apply; invalid values are ignored rather than answered with an error."""
         self.is_valid()
         data = self.cleaned_data  # holds the fields that were valid
         query = (data.get("q") or "").strip()
-        sort = data.get("sort") or ("relevance" if query else "updated")
-        task = data.get("task")
-        license = data.get("license")
         return RepositoryFilters(
             query=query,
-            task=task.slug if task else "",
-            license=license.spdx_id if license else "",
+            task=data.get("task") or "",
+            license=(data.get("license") or "").strip(),
             tag=(data.get("tag") or "").strip().lower(),
-            sort=sort,
+            sort=data.get("sort") or ("relevance" if query else "updated"),
         )

@@ -24,7 +24,7 @@ AnyUser = User | AnonymousUser
 
 
 class RepositoryMoved(Exception):
-    """The name asked for is an old name of a repository the user may read."""
+    """The URL asked for names a readable repository under an old name or another casing."""
 
     def __init__(self, repository: Repository):
         super().__init__(repository.full_name)
@@ -58,6 +58,8 @@ def repository_get_readable(*, user: AnyUser, owner: str, name: str) -> Reposito
         .first()
     )
     if repo is not None:
+        if (repo.owner.username, repo.name) != (owner, name):
+            raise RepositoryMoved(repo)  # send other spellings to the canonical URL
         return repo
     redirect = (
         RepositoryRedirect.objects.filter(

@@ -19,7 +19,7 @@ from repos.forms import (
     SearchForm,
     VisibilityForm,
 )
-from repos.models import Repository
+from repos.models import License, Repository
 
 
 def follows_renames(view):
@@ -49,7 +49,12 @@ def follows_renames(view):
 
 def _search_context(request: HttpRequest, filters: selectors.RepositoryFilters) -> dict:
     facets = selectors.facets(user=request.user)
-    return {"tasks": facets.tasks, "popular_tags": facets.tags, "filters": filters}
+    return {
+        "tasks": facets.tasks,
+        "popular_tags": facets.tags,
+        "filters": filters,
+        "sorts": SearchForm.base_fields["sort"].choices,
+    }
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -69,7 +74,7 @@ def model_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "repos/model_list.html",
-        {"form": form, "page": page, **_search_context(request, filters)},
+        {"page": page, "licenses": License.objects.all(), **_search_context(request, filters)},
     )
 
 

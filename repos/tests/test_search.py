@@ -74,7 +74,8 @@ def test_filters_by_task_license_and_tag(client, catalogue):
     assert names(client, "?tag=Ethereum&q=volatility") == [
         "opengradient-1-hour-volatility-ethusdt1"
     ]
-    assert names(client, "?task=no-such-task") == names(client, "")
+    assert names(client, "?task=no-such-task") == []
+    assert names(client, "?license=apache-2.0") == ["lending-risk"]
 
 
 def test_sorts(client, catalogue):

@@ -244,3 +244,31 @@ def test_markdown_preview_needs_login_and_is_sanitized(personas):
     assert response.status_code == 200
     assert b'<h1 id="hi">Hi</h1>' in response.content
     assert b"script" not in response.content
+
+
+def test_other_spellings_redirect_to_the_canonical_url(personas, public_repo):
+    response = personas["anonymous"].get("/ALICE/Eth-Volatility/releases/v1.00/")
+    assert response.status_code == 301
+    assert response["Location"] == "/alice/eth-volatility/releases/v1.00/"
+
+
+def test_admin_pages_work_for_staff_and_only_for_staff(client, personas, public_repo):
+    from tests.factories import UserFactory
+
+    admin_user = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    release = public_repo.latest_release
+    pages = [
+        "/admin/",
+        "/admin/repos/repository/",
+        f"/admin/repos/repository/{public_repo.pk}/change/",
+        "/admin/repos/task/",
+        "/admin/repos/license/",
+        "/admin/repos/tag/",
+        "/admin/releases/release/",
+        f"/admin/releases/release/{release.pk}/change/",
+        "/admin/accounts/user/",
+    ]
+    for page in pages:
+        assert client.get(page).status_code == 200, page
+        assert status(personas["other"].get(page)) == 302, page  # sent to the admin login
