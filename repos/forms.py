@@ -82,7 +82,9 @@ class RenameForm(forms.Form):
 
 
 class VisibilityForm(forms.Form):
-    visibility = forms.ChoiceField(choices=Visibility.choices, widget=forms.RadioSelect)
+    visibility = forms.ChoiceField(
+        choices=Visibility.choices, widget=forms.RadioSelect, label="Who can see it"
+    )
 
 
 class DeleteForm(forms.Form):
