@@ -156,6 +156,7 @@ def seed(total: int) -> None:
             WHERE r.latest_release_id IS NULL;
             UPDATE repos_repository r SET search_vector =
                 setweight(to_tsvector('simple', r.name), 'A')
+                || setweight(to_tsvector('simple', regexp_replace(r.name, '[._-]+', ' ', 'g')), 'A')
                 || setweight(to_tsvector('simple', coalesce(t.tags, '')), 'B')
                 || setweight(to_tsvector('english', r.description), 'C')
             FROM (SELECT rt.repository_id, string_agg(tag.name, ' ') AS tags

@@ -10,6 +10,7 @@ import re
 
 import markdown
 import nh3
+from pygments.token import STANDARD_TYPES
 
 EXTENSIONS = [
     "markdown.extensions.tables",
@@ -37,11 +38,20 @@ ALLOWED_ATTRIBUTES = {
     "img": {"src", "alt", "title", "width", "height"},
     "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
     "th": {"align"}, "td": {"align"},
-    "code": {"class"}, "div": {"class"}, "span": {"class"}, "pre": {"class"},
-    "li": {"class"}, "ul": {"class"},
-    "input": {"type", "checked", "disabled"},
+    "input": {"checked"},
     "ol": {"start"},
 }  # fmt: skip
+# Only the classes the renderer itself emits: code highlighting and task lists. A model card
+# cannot borrow the site's own classes to fake an alert or a button.
+ALLOWED_CLASSES = {
+    "div": {"highlight"},
+    "span": set(STANDARD_TYPES.values()) - {""},
+    "ul": {"task-list"},
+    "li": {"task-list-item"},
+}
+# Task-list checkboxes are the only inputs: whatever an <input> claimed, it becomes one.
+FORCED_ATTRIBUTES = {"input": {"type": "checkbox", "disabled": "disabled"}}
+ID_PREFIX = "user-content-"  # heading anchors cannot collide with the page's own ids
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
@@ -62,6 +72,9 @@ def render_markdown(text: str) -> str:
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="nofollow noopener noreferrer ugc",
         strip_comments=True,
+        allowed_classes=ALLOWED_CLASSES,
+        set_tag_attribute_values=FORCED_ATTRIBUTES,
+        id_prefix=ID_PREFIX,
     )
 
 

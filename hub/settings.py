@@ -86,6 +86,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers queue for the lock instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's default random_page_cost (4) models spinning disks and makes it scan the
     # whole table instead of the search index; 1.1 is the usual value for SSDs and caches.
@@ -198,13 +206,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Markdown editor (django-markdownx): previews use the same renderer and sanitizer as pages.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "hub.markdown.render_markdown"
-MARKDOWNX_UPLOAD_MAX_SIZE = 5 * 1024 * 1024
-MARKDOWNX_UPLOAD_CONTENT_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
-MARKDOWNX_MEDIA_PATH = "markdown-images/"
 MARKDOWNX_SERVER_CALL_LATENCY = 400
 
 # Hub limits.
 HUB_PAGE_SIZE = env_int("HUB_PAGE_SIZE", 20)
+HUB_MAX_FILE_SIZE = env_int("HUB_MAX_FILE_SIZE", 10 * 1024**3)
+HUB_MAX_FILES_PER_RELEASE = env_int("HUB_MAX_FILES_PER_RELEASE", 1000)
+HUB_UPLOAD_CHUNK_SIZE = env_int("HUB_UPLOAD_CHUNK_SIZE", 8 * 1024**2)
 
 LOGGING = {
     "version": 1,

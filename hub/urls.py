@@ -1,12 +1,11 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path, register_converter
 from django.views.decorators.http import require_POST
-from markdownx.views import ImageUploadView, MarkdownifyView
+from markdownx.views import MarkdownifyView
 
 from hub.converters import NameConverter, VersionConverter
+from releases import file_views
 from releases import views as release_views
 from repos import views as repo_views
 
@@ -23,6 +22,21 @@ repo_patterns = [
     path("releases/", release_views.release_list, name="release_list"),
     path("releases/new/", release_views.release_create, name="release_create"),
     path("releases/<version:version>/", release_views.release_detail, name="release_detail"),
+    path("releases/<version:version>/plan", file_views.files_plan, name="files_plan"),
+    path("releases/<version:version>/link", file_views.files_link, name="files_link"),
+    path("releases/<version:version>/uploads", file_views.upload_start, name="upload_start"),
+    path("releases/<version:version>/copy", file_views.release_copy, name="release_copy"),
+    path(
+        "releases/<version:version>/files/<path:path>",
+        file_views.file_detail,
+        name="file_detail",
+    ),
+    path(
+        "releases/<version:version>/delete/<path:path>",
+        file_views.file_delete,
+        name="file_delete",
+    ),
+    path("resolve/<version:version>/<path:path>", file_views.resolve, name="resolve"),
 ]
 
 urlpatterns = [
@@ -30,22 +44,22 @@ urlpatterns = [
     path("models", repo_views.model_list, name="model_list"),
     path("new", repo_views.repo_create, name="repo_create"),
     path("accounts/", include("accounts.urls")),
+    path("blobs/<str:blob_id>", file_views.blob_download, name="blob_download"),
+    path("uploads/<uuid:upload_id>", file_views.upload_detail, name="upload_detail"),
+    path(
+        "uploads/<uuid:upload_id>/chunks/<int:index>",
+        file_views.upload_chunk,
+        name="upload_chunk",
+    ),
     path("admin/", admin.site.urls),
-    # The editor's preview and image upload, for signed-in users only.
+    # The editor's live preview, for signed-in users only. (Its image upload is not routed:
+    # pictures in model cards are linked by URL.)
     path(
         "markdownx/markdownify/",
         require_POST(login_required(MarkdownifyView.as_view())),
         name="markdownx_markdownify",
     ),
-    path(
-        "markdownx/upload/",
-        require_POST(login_required(ImageUploadView.as_view())),
-        name="markdownx_upload",
-    ),
 ]
-if settings.DEBUG:
-    # Images pasted into the Markdown editor; production serves them from the storage backend.
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 urlpatterns += [
     path("<name:username>/", repo_views.user_detail, name="user_detail"),
     path("<name:owner>/<name:name>/", include(repo_patterns)),

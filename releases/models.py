@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from markdownx.models import MarkdownxField
@@ -43,3 +45,137 @@ class Release(models.Model):
 
     def url(self, view: str) -> str:
         return self.repository.url(view, version=self.version)
+
+
+class OnnxStatus(models.TextChoices):
+    UNCHECKED = "unchecked", "Not read yet"
+    VALID = "valid", "ONNX model"
+    INVALID = "invalid", "Not a valid ONNX model"
+
+
+class Blob(models.Model):
+    """Stored bytes, once per content on the whole hub, keyed by their sha256.
+
+    `blob_id` is the CIDv1 that `ipfs add --cid-version=1` prints for the same bytes.
+    """
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    blob_id = models.CharField("Blob ID", max_length=100, unique=True)
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    onnx_status = models.CharField(
+        max_length=10, choices=OnnxStatus.choices, default=OnnxStatus.UNCHECKED
+    )
+    onnx_signature = models.JSONField(null=True, blank=True)
+    onnx_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"), name="releases_blob_sha256_hex"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.blob_id
+
+    @property
+    def storage_key(self) -> str:
+        return blob_storage_key(self.sha256)
+
+
+def blob_storage_key(sha256: str) -> str:
+    """Where the bytes of a blob live in storage: derived from the digest alone."""
+    return f"blobs/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+class ReleaseFile(models.Model):
+    """A path in a release, pointing at a blob. A path never changes its content."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="files")
+    path = models.CharField(max_length=1024)
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="release_files")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "path"], name="releases_file_path_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.path
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def is_onnx(self) -> bool:
+        return self.path.lower().endswith(".onnx")
+
+
+class UploadStatus(models.TextChoices):
+    RECEIVING = "receiving", "Receiving chunks"
+    VERIFYING = "verifying", "Verifying"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+ACTIVE_UPLOAD = models.Q(status__in=[UploadStatus.RECEIVING, UploadStatus.VERIFYING])
+
+
+class Upload(models.Model):
+    """A file on its way into a release: chunks arrive in order, then a task verifies them.
+
+    Nothing of it is visible in the release until the verification has created the
+    ReleaseFile. Resuming after a dropped connection or a reload continues from `received`.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="uploads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=1024)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    chunk_size = models.PositiveIntegerField()
+    chunks_received = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=UploadStatus.choices, default=UploadStatus.RECEIVING
+    )
+    error = models.TextField(blank=True)
+    release_file = models.ForeignKey(
+        ReleaseFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "path"],
+                condition=ACTIVE_UPLOAD,
+                name="releases_upload_one_active_per_path",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path} ({self.get_status_display()})"
+
+    @property
+    def chunk_count(self) -> int:
+        return max(1, -(-self.size // self.chunk_size))
+
+    @property
+    def received_bytes(self) -> int:
+        return min(self.size, self.chunks_received * self.chunk_size)
+
+    def chunk_length(self, index: int) -> int:
+        """Bytes expected in chunk `index` (the last one may be shorter; an empty file has one)."""
+        return max(0, min(self.chunk_size, self.size - index * self.chunk_size))
+
+    def chunk_key(self, index: int) -> str:
+        return f"uploads/{self.id}/{index:06d}"

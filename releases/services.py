@@ -4,6 +4,7 @@ import logging
 from typing import Literal
 
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
@@ -50,7 +51,8 @@ def release_create(
             with transaction.atomic():
                 # NO KEY UPDATE: rivals for the next number queue here, while inserts
                 # that only reference the repository (key share) are not blocked.
-                Repository.objects.select_for_update(no_key=True).filter(pk=repository.pk).first()
+                if not Repository.objects.select_for_update(no_key=True).filter(pk=repository.pk):
+                    raise Http404("This repository was deleted.")
                 top = (
                     Release.objects.filter(repository=repository)
                     .order_by("-major", "-minor")

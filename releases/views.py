@@ -28,14 +28,20 @@ def release_detail(
 ) -> HttpResponse:
     repo = repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
     release = selectors.release_get(repository=repo, version=version)
+    is_owner = request.user.pk == repo.owner_id
+    files = selectors.release_files(release=release)
+    previous = selectors.release_previous(release=release) if is_owner and not files else None
     return render(
         request,
         "releases/release_detail.html",
         {
             "repo": repo,
             "release": release,
+            "files": files,
+            "previous": previous,
             "is_latest": release.pk == repo.latest_release_id,
-            "is_owner": request.user.pk == repo.owner_id,
+            "is_owner": is_owner,
+            "max_file_size": settings.HUB_MAX_FILE_SIZE,
         },
     )
 

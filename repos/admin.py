@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
+from repos import services
 from repos.models import License, Repository, RepositoryRedirect, Tag, Task
 
 
@@ -34,7 +35,15 @@ class RepositoryAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     raw_id_fields = ["owner"]
     autocomplete_fields = ["tags"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["owner", "name", "created_at", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        # Repositories are created on the site, where the first release comes with them.
+        return False
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        services.repository_refresh_derived(repository=form.instance)
 
 
 @admin.register(RepositoryRedirect)

@@ -104,8 +104,14 @@ class SearchForm(forms.Form):
     )
 
     def filters(self) -> RepositoryFilters:
-        self.is_valid()
-        data = self.cleaned_data  # holds the fields that were valid
+        if not self.is_valid():
+            field, errors = next(iter(self.errors.items()))
+            label = {"q": "search text", "task": "task", "license": "license", "tag": "tag"}
+            return RepositoryFilters(
+                query=str(self.data.get("q", ""))[:200],
+                invalid=f"The {label.get(field, field)} in the address is not valid: {errors[0]}",
+            )
+        data = self.cleaned_data
         query = (data.get("q") or "").strip()
         return RepositoryFilters(
             query=query,

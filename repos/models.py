@@ -85,6 +85,7 @@ class Repository(models.Model):
         related_name="+",
         editable=False,
     )
+    downloads = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     # Filled on PostgreSQL only (name, tags and description, weighted in that order).

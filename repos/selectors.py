@@ -4,6 +4,8 @@ Every view reaches repositories through these functions, so the rule "a private 
 exists only for its owner and staff" is written once, here.
 """
 
+import functools
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -106,10 +108,19 @@ class RepositoryFilters:
     license: str = ""
     tag: str = ""
     sort: str = DEFAULT_SORT
+    invalid: str = ""  # why the filters cannot match anything, shown to the user
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.query or self.task or self.license or self.tag)
+        return bool(self.query or self.task or self.license or self.tag or self.invalid)
+
+    @property
+    def problem(self) -> str:
+        if self.invalid:
+            return self.invalid
+        if self.query and not _TERM.findall(self.query):
+            return "Type letters or digits to search for."
+        return ""
 
 
 def _search(qs: QuerySet[Repository], query: str) -> tuple[QuerySet[Repository], bool]:
@@ -118,9 +129,15 @@ def _search(qs: QuerySet[Repository], query: str) -> tuple[QuerySet[Repository],
     if not terms:
         return qs, False
     if connection.vendor == "postgresql":
-        # Every term must match, each as a prefix so that "volat" finds "volatility".
-        tsquery = SearchQuery(
-            " & ".join(f"{term}:*" for term in terms), search_type="raw", config="english"
+        # Every term must match, as a prefix ("volat" finds "volatility"), either as typed
+        # (names and tags are indexed unstemmed) or stemmed (descriptions are in English).
+        tsquery = functools.reduce(
+            operator.and_,
+            (
+                SearchQuery(f"{term}:*", search_type="raw", config="simple")
+                | SearchQuery(f"{term}:*", search_type="raw", config="english")
+                for term in terms
+            ),
         )
         qs = qs.filter(search_vector=tsquery).annotate(rank=SearchRank(F("search_vector"), tsquery))
         return qs, True
@@ -138,6 +155,8 @@ def repository_search(*, user: AnyUser, filters: RepositoryFilters) -> QuerySet[
     (Joining the card data before the sort makes PostgreSQL join every match.)
     """
     qs = repository_list_readable(user=user)
+    if filters.problem:
+        return qs.none().values_list("id", flat=True)
     if filters.task:
         qs = qs.filter(task__slug=filters.task)
     if filters.license:

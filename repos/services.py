@@ -1,6 +1,7 @@
 """Writes of repositories. Each function is one transaction; views call nothing else."""
 
 import logging
+import re
 from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchVector
@@ -70,9 +71,12 @@ def _set_tags(repository: Repository, tags: list[str]) -> None:
 def _refresh_search_vector(repository: Repository, tags: list[str]) -> None:
     if connection.vendor != "postgresql":
         return
+    # The name also as separate words, so that "model" finds "my.model.v2".
+    name_words = re.sub(r"[._-]+", " ", repository.name)
     Repository.objects.filter(pk=repository.pk).update(
         search_vector=(
             SearchVector("name", weight="A", config="simple")
+            + SearchVector(Value(name_words), weight="A", config="simple")
             + SearchVector(Value(" ".join(tags)), weight="B", config="simple")
             + SearchVector("description", weight="C", config="english")
         )
@@ -200,6 +204,16 @@ def repository_delete(*, repository: Repository, confirm_name: str) -> None:
         repository.delete()
         _forget_facets_on_commit()
     log.info("repository deleted id=%s repo=%s", pk, full_name)
+
+
+def repository_refresh_derived(*, repository: Repository) -> None:
+    """Re-derive what is computed from a repository's fields (after an edit in the admin)."""
+    _apply_description(repository, repository.description)
+    Repository.objects.filter(pk=repository.pk).update(
+        description_html=repository.description_html, summary=repository.summary
+    )
+    _refresh_search_vector(repository, list(repository.tags.values_list("name", flat=True)))
+    _forget_facets_on_commit()
 
 
 def repository_touch(*, repository: Repository) -> None:

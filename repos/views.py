@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from hub.pagination import paginate
+from releases.selectors import release_files
 from repos import selectors, services
 from repos.forms import (
     DeleteForm,
@@ -80,6 +81,8 @@ def model_list(request: HttpRequest) -> HttpResponse:
 
 def user_detail(request: HttpRequest, username: str) -> HttpResponse:
     profile = selectors.user_get_visible(username=username)
+    if profile.username != username:
+        return HttpResponsePermanentRedirect(profile.get_absolute_url())
     repos = (
         selectors.repository_list_readable(user=request.user)
         .filter(owner=profile)
@@ -128,6 +131,7 @@ def repo_detail(request: HttpRequest, owner: str, name: str) -> HttpResponse:
             "more_releases": len(releases) > 10,
             "release_count": repo.releases.count() if len(releases) > 10 else len(releases),
             "is_owner": request.user.pk == repo.owner_id,
+            "files": release_files(release=repo.latest_release) if repo.latest_release else [],
         },
     )
 

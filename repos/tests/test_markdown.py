@@ -31,7 +31,7 @@ def test_it_keeps_headings_tables_code_and_images():
         "# Title\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nprint(1)\n```\n\n"
         "![chart](https://example.com/chart.png)\n"
     )
-    assert '<h1 id="title">Title</h1>' in html
+    assert '<h1 id="user-content-title">Title</h1>' in html
     assert "<table>" in html and "<td>1</td>" in html
     assert '<div class="highlight"><pre>' in html
     assert '<img alt="chart" src="https://example.com/chart.png">' in html
@@ -47,3 +47,18 @@ def test_excerpt_is_the_first_paragraph_as_text():
     assert markdown_excerpt("# Title\n\nSome **bold** &amp; text.\n\nMore.") == "Some bold & text."
     assert markdown_excerpt("") == ""
     assert len(markdown_excerpt("word " * 200)) <= 180
+
+
+def test_site_classes_and_form_inputs_are_not_allowed():
+    html = render_markdown(
+        '<div class="message message-error">Your session expired</div>'
+        '<a class="button" href="https://evil.example">Log in</a>'
+        '<input type="password" name="p">\n\n- [x] done'
+    )
+    assert "message-error" not in html and 'class="button"' not in html
+    assert 'type="password"' not in html
+    assert html.count('type="checkbox"') == 2
+
+
+def test_heading_ids_cannot_collide_with_the_page():
+    assert '<h1 id="user-content-main">main</h1>' in render_markdown("# main")

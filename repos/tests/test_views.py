@@ -242,7 +242,7 @@ def test_markdown_preview_needs_login_and_is_sanitized(personas):
     assert status(response) == "login"
     response = personas["other"].post(preview, {"content": "# Hi\n<script>alert(1)</script>"})
     assert response.status_code == 200
-    assert b'<h1 id="hi">Hi</h1>' in response.content
+    assert b'<h1 id="user-content-hi">Hi</h1>' in response.content
     assert b"script" not in response.content
 
 

@@ -10,8 +10,8 @@ from repos.services import repository_create
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo-password-123"
-ADMIN_USER = "admin"
-ADMIN_PASSWORD = "admin-password-123"
+ADMIN_USER = "staff"
+ADMIN_PASSWORD = "staff-password-123"
 
 
 class Command(BaseCommand):

@@ -1,0 +1,78 @@
+"""Storage helpers on top of django-storages: streaming reads, writes and moves of blobs."""
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+
+from django.core.files.base import File
+from django.core.files.storage import Storage, default_storage
+
+PIECE = 1024 * 1024  # bytes read or written at a time: memory stays bounded by this
+
+
+def storage() -> Storage:
+    return default_storage
+
+
+class ChainedReader:
+    """A read-only file over several stored objects in order, calling `tap` on every piece.
+
+    Lets `Storage.save` stream many chunk objects into one while the caller hashes the bytes.
+    """
+
+    def __init__(self, store: Storage, keys: Iterable[str], tap: Callable[[bytes], None]):
+        self._store = store
+        self._keys = iter(keys)
+        self._tap = tap
+        self._current = None
+
+    def read(self, size: int = -1) -> bytes:
+        size = PIECE if size is None or size < 0 else size
+        while True:
+            if self._current is None:
+                key = next(self._keys, None)
+                if key is None:
+                    return b""
+                self._current = self._store.open(key, "rb")
+            data = self._current.read(size)
+            if data:
+                self._tap(data)
+                return data
+            self._current.close()
+            self._current = None
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.close()
+            self._current = None
+
+
+def save_stream(store: Storage, key: str, reader) -> str:
+    """Save what `reader` yields under exactly `key`, replacing nothing; returns the key used."""
+    return store.save(key, File(reader, name=os.path.basename(key)))
+
+
+def move(store: Storage, src: str, dst: str) -> None:
+    """Move a stored object to `dst` (which must not exist): a rename where the storage has
+    local paths, else a streamed copy and delete."""
+    try:
+        src_path, dst_path = store.path(src), store.path(dst)
+    except NotImplementedError:
+        with store.open(src, "rb") as fh:
+            store.save(dst, File(fh, name=os.path.basename(dst)))
+        store.delete(src)
+        return
+    os.makedirs(os.path.dirname(dst_path), exist_ok=True)
+    os.replace(src_path, dst_path)
+
+
+def iter_range(store: Storage, key: str, start: int, length: int) -> Iterator[bytes]:
+    """Yield `length` bytes of a stored object from offset `start`, a piece at a time."""
+    with store.open(key, "rb") as fh:
+        fh.seek(start)
+        remaining = length
+        while remaining > 0:
+            data = fh.read(min(PIECE, remaining))
+            if not data:
+                break
+            remaining -= len(data)
+            yield data

@@ -1,0 +1,56 @@
+import logging
+
+from celery import shared_task
+
+from releases.models import Blob, OnnxStatus, Upload
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def upload_verify(upload_id: str) -> None:
+    """Check a fully received upload against its declared sha256 and add it to its release."""
+    from releases.uploads import upload_verify as verify
+
+    upload = (
+        Upload.objects.select_related("release__repository", "user").filter(id=upload_id).first()
+    )
+    if upload is None:
+        return
+    verify(upload=upload)
+
+
+def _with_local_copy(store, key: str, reader):
+    """Call `reader(path)` on the stored object: in place on local storage, else on a copy."""
+    import shutil
+    import tempfile
+
+    try:
+        return reader(store.path(key))
+    except NotImplementedError:
+        with tempfile.NamedTemporaryFile(suffix=".onnx") as tmp, store.open(key, "rb") as src:
+            shutil.copyfileobj(src, tmp, 1024 * 1024)
+            tmp.flush()
+            return reader(tmp.name)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def blob_read_signature(blob_pk: int) -> None:
+    """Read the ONNX signature of a blob once; a file that is not ONNX is marked so."""
+    from django.core.files.storage import default_storage
+
+    from hub.onnx_signature import read_signature
+
+    blob = Blob.objects.filter(pk=blob_pk).first()
+    if blob is None or blob.onnx_status != OnnxStatus.UNCHECKED:
+        return
+    try:
+        signature = _with_local_copy(default_storage, blob.storage_key, read_signature)
+    except ValueError as exc:
+        Blob.objects.filter(pk=blob.pk).update(onnx_status=OnnxStatus.INVALID, onnx_error=str(exc))
+        log.info("onnx signature blob=%s status=invalid reason=%s", blob.blob_id, exc)
+        return
+    Blob.objects.filter(pk=blob.pk).update(
+        onnx_status=OnnxStatus.VALID, onnx_signature=signature, onnx_error=""
+    )
+    log.info("onnx signature blob=%s status=valid", blob.blob_id)

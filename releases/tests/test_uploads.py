@@ -1,0 +1,338 @@
+import hashlib
+import json
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from hub.celery import app as celery_app
+from releases.models import Blob, ReleaseFile, Upload
+from tests.factories import RepositoryFactory, UserFactory, add_releases
+
+pytestmark = pytest.mark.django_db
+EMPTY_CID = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
+
+
+CAPTURE = {}
+
+
+@pytest.fixture(autouse=True)
+def _small_chunks_and_eager_tasks(settings, tmp_path, django_capture_on_commit_callbacks):
+    # Tasks run in-process here, when the request's transaction would commit; the real
+    # worker is exercised in tests/test_upload_worker.py.
+    CAPTURE["on_commit"] = django_capture_on_commit_callbacks
+    settings.HUB_UPLOAD_CHUNK_SIZE = 1024
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def vurl(repo, view, version="v1.00", **kwargs):
+    major, minor = version[1:].split(".")
+    return reverse(
+        view,
+        kwargs={"owner": repo.owner.username, "name": repo.name,
+                "version": (int(major), int(minor)), **kwargs},
+    )  # fmt: skip
+
+
+def post_json(client, url, body):
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+def upload(client, repo, path: str, data: bytes, version="v1.00", declared=None):
+    """Upload through the HTTP API as the browser does; returns the final upload state."""
+    start = post_json(
+        client,
+        vurl(repo, "upload_start", version),
+        {"path": path, "size": len(data), "sha256": declared or sha(data)},
+    )
+    assert start.status_code == 201, start.json()
+    state = start.json()
+    with CAPTURE["on_commit"](execute=True):
+        for index in range(state["chunks_received"], state["chunk_count"]):
+            piece = data[index * state["chunk_size"] : (index + 1) * state["chunk_size"]]
+            response = client.put(
+                f"{state['url']}/chunks/{index}", piece, content_type="application/octet-stream"
+            )
+            assert response.status_code == 200, response.json()
+            state = response.json()
+    return client.get(state["url"]).json()
+
+
+@pytest.fixture
+def repo(owner):
+    return RepositoryFactory(owner=owner, name="uploads-repo")
+
+
+def test_an_upload_lands_in_the_release_with_its_blob_id(
+    personas, repo, django_capture_on_commit_callbacks
+):
+    data = bytes(range(256)) * 10  # 2,560 bytes: three chunks
+    state = upload(personas["owner"], repo, "model.bin", data)
+    assert state["status"] == "done"
+    rf = ReleaseFile.objects.select_related("blob").get(release__repository=repo, path="model.bin")
+    assert rf.blob.sha256 == sha(data) and rf.blob.size == len(data)
+    assert rf.blob.blob_id.startswith("bafkrei")
+    page = personas["anonymous"].get(repo.get_absolute_url()).content.decode()
+    assert "model.bin" in page and rf.blob.blob_id[:12] in page
+
+
+def test_an_empty_file_is_allowed_and_gets_the_empty_blob_id(
+    personas, repo, django_capture_on_commit_callbacks
+):
+    state = upload(personas["owner"], repo, "empty.txt", b"")
+    assert state["status"] == "done"
+    assert Blob.objects.get().blob_id == EMPTY_CID
+
+
+def test_nothing_is_visible_before_the_last_chunk(personas, repo):
+    client = personas["owner"]
+    data = b"x" * 3000
+    state = post_json(
+        client, vurl(repo, "upload_start"), {"path": "a.bin", "size": 3000, "sha256": sha(data)}
+    ).json()
+    client.put(f"{state['url']}/chunks/0", data[:1024], content_type="application/octet-stream")
+    assert not ReleaseFile.objects.exists()
+    assert "a.bin" not in personas["owner"].get(repo.get_absolute_url()).content.decode()
+
+
+def test_a_digest_mismatch_is_refused_and_adds_nothing(
+    personas, repo, django_capture_on_commit_callbacks
+):
+    state = upload(personas["owner"], repo, "a.bin", b"real bytes", declared=sha(b"other"))
+    assert state["status"] == "failed"
+    assert "sha256" in state["error"]
+    assert not ReleaseFile.objects.exists() and not Blob.objects.exists()
+
+
+def test_chunks_out_of_order_repeated_or_past_the_end_are_refused(personas, repo):
+    client = personas["owner"]
+    data = b"y" * 2048
+    state = post_json(
+        client, vurl(repo, "upload_start"), {"path": "b.bin", "size": 2048, "sha256": sha(data)}
+    ).json()
+
+    def put(i, body):
+        return client.put(
+            f"{state['url']}/chunks/{i}", body, content_type="application/octet-stream"
+        )
+
+    response = put(1, data[1024:])
+    assert response.status_code == 409 and "send chunk 0" in response.json()["error"]
+    assert put(0, data[:1024]).status_code == 200
+    response = put(0, data[:1024])
+    assert response.status_code == 409 and "already received" in response.json()["error"]
+    assert response.json()["upload"]["chunks_received"] == 1
+    assert put(5, b"z").status_code == 400
+    response = put(1, data[1024:] + b"extra")
+    assert response.status_code == 400 and "must be 1,024 bytes" in response.json()["error"]
+    assert Upload.objects.get().chunks_received == 1
+
+
+def test_an_upload_resumes_where_it_stopped(personas, repo, django_capture_on_commit_callbacks):
+    client = personas["owner"]
+    data = b"r" * 3000
+    first = post_json(
+        client, vurl(repo, "upload_start"), {"path": "c.bin", "size": 3000, "sha256": sha(data)}
+    ).json()
+    client.put(f"{first['url']}/chunks/0", data[:1024], content_type="application/octet-stream")
+    # The page is reloaded: the same file is started again and continues from chunk 1.
+    state = upload(client, repo, "c.bin", data)
+    assert state["id"] == first["id"] and state["status"] == "done"
+
+
+def test_bad_declarations_are_refused_before_transfer(personas, repo, settings):
+    client = personas["owner"]
+    settings.HUB_MAX_FILE_SIZE = 5000
+    cases = [
+        ({"path": "../x", "size": 1, "sha256": "0" * 64}, "'..'"),
+        ({"path": "big.bin", "size": 5001, "sha256": "0" * 64}, "at most"),
+        ({"path": "a.bin", "size": -1, "sha256": "0" * 64}, "whole number"),
+        ({"path": "a.bin", "size": 1, "sha256": "xyz"}, "64 hexadecimal"),
+    ]
+    for body, message in cases:
+        response = post_json(client, vurl(repo, "upload_start"), body)
+        assert response.status_code == 400 and message in response.json()["error"], body
+    assert post_json(client, vurl(repo, "upload_start"), ["not", "an", "object"]).status_code == 400
+    assert not Upload.objects.exists()
+
+
+def test_only_the_owner_can_upload(personas, repo):
+    body = {"path": "a.bin", "size": 1, "sha256": "0" * 64}
+    assert post_json(personas["other"], vurl(repo, "upload_start"), body).status_code == 403
+    assert post_json(personas["staff"], vurl(repo, "upload_start"), body).status_code == 403
+    assert post_json(personas["anonymous"], vurl(repo, "upload_start"), body).status_code == 302
+    start = post_json(personas["owner"], vurl(repo, "upload_start"), body).json()
+    stolen = personas["other"].put(
+        f"{start['url']}/chunks/0", b"a", content_type="application/octet-stream"
+    )
+    assert stolen.status_code == 404
+    assert Upload.objects.get().chunks_received == 0
+
+
+def test_an_upload_into_a_deleted_repository_is_refused(personas, repo):
+    client = personas["owner"]
+    start = post_json(
+        client, vurl(repo, "upload_start"), {"path": "a.bin", "size": 1, "sha256": sha(b"a")}
+    ).json()
+    client.post(
+        reverse("repo_delete", kwargs={"owner": "alice", "name": repo.name}),
+        {"confirm_name": repo.name},
+    )
+    response = client.put(f"{start['url']}/chunks/0", b"a", content_type="application/octet-stream")
+    assert response.status_code == 404
+
+
+def test_plan_answers_for_each_file(
+    personas, owner, other, repo, django_capture_on_commit_callbacks
+):
+    shared = b"shared weights"
+    theirs_public = RepositoryFactory(owner=other, name="public-one")
+    theirs_private = RepositoryFactory(owner=other, name="private-one", visibility="private")
+    upload(personas["owner"], repo, "model.onnx", b"mine")
+    upload(personas["other"], theirs_public, "shared.bin", shared)
+    upload(personas["other"], theirs_private, "secret.bin", b"secret bytes")
+    files = [
+        {"path": "model.onnx", "size": 4, "sha256": sha(b"mine")},
+        {"path": "model.onnx", "size": 4, "sha256": sha(b"mine")},
+        {"path": "config.json", "size": 4, "sha256": sha(b"mine")},
+        {"path": "other.bin", "size": 14, "sha256": sha(shared)},
+        {"path": "secret-copy.bin", "size": 12, "sha256": sha(b"secret bytes")},
+        {"path": "fresh.bin", "size": 5, "sha256": sha(b"fresh")},
+        {"path": "/abs", "size": 1, "sha256": sha(b"x")},
+    ]
+    plan = post_json(personas["owner"], vurl(repo, "files_plan"), {"files": files}).json()["files"]
+    assert [p["action"] for p in plan] == [
+        "present", "invalid", "link", "link", "upload", "upload", "invalid",
+    ]  # fmt: skip
+    assert "Same content" in plan[2]["warning"]
+    assert plan[3]["source"]["label"] == "identical to bob/public-one v1.00 shared.bin"
+    assert "private-one" not in json.dumps(plan)
+    changed = {"path": "model.onnx", "size": 3, "sha256": sha(b"new")}
+    conflict = post_json(personas["owner"], vurl(repo, "files_plan"), {"files": [changed]})
+    answer = conflict.json()["files"][0]
+    assert answer["action"] == "conflict" and "create a new release" in answer["message"]
+
+
+def test_linking_needs_content_the_user_can_read(
+    personas, other, repo, django_capture_on_commit_callbacks
+):
+    private = RepositoryFactory(owner=other, name="hidden", visibility="private")
+    upload(personas["other"], private, "w.bin", b"hidden weights")
+    response = post_json(
+        personas["owner"],
+        vurl(repo, "files_link"),
+        {"path": "w.bin", "sha256": sha(b"hidden weights")},
+    )
+    assert response.status_code == 404
+    assert not ReleaseFile.objects.filter(release__repository=repo).exists()
+
+
+def test_identical_content_is_stored_once(personas, repo, django_capture_on_commit_callbacks):
+    upload(personas["owner"], repo, "a.bin", b"same")
+    other_repo = RepositoryFactory(owner=UserFactory(username="carol"), name="x")
+    from django.test import Client
+
+    carol = Client()
+    carol.force_login(other_repo.owner)
+    upload(carol, other_repo, "b.bin", b"same")
+    assert Blob.objects.count() == 1
+    assert ReleaseFile.objects.count() == 2
+
+
+def test_the_file_limit_is_checked_before_transfer(
+    personas, repo, settings, django_capture_on_commit_callbacks
+):
+    settings.HUB_MAX_FILES_PER_RELEASE = 1
+    upload(personas["owner"], repo, "one.bin", b"1")
+    response = post_json(
+        personas["owner"],
+        vurl(repo, "upload_start"),
+        {"path": "two.bin", "size": 1, "sha256": sha(b"2")},
+    )
+    assert response.status_code == 400 and "maximum of 1 files" in response.json()["error"]
+
+
+def test_downloads_serve_bytes_with_headers_and_ranges(
+    personas, repo, django_capture_on_commit_callbacks
+):
+    data = bytes(range(256)) * 8
+    upload(personas["owner"], repo, "dir/model.onnx", data)
+    blob = Blob.objects.get()
+    url = vurl(repo, "resolve", path="dir/model.onnx")
+    response = personas["anonymous"].get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == data
+    assert response["Content-Length"] == str(len(data))
+    assert response["ETag"] == f'"{blob.blob_id}"'
+    assert 'filename="model.onnx"' in response["Content-Disposition"]
+    partial = personas["anonymous"].get(url, HTTP_RANGE="bytes=10-19")
+    assert partial.status_code == 206
+    assert b"".join(partial.streaming_content) == data[10:20]
+    assert partial["Content-Range"] == f"bytes 10-19/{len(data)}"
+    assert personas["anonymous"].get(url, HTTP_RANGE="bytes=-5").status_code == 206
+    assert personas["anonymous"].get(url, HTTP_RANGE="bytes=99999-").status_code == 416
+    by_id = personas["anonymous"].get(reverse("blob_download", kwargs={"blob_id": blob.blob_id}))
+    assert b"".join(by_id.streaming_content) == data
+    repo.refresh_from_db()
+    assert repo.downloads == 2  # full downloads count; the ranges of one download do not
+
+
+def test_private_files_and_blob_ids_are_hidden_from_strangers(
+    personas, private_repo, django_capture_on_commit_callbacks
+):
+    upload(personas["owner"], private_repo, "secret.onnx", b"private model")
+    blob = Blob.objects.get()
+    urls = [
+        vurl(private_repo, "resolve", path="secret.onnx"),
+        vurl(private_repo, "file_detail", path="secret.onnx"),
+        reverse("blob_download", kwargs={"blob_id": blob.blob_id}),
+    ]
+    for url in urls:
+        assert personas["other"].get(url).status_code == 404, url
+        assert personas["anonymous"].get(url).status_code == 404, url
+        assert personas["staff"].get(url).status_code == 200, url
+        assert personas["owner"].get(url).status_code == 200, url
+
+
+def test_delete_a_file_keeps_the_blob_until_garbage_collection(
+    personas, repo, django_capture_on_commit_callbacks
+):
+    upload(personas["owner"], repo, "a.bin", b"to delete")
+    delete_url = vurl(repo, "file_delete", path="a.bin")
+    assert personas["other"].post(delete_url).status_code == 403
+    assert personas["owner"].get(delete_url).status_code == 200
+    assert personas["owner"].post(delete_url).status_code == 302
+    assert not ReleaseFile.objects.exists()
+    assert Blob.objects.count() == 1
+    call_command("collect_blobs")
+    assert not Blob.objects.exists()
+
+
+def test_a_new_release_can_copy_the_previous_files(
+    personas, repo, django_capture_on_commit_callbacks
+):
+    upload(personas["owner"], repo, "a.bin", b"aaa")
+    upload(personas["owner"], repo, "b.bin", b"bbb")
+    add_releases(repo, "minor")
+    page = personas["owner"].get(vurl(repo, "release_detail", "v1.01")).content.decode()
+    assert "Copy the 2 files of v1.00" in page
+    response = personas["owner"].post(vurl(repo, "release_copy", "v1.01"))
+    assert response.status_code == 302
+    assert sorted(ReleaseFile.objects.filter(release__minor=1).values_list("path", flat=True)) == [
+        "a.bin",
+        "b.bin",
+    ]
+    assert Blob.objects.count() == 2

@@ -1,0 +1,485 @@
+"""Writes of release files: the upload plan, chunked uploads, links, deletion, clean-up.
+
+Flow: the browser hashes each file and asks `files_plan` what to do. New content goes through
+`upload_start` → `upload_put_chunk` (in order, resumable) → `upload_verify` (a Celery task
+that streams the chunks into content-addressed storage while computing sha256 and the Blob
+ID, and only then adds the file to the release). Content the user can already read somewhere
+on the hub is linked with `file_link`, without transfer.
+"""
+
+import hmac
+import logging
+import re
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from accounts.models import User
+from hub import storage
+from releases.models import (
+    ACTIVE_UPLOAD,
+    Blob,
+    OnnxStatus,
+    Release,
+    ReleaseFile,
+    Upload,
+    UploadStatus,
+    blob_storage_key,
+)
+from releases.paths import normalize_path
+from repos.models import Repository
+from repos.selectors import readable_q
+
+log = logging.getLogger(__name__)
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+class UploadRefused(Exception):
+    """A request that changes nothing, with the message to show and the HTTP status to use."""
+
+    def __init__(self, message: str, status: int = 400, **extra):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.extra = extra
+
+
+@dataclass
+class PlannedFile:
+    path: str
+    size: int
+    sha256: str
+    action: str  # upload | present | link | conflict | invalid
+    message: str = ""
+    warning: str = ""
+    source: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v not in ("", {}, None)}
+
+
+def _human_size(n: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:,} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def _clean_entry(entry: dict) -> tuple[str, int, str]:
+    """(path, size, sha256) of one requested file, or ValidationError."""
+    if not isinstance(entry, dict):
+        raise ValidationError("Each file must be an object with path, size and sha256.")
+    path = normalize_path(entry.get("path"))
+    size = entry.get("size")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise ValidationError(f"“{path}”: the size must be a whole number of bytes.")
+    if size > settings.HUB_MAX_FILE_SIZE:
+        raise ValidationError(
+            f"“{path}” is {_human_size(size)}; files can be at most "
+            f"{_human_size(settings.HUB_MAX_FILE_SIZE)}."
+        )
+    sha256 = str(entry.get("sha256", "")).lower()
+    if not SHA256_RE.match(sha256):
+        raise ValidationError(f"“{path}”: sha256 must be 64 hexadecimal characters.")
+    return path, size, sha256
+
+
+def _readable_copy(*, user: User, sha256: str) -> ReleaseFile | None:
+    """A file with this content in a repository `user` may read (never reveals others)."""
+    return (
+        ReleaseFile.objects.filter(readable_q(user, prefix="release__repository__"))
+        .filter(blob__sha256=sha256)
+        .select_related("release__repository__owner", "blob")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def _source(rf: ReleaseFile) -> dict:
+    repo = rf.release.repository
+    return {
+        "repository": repo.full_name,
+        "version": rf.release.version,
+        "path": rf.path,
+        "url": rf.release.get_absolute_url(),
+        "label": f"identical to {repo.full_name} {rf.release.version} {rf.path}",
+    }
+
+
+def files_plan(*, release: Release, user: User, files: list) -> list[PlannedFile]:
+    """What to do with each file the browser wants to put into `release`; changes nothing."""
+    if not isinstance(files, list) or not files:
+        raise UploadRefused("Send a list of files with path, size and sha256.")
+    if len(files) > settings.HUB_MAX_FILES_PER_RELEASE:
+        raise UploadRefused(
+            f"A release holds at most {settings.HUB_MAX_FILES_PER_RELEASE:,} files."
+        )
+    existing = {rf.path: rf for rf in release.files.select_related("blob")}
+    by_sha = {}
+    for rf in existing.values():
+        by_sha.setdefault(rf.blob.sha256, rf)
+    plan: list[PlannedFile] = []
+    seen: set[str] = set()
+    new_paths = 0
+    for entry in files:
+        try:
+            path, size, sha256 = _clean_entry(entry)
+        except ValidationError as exc:
+            raw = entry.get("path") if isinstance(entry, dict) else None
+            plan.append(PlannedFile(str(raw)[:300], 0, "", "invalid", exc.messages[0]))
+            continue
+        if path in seen:
+            plan.append(PlannedFile(path, size, sha256, "invalid", "This path is listed twice."))
+            continue
+        seen.add(path)
+        current = existing.get(path)
+        if current is not None:
+            if current.blob.sha256 == sha256:
+                plan.append(PlannedFile(path, size, sha256, "present", "Already in this release."))
+            else:
+                plan.append(
+                    PlannedFile(
+                        path,
+                        size,
+                        sha256,
+                        "conflict",
+                        f"{release.version} already has “{path}” with other content. Files in "
+                        "a release never change: create a new release for the new version.",
+                    )
+                )
+            continue
+        new_paths += 1
+        twin = by_sha.get(sha256)
+        if twin is not None:
+            plan.append(
+                PlannedFile(
+                    path,
+                    size,
+                    sha256,
+                    "link",
+                    warning=f"Same content as “{twin.path}” in this release.",
+                    source=_source(twin),
+                )
+            )
+            continue
+        copy = _readable_copy(user=user, sha256=sha256)
+        if copy is not None:
+            plan.append(PlannedFile(path, size, sha256, "link", source=_source(copy)))
+        else:
+            plan.append(PlannedFile(path, size, sha256, "upload"))
+    if len(existing) + new_paths > settings.HUB_MAX_FILES_PER_RELEASE:
+        raise UploadRefused(
+            f"{release.version} has {len(existing):,} files; adding {new_paths:,} would pass "
+            f"the limit of {settings.HUB_MAX_FILES_PER_RELEASE:,} files a release."
+        )
+    return plan
+
+
+def _check_room(release: Release) -> None:
+    if release.files.count() >= settings.HUB_MAX_FILES_PER_RELEASE:
+        raise UploadRefused(
+            f"{release.version} already holds the maximum of "
+            f"{settings.HUB_MAX_FILES_PER_RELEASE:,} files."
+        )
+
+
+def _add_file(*, release: Release, path: str, blob: Blob, user: User | None) -> ReleaseFile:
+    """Put `blob` at `path`; identical content already there is a no-op, other content a refusal."""
+    try:
+        with transaction.atomic():
+            rf = ReleaseFile.objects.create(release=release, path=path, blob=blob, uploaded_by=user)
+    except IntegrityError:
+        rf = ReleaseFile.objects.select_related("blob").get(release=release, path=path)
+        if rf.blob_id != blob.pk:
+            raise UploadRefused(
+                f"{release.version} already has “{path}” with other content.", status=409
+            ) from None
+        return rf
+    Repository.objects.filter(pk=release.repository_id).update(updated_at=rf.created_at)
+    if rf.is_onnx and blob.onnx_status == OnnxStatus.UNCHECKED:
+        from releases.tasks import blob_read_signature
+
+        transaction.on_commit(lambda: blob_read_signature.delay(blob.pk))
+    return rf
+
+
+def file_link(*, release: Release, user: User, path: str, sha256: str) -> ReleaseFile:
+    """Add content the user can already read elsewhere on the hub, without transfer."""
+    try:
+        path = normalize_path(path)
+    except ValidationError as exc:
+        raise UploadRefused(exc.messages[0]) from None
+    copy = _readable_copy(user=user, sha256=str(sha256).lower())
+    if copy is None:
+        # Same answer whether the content is missing or only in places the user cannot read.
+        raise UploadRefused("No file with this content is available to you; upload it.", 404)
+    _check_room(release)
+    return _add_file(release=release, path=path, blob=copy.blob, user=user)
+
+
+def upload_start(*, release: Release, user: User, path: str, size: int, sha256: str) -> Upload:
+    """Begin an upload, or return the unfinished one for the same file so it can resume."""
+    try:
+        path, size, sha256 = _clean_entry({"path": path, "size": size, "sha256": sha256})
+    except ValidationError as exc:
+        raise UploadRefused(exc.messages[0]) from None
+    current = release.files.select_related("blob").filter(path=path).first()
+    if current is not None:
+        if current.blob.sha256 == sha256:
+            raise UploadRefused("Already in this release.", status=409, state="present")
+        raise UploadRefused(
+            f"{release.version} already has “{path}” with other content. Create a new release "
+            "for the new version.",
+            status=409,
+            state="conflict",
+        )
+    _check_room(release)
+    with transaction.atomic():
+        active = (
+            Upload.objects.select_for_update().filter(ACTIVE_UPLOAD, release=release, path=path)
+        ).first()
+        if active is not None:
+            if active.user_id == user.pk and active.sha256 == sha256 and active.size == size:
+                return active
+            raise UploadRefused(
+                f"Another upload of “{path}” with other content is in progress.", status=409
+            )
+        try:
+            with transaction.atomic():
+                return Upload.objects.create(
+                    release=release,
+                    user=user,
+                    path=path,
+                    size=size,
+                    sha256=sha256,
+                    chunk_size=settings.HUB_UPLOAD_CHUNK_SIZE,
+                )
+        except IntegrityError:
+            # Two identical starts at the same moment: the other one won; resume it.
+            active = Upload.objects.filter(ACTIVE_UPLOAD, release=release, path=path).first()
+            if active and active.user_id == user.pk and active.sha256 == sha256:
+                return active
+            raise UploadRefused(f"Another upload of “{path}” is in progress.", 409) from None
+
+
+def upload_put_chunk(*, upload_id, user: User, index: int, stream, length: int) -> Upload:
+    """Store chunk `index` of an upload, read from `stream` (exactly `length` bytes)."""
+    from releases.tasks import upload_verify
+
+    store = storage.storage()
+    with transaction.atomic():
+        upload = Upload.objects.select_for_update().filter(id=upload_id, user=user).first()
+        if upload is None:
+            raise UploadRefused("No such upload.", 404)
+        if upload.status != UploadStatus.RECEIVING:
+            raise UploadRefused(
+                f"This upload is {upload.get_status_display().lower()}; it takes no more chunks.",
+                409,
+                upload=upload,
+            )
+        if index >= upload.chunk_count:
+            raise UploadRefused(
+                f"Chunk {index} is past the declared size ({upload.chunk_count} chunks).",
+                400,
+                upload=upload,
+            )
+        if index != upload.chunks_received:
+            word = "was already received" if index < upload.chunks_received else "is out of order"
+            raise UploadRefused(
+                f"Chunk {index} {word}; send chunk {upload.chunks_received} next.",
+                409,
+                upload=upload,
+            )
+        expected = upload.chunk_length(index)
+        if length != expected:
+            raise UploadRefused(
+                f"Chunk {index} must be {expected:,} bytes, not {length:,}.", 400, upload=upload
+            )
+        key = upload.chunk_key(index)
+        if store.exists(key):
+            store.delete(key)  # left by an attempt that failed before it was counted
+        counter = _CountingReader(stream, expected)
+        storage.save_stream(store, key, counter)
+        if counter.count != expected:
+            store.delete(key)
+            raise UploadRefused(
+                f"Chunk {index} ended after {counter.count:,} of {expected:,} bytes; "
+                "send it again.",
+                400,
+                upload=upload,
+            )
+        upload.chunks_received += 1
+        if upload.chunks_received == upload.chunk_count:
+            upload.status = UploadStatus.VERIFYING
+            transaction.on_commit(lambda: upload_verify.delay(str(upload.id)))
+        upload.save(update_fields=["chunks_received", "status", "updated_at"])
+    return upload
+
+
+class _CountingReader:
+    """Reads at most `limit` bytes from a request stream, counting them."""
+
+    def __init__(self, stream, limit: int):
+        self._stream = stream
+        self._left = limit
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        if self._left <= 0:
+            return b""
+        size = storage.PIECE if size is None or size < 0 else size
+        data = self._stream.read(min(size, self._left))
+        self._left -= len(data)
+        self.count += len(data)
+        return data
+
+
+def _delete_chunks(upload: Upload) -> None:
+    store = storage.storage()
+    for index in range(upload.chunk_count):
+        key = upload.chunk_key(index)
+        if store.exists(key):
+            store.delete(key)
+
+
+def upload_cancel(*, upload_id, user: User) -> None:
+    with transaction.atomic():
+        upload = Upload.objects.select_for_update().filter(id=upload_id, user=user).first()
+        if upload is None or upload.status != UploadStatus.RECEIVING:
+            return
+        upload.status = UploadStatus.FAILED
+        upload.error = "Cancelled."
+        upload.save(update_fields=["status", "error", "updated_at"])
+    _delete_chunks(upload)
+
+
+def _fail(upload: Upload, message: str) -> None:
+    upload.status = UploadStatus.FAILED
+    upload.error = message
+    upload.save(update_fields=["status", "error", "updated_at"])
+    _delete_chunks(upload)
+    log.info("upload failed id=%s path=%s reason=%s", upload.id, upload.path, message)
+
+
+def upload_verify(*, upload: Upload) -> None:
+    """Stream the chunks into storage while hashing; add the file only if the digest matches.
+
+    Safe to run twice: a finished upload is left alone, and blobs are keyed by content.
+    """
+    from hub.blobid import BlobIdHasher
+
+    if upload.status != UploadStatus.VERIFYING:
+        return
+    store = storage.storage()
+    hasher = BlobIdHasher()
+    keys = [upload.chunk_key(i) for i in range(upload.chunk_count)]
+    staging = f"uploads/{upload.id}/assembled"
+    if store.exists(staging):
+        store.delete(staging)
+    reader = storage.ChainedReader(store, keys, tap=hasher.update)
+    try:
+        staging = storage.save_stream(store, staging, reader)
+    finally:
+        reader.close()
+    sha256 = hasher.hexdigest_sha256()
+    if not hmac.compare_digest(sha256, upload.sha256):
+        store.delete(staging)
+        _fail(upload, f"The received bytes have sha256 {sha256}, not the declared one; "
+                      "nothing was added. Upload the file again.")  # fmt: skip
+        return
+    blob_id = hasher.blob_id()
+    final_key = blob_storage_key(sha256)
+    with transaction.atomic():
+        blob = Blob.objects.select_for_update().filter(sha256=sha256).first()
+        if blob is None:
+            if store.exists(final_key):
+                store.delete(final_key)  # bytes left by a run that crashed before its commit
+            storage.move(store, staging, final_key)
+            blob = Blob.objects.create(sha256=sha256, blob_id=blob_id, size=upload.size)
+        else:
+            store.delete(staging)  # the content is stored already: keep one copy
+        try:
+            rf = _add_file(release=upload.release, path=upload.path, blob=blob, user=upload.user)
+        except UploadRefused as exc:
+            _fail(upload, exc.message)
+            return
+        upload.status = UploadStatus.DONE
+        upload.release_file = rf
+        upload.save(update_fields=["status", "release_file", "updated_at"])
+    _delete_chunks(upload)
+    log.info("upload done id=%s path=%s blob=%s", upload.id, upload.path, blob_id)
+
+
+def release_file_delete(*, release_file: ReleaseFile) -> None:
+    """Remove a file from its release. The blob stays while anything references it."""
+    release_file.delete()
+
+
+def release_copy_files(*, release: Release, source: Release, user: User) -> int:
+    """Put the files of `source` into `release` by reference (no transfer); returns how many."""
+    taken = set(release.files.values_list("path", flat=True))
+    new = [
+        ReleaseFile(release=release, path=rf.path, blob_id=rf.blob_id, uploaded_by=user)
+        for rf in source.files.all()
+        if rf.path not in taken
+    ]
+    if len(taken) + len(new) > settings.HUB_MAX_FILES_PER_RELEASE:
+        raise UploadRefused("Copying would pass the limit of files in a release.")
+    ReleaseFile.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def blobs_collect_garbage() -> int:
+    """Delete blobs that no release references, from storage and database; returns how many."""
+    store = storage.storage()
+    removed = 0
+    for blob in Blob.objects.filter(~Q(release_files__isnull=False)).iterator():
+        with transaction.atomic():
+            locked = Blob.objects.select_for_update().filter(pk=blob.pk).first()
+            if locked is None or locked.release_files.exists():
+                continue
+            locked.delete()
+            if store.exists(blob.storage_key):
+                store.delete(blob.storage_key)
+            removed += 1
+    return removed
+
+
+def uploads_expire(*, days: int) -> int:
+    """Fail uploads that received nothing for `days` days and delete their chunks."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    cutoff = timezone.now() - timedelta(days=days)
+    count = 0
+    for upload in Upload.objects.filter(status=UploadStatus.RECEIVING, updated_at__lt=cutoff):
+        _fail(upload, "Abandoned: no chunk arrived for a long time.")
+        count += 1
+    return count
+
+
+def file_add_content(*, release: Release, path: str, data: bytes, user: User | None) -> ReleaseFile:
+    """Add small content held in memory (demo data, scripts): stored and hashed like an upload."""
+    import io
+
+    from hub.blobid import BlobIdHasher
+
+    path = normalize_path(path)
+    hasher = BlobIdHasher()
+    hasher.update(data)
+    sha256 = hasher.hexdigest_sha256()
+    store = storage.storage()
+    with transaction.atomic():
+        blob = Blob.objects.select_for_update().filter(sha256=sha256).first()
+        if blob is None:
+            key = blob_storage_key(sha256)
+            if store.exists(key):
+                store.delete(key)
+            storage.save_stream(store, key, io.BytesIO(data))
+            blob = Blob.objects.create(sha256=sha256, blob_id=hasher.blob_id(), size=len(data))
+        return _add_file(release=release, path=path, blob=blob, user=user)

@@ -1,0 +1,284 @@
+// Release page uploader: hash in a Web Worker, ask the server what to do with the whole list,
+// then link, skip or upload each file in resumable chunks, with progress and a summary.
+(() => {
+  const root = document.getElementById("uploader");
+  if (!root) return;
+  const list = root.querySelector(".upload-list");
+  const summary = root.querySelector(".upload-summary");
+  const actions = root.querySelector(".upload-actions");
+  const dropzone = root.querySelector(".dropzone");
+  const maxSize = Number(root.dataset.maxSize);
+  const csrf = root.querySelector("[name=csrfmiddlewaretoken]").value;
+  let cancelled = false;
+  let currentXhr = null;
+  const activeUploads = new Set();
+
+  const fmtSize = (n) => {
+    const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
+    return i === 0 ? `${n} bytes` : `${n.toFixed(1)} ${units[i]}`;
+  };
+
+  function row(file, path) {
+    const li = document.createElement("li");
+    li.className = "upload-row";
+    li.innerHTML = `
+      <div class="upload-head"><span class="upload-path"></span><span class="upload-size muted"></span></div>
+      <div class="bars">
+        <label>Hash <progress class="hash-bar" max="1" value="0"></progress></label>
+        <label>Upload <progress class="upload-bar" max="1" value="0"></progress></label>
+        <span class="speed muted"></span>
+      </div>
+      <p class="upload-status muted">Waiting</p>`;
+    li.querySelector(".upload-path").textContent = path;
+    li.querySelector(".upload-size").textContent = fmtSize(file.size);
+    list.appendChild(li);
+    return {
+      file, path, li, sha256: null, outcome: null,
+      set(status, kind = "") {
+        const p = li.querySelector(".upload-status");
+        p.textContent = status;
+        p.className = `upload-status ${kind || "muted"}`;
+        li.dataset.state = kind;
+      },
+      bar(name, value) { li.querySelector(`.${name}-bar`).value = value; },
+      speed(text) { li.querySelector(".speed").textContent = text; },
+    };
+  }
+
+  // Files dropped as folders keep their relative paths.
+  async function filesFromDrop(dataTransfer) {
+    const out = [];
+    const walk = async (entry, prefix) => {
+      if (entry.isFile) {
+        const file = await new Promise((ok, bad) => entry.file(ok, bad));
+        out.push({ file, path: prefix + entry.name });
+      } else if (entry.isDirectory) {
+        const reader = entry.createReader();
+        let batch;
+        do {
+          batch = await new Promise((ok, bad) => reader.readEntries(ok, bad));
+          for (const child of batch) await walk(child, `${prefix}${entry.name}/`);
+        } while (batch.length);
+      }
+    };
+    const entries = [...dataTransfer.items]
+      .map((item) => item.webkitGetAsEntry && item.webkitGetAsEntry())
+      .filter(Boolean);
+    if (entries.length) {
+      for (const entry of entries) await walk(entry, "");
+    } else {
+      for (const file of dataTransfer.files) out.push({ file, path: file.name });
+    }
+    return out;
+  }
+
+  let worker = null;
+  const pending = new Map();
+  function hash(item) {
+    if (!worker) {
+      worker = new Worker(root.dataset.workerUrl);
+      worker.onmessage = ({ data }) => {
+        const job = pending.get(data.id);
+        if (!job) return;
+        if (data.progress !== undefined) job.item.bar("hash", data.progress);
+        else {
+          pending.delete(data.id);
+          if (data.error) job.reject(new Error(data.error));
+          else job.resolve(data.sha256);
+        }
+      };
+    }
+    const id = Math.random().toString(36).slice(2);
+    return new Promise((resolve, reject) => {
+      pending.set(id, { item, resolve, reject });
+      worker.postMessage({ id, file: item.file, hashwasmUrl: new URL(root.dataset.hashwasmUrl, location.href).href });
+    });
+  }
+
+  async function postJSON(url, body, method = "POST") {
+    const response = await fetch(url, {
+      method,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    let data = {};
+    try { data = await response.json(); } catch { data = { error: `HTTP ${response.status}` }; }
+    return { ok: response.ok, status: response.status, data };
+  }
+
+  function putChunk(url, blob, onProgress) {
+    return new Promise((resolve) => {
+      const xhr = new XMLHttpRequest();
+      currentXhr = xhr;
+      xhr.open("PUT", url);
+      xhr.setRequestHeader("X-CSRFToken", csrf);
+      xhr.setRequestHeader("Content-Type", "application/octet-stream");
+      xhr.upload.onprogress = (e) => onProgress(e.loaded);
+      xhr.onload = () => {
+        let data = {};
+        try { data = JSON.parse(xhr.responseText); } catch { data = { error: `HTTP ${xhr.status}` }; }
+        resolve({ ok: xhr.status < 300, status: xhr.status, data });
+      };
+      xhr.onerror = () => resolve({ ok: false, status: 0, data: { error: "The connection dropped." } });
+      xhr.onabort = () => resolve({ ok: false, status: 0, data: { error: "Cancelled." }, aborted: true });
+      xhr.send(blob);
+    });
+  }
+
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+  async function upload(item) {
+    const started = await postJSON(root.dataset.startUrl, { path: item.path, size: item.file.size, sha256: item.sha256 });
+    if (!started.ok) {
+      if (started.data.state === "present") return finish(item, "present", "Already in this release");
+      return finish(item, started.data.state === "conflict" ? "conflict" : "failed", started.data.error);
+    }
+    let up = started.data;
+    activeUploads.add(up.url);
+    const t0 = performance.now();
+    let sentThisSession = 0;
+    if (up.chunks_received) item.set(`Resuming from chunk ${up.chunks_received + 1} of ${up.chunk_count}`);
+    let retries = 0;
+    while (up.status === "receiving" && up.chunks_received < up.chunk_count) {
+      if (cancelled) return finish(item, "failed", "Cancelled");
+      const index = up.chunks_received;
+      const start = index * up.chunk_size;
+      const piece = item.file.slice(start, Math.min(item.file.size, start + up.chunk_size));
+      const base = up.chunks_received * up.chunk_size;
+      const result = await putChunk(`${up.url}/chunks/${index}`, piece, (loaded) => {
+        item.bar("upload", item.file.size ? (base + loaded) / item.file.size : 1);
+        const seconds = (performance.now() - t0) / 1000;
+        if (seconds > 0.2) item.speed(`${fmtSize((sentThisSession + loaded) / seconds)}/s`);
+      });
+      if (result.aborted) return finish(item, "failed", "Cancelled");
+      if (result.ok) {
+        sentThisSession += piece.size;
+        up = result.data;
+        retries = 0;
+        item.set(`Uploading: chunk ${up.chunks_received} of ${up.chunk_count}`);
+      } else if (result.data.upload) {
+        up = result.data.upload;  // e.g. a chunk the server had already: continue where it is
+      } else if (result.status === 0 && retries < 5) {
+        retries += 1;
+        item.set(`Connection lost; retrying (${retries}/5)…`, "warning");
+        await sleep(1000 * retries);
+        const fresh = await postJSON(up.url, undefined, "GET");
+        if (fresh.ok) up = fresh.data;
+      } else {
+        return finish(item, "failed", result.data.error);
+      }
+    }
+    item.bar("upload", 1);
+    item.set("Verifying sha256 and computing the Blob ID…");
+    while (up.status === "verifying") {
+      await sleep(500);
+      const fresh = await postJSON(up.url, undefined, "GET");
+      if (fresh.ok) up = fresh.data;
+    }
+    activeUploads.delete(up.url);
+    if (up.status === "done") return finish(item, "uploaded", "Uploaded and verified");
+    return finish(item, "failed", up.error || "The upload failed.");
+  }
+
+  function finish(item, outcome, message) {
+    item.outcome = outcome;
+    const kind = { uploaded: "success", linked: "success", present: "muted", conflict: "error", failed: "error", invalid: "error" }[outcome];
+    item.set(message, kind);
+    return outcome;
+  }
+
+  async function run(entries) {
+    if (!entries.length) return;
+    cancelled = false;
+    summary.hidden = true;
+    actions.hidden = false;
+    const items = entries.map(({ file, path }) => row(file, path));
+    for (const item of items) {
+      if (item.file.size > maxSize) { finish(item, "invalid", `Larger than the limit of ${fmtSize(maxSize)}`); continue; }
+      item.set("Hashing…");
+      try {
+        item.sha256 = await hash(item);
+        item.bar("hash", 1);
+        item.set("Hashed");
+      } catch (error) {
+        finish(item, "failed", `Could not read the file: ${error.message}`);
+      }
+      if (cancelled) break;
+    }
+    const ready = items.filter((i) => i.sha256 && !i.outcome);
+    if (ready.length && !cancelled) {
+      const plan = await postJSON(root.dataset.planUrl, {
+        files: ready.map((i) => ({ path: i.path, size: i.file.size, sha256: i.sha256 })),
+      });
+      if (!plan.ok) {
+        for (const item of ready) finish(item, "failed", plan.data.error);
+      } else {
+        plan.data.files.forEach((answer, n) => { ready[n].answer = answer; });
+        for (const item of ready) {
+          const a = item.answer;
+          if (a.action === "present") finish(item, "present", "Already in this release: nothing to do");
+          else if (a.action === "conflict") finish(item, "conflict", a.message);
+          else if (a.action === "invalid") finish(item, "invalid", a.message);
+          else if (a.action === "link") item.set(a.warning ? `${a.warning} Linking…` : `${a.source.label}: linking without transfer`, "warning");
+          else item.set("New: will be uploaded");
+        }
+        for (const item of ready) {
+          if (item.outcome) continue;
+          if (cancelled) { finish(item, "failed", "Cancelled"); continue; }
+          const a = item.answer;
+          if (a.action === "link") {
+            const linked = await postJSON(root.dataset.linkUrl, { path: item.path, sha256: item.sha256 });
+            if (linked.ok) {
+              item.bar("upload", 1);
+              finish(item, "linked", a.warning ? `Linked. ${a.warning}` : `Linked, ${a.source.label}`);
+            } else finish(item, "failed", linked.data.error);
+          } else {
+            await upload(item);
+          }
+        }
+      }
+    }
+    actions.hidden = true;
+    const count = (o) => items.filter((i) => i.outcome === o).length;
+    const added = count("uploaded") + count("linked");
+    summary.hidden = false;
+    summary.innerHTML = "";
+    const p = document.createElement("p");
+    p.textContent = `Uploaded ${count("uploaded")} · linked ${count("linked")} · already present ${count("present")} · conflicts ${count("conflict")} · failed ${count("failed") + count("invalid")}`;
+    summary.appendChild(p);
+    if (added) {
+      const a = document.createElement("a");
+      a.href = location.pathname;
+      a.className = "button button-small";
+      a.textContent = "Show the updated file list";
+      summary.appendChild(a);
+    }
+  }
+
+  root.querySelector("[data-cancel]").addEventListener("click", async () => {
+    cancelled = true;
+    if (currentXhr) currentXhr.abort();
+    for (const url of activeUploads) await postJSON(url, undefined, "DELETE");
+    activeUploads.clear();
+  });
+
+  for (const picker of root.querySelectorAll("[data-picker]")) {
+    picker.addEventListener("change", () => {
+      const entries = [...picker.files].map((file) => ({ file, path: file.webkitRelativePath || file.name }));
+      picker.value = "";
+      run(entries);
+    });
+  }
+  ["dragenter", "dragover"].forEach((type) => dropzone.addEventListener(type, (e) => {
+    e.preventDefault();
+    dropzone.classList.add("dragging");
+  }));
+  ["dragleave", "drop"].forEach((type) => dropzone.addEventListener(type, () => dropzone.classList.remove("dragging")));
+  dropzone.addEventListener("drop", async (e) => {
+    e.preventDefault();
+    run(await filesFromDrop(e.dataTransfer));
+  });
+})();
