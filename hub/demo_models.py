@@ -66,3 +66,11 @@ def risk_score() -> bytes:
         [w, hundred],
     )
     return _model(graph, opset=15)
+
+
+def readme() -> bytes:
+    return b"Inputs: the last ten 1-hour OHLC candles of ETH/USDT, oldest first.\n"
+
+
+def features() -> bytes:
+    return b'{"features": ["health_factor", "volatility_7d", "utilisation", "concentration"]}\n'

@@ -164,6 +164,7 @@ REPOSITORIES = [
             ("minor", "Retrained on data up to June 2024.\n\n- MAE down from 0.00047 to 0.00041"),
             ("minor", "Fixed the input name to `open_high_low_close`."),
         ],
+        "files": {"model.onnx": "volatility_model", "README.txt": "readme"},
     },
     {
         "name": "btc-price-direction",
@@ -172,6 +173,7 @@ REPOSITORIES = [
         "tags": ["bitcoin", "trading", "onnx", "skl2onnx"],
         "description": DIRECTION,
         "releases": [("major", "## Breaking\n\nThe output is now a probability per class.")],
+        "files": {"direction.onnx": "direction_classifier"},
     },
     {
         "name": "defi-lending-risk-score",
@@ -180,6 +182,7 @@ REPOSITORIES = [
         "tags": ["defi", "aave", "compound", "risk"],
         "description": RISK,
         "releases": [("minor", "Added Compound v3 positions to the training set.")],
+        "files": {"risk/score.onnx": "risk_score", "risk/features.json": "features"},
     },
     {
         "name": "tinystories-33m-onnx",

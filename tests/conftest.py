@@ -12,22 +12,41 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process():
-    """A real `celery worker` process on the suite's Redis broker."""
+def media_root(tmp_path_factory):
+    """The storage folder shared by the test process, the live server and the worker."""
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, media_root):
+    """A real `celery worker` process on the suite's Redis broker, test database and media.
+
+    Every test that needs a worker shares this one, so that no task is ever taken by a
+    worker that looks at another database or folder.
+    """
+    from django.db import connection
+
     if not os.environ.get("REDIS_URL"):
         pytest.fail("REDIS_URL must point at a Redis server for the worker tests.")
+    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{base}/{connection.settings_dict['NAME']}",
+        "MEDIA_ROOT": str(media_root),
+    }
+    from hub.celery import app
+
+    app.control.purge()  # messages left by earlier runs name rows that no longer exist
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "hub", "worker", "--pool=solo",
-         "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT,
-        env=os.environ.copy(),
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    from hub.celery import app
-
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"celery worker exited: {proc.stdout.read()}")
@@ -42,6 +61,25 @@ def celery_worker_process():
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture
+def shared_storage(settings, media_root):
+    """Point this process's file storage at the worker's folder, with small upload chunks."""
+    from django.core.files.storage import default_storage
+    from django.utils.functional import empty
+
+    settings.HUB_UPLOAD_CHUNK_SIZE = 64 * 1024
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(media_root)},
+        },
+    }
+    default_storage._wrapped = empty
+    yield media_root
+    default_storage._wrapped = empty
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
+from hub import demo_models
 from releases.services import release_create
+from releases.tasks import blob_read_signature
+from releases.uploads import file_add_content
 from repos.demo import REPOSITORIES
 from repos.models import License, Repository, Task
 from repos.services import repository_create
@@ -49,6 +52,12 @@ class Command(BaseCommand):
                 )
                 for bump, notes in spec["releases"]:
                     release_create(repository=repo, bump=bump, notes=notes, user=demo)
+                for path, maker in spec.get("files", {}).items():
+                    latest = repo.releases.order_by("-major", "-minor").first()
+                    rf = file_add_content(
+                        release=latest, path=path, data=getattr(demo_models, maker)(), user=demo
+                    )
+                    blob_read_signature(rf.blob_id)  # in-process: the page shows it at once
         self.stdout.write(
             self.style.SUCCESS(f"Loaded {len(REPOSITORIES)} demo repositories for {DEMO_USER}.")
         )
