@@ -22,12 +22,14 @@ PAGES = {
     "login": "/accounts/login/",
     "signup": "/accounts/signup/",
     "404": "/demo/no-such-model/",
+    "file": f"{REPO}/releases/v1.02/files/model.onnx",
 }
 OWNER_PAGES = {
     "new": "/new",
     "edit": f"{REPO}/edit/",
     "settings": f"{REPO}/settings/",
     "release-new": f"{REPO}/releases/new/",
+    "release-owner": f"{REPO}/releases/v1.02/",
     "password": "/accounts/password/",
 }
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
