@@ -123,7 +123,9 @@ def main() -> None:
     rss_before = rss_mib()
     body = {"path": "big.bin", "size": size, "sha256": digest.hexdigest()}
     state = client.post(
-        "/bench/bench/releases/v1.00/uploads", json.dumps(body), content_type="application/json"
+        "/api/repos/bench/bench/releases/v1.00/uploads",
+        json.dumps(body),
+        content_type="application/json",
     ).json()
     started = time.perf_counter()
     for i in range(count):

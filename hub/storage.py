@@ -24,26 +24,37 @@ class ChainedReader:
         self._keys = iter(keys)
         self._tap = tap
         self._current = None
+        self.closed = False
+
+    def seekable(self) -> bool:
+        return False
 
     def read(self, size: int = -1) -> bytes:
+        """Up to `size` bytes; fewer only at the end (S3 uploads take a short read as EOF)."""
         size = PIECE if size is None or size < 0 else size
-        while True:
+        parts: list[bytes] = []
+        wanted = size
+        while wanted > 0:
             if self._current is None:
                 key = next(self._keys, None)
                 if key is None:
-                    return b""
+                    break
                 self._current = self._store.open(key, "rb")
-            data = self._current.read(size)
-            if data:
-                self._tap(data)
-                return data
-            self._current.close()
-            self._current = None
+            data = self._current.read(wanted)
+            if not data:
+                self._current.close()
+                self._current = None
+                continue
+            self._tap(data)
+            parts.append(data)
+            wanted -= len(data)
+        return b"".join(parts)
 
     def close(self) -> None:
         if self._current is not None:
             self._current.close()
             self._current = None
+        self.closed = True
 
 
 def save_stream(store: Storage, key: str, reader) -> str:

@@ -22,9 +22,6 @@ repo_patterns = [
     path("releases/", release_views.release_list, name="release_list"),
     path("releases/new/", release_views.release_create, name="release_create"),
     path("releases/<version:version>/", release_views.release_detail, name="release_detail"),
-    path("releases/<version:version>/plan", file_views.files_plan, name="files_plan"),
-    path("releases/<version:version>/link", file_views.files_link, name="files_link"),
-    path("releases/<version:version>/uploads", file_views.upload_start, name="upload_start"),
     path("releases/<version:version>/copy", file_views.release_copy, name="release_copy"),
     path(
         "releases/<version:version>/files/<path:path>",
@@ -39,18 +36,28 @@ repo_patterns = [
     path("resolve/<version:version>/<path:path>", file_views.resolve, name="resolve"),
 ]
 
-urlpatterns = [
-    path("", repo_views.home, name="home"),
-    path("models", repo_views.model_list, name="model_list"),
-    path("new", repo_views.repo_create, name="repo_create"),
-    path("accounts/", include("accounts.urls")),
-    path("blobs/<str:blob_id>", file_views.blob_download, name="blob_download"),
+# JSON endpoints of the uploader. Session authentication with CSRF today; every view takes
+# the user from the request, so token authentication can be added without changing them.
+api_release = "repos/<name:owner>/<name:name>/releases/<version:version>"
+api_patterns = [
+    path(f"{api_release}/plan", file_views.files_plan, name="files_plan"),
+    path(f"{api_release}/link", file_views.files_link, name="files_link"),
+    path(f"{api_release}/uploads", file_views.upload_start, name="upload_start"),
     path("uploads/<uuid:upload_id>", file_views.upload_detail, name="upload_detail"),
     path(
         "uploads/<uuid:upload_id>/chunks/<int:index>",
         file_views.upload_chunk,
         name="upload_chunk",
     ),
+]
+
+urlpatterns = [
+    path("", repo_views.home, name="home"),
+    path("models", repo_views.model_list, name="model_list"),
+    path("new", repo_views.repo_create, name="repo_create"),
+    path("accounts/", include("accounts.urls")),
+    path("blobs/<str:blob_id>", file_views.blob_download, name="blob_download"),
+    path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
     # The editor's live preview, for signed-in users only. (Its image upload is not routed:
     # pictures in model cards are linked by URL.)

@@ -1,10 +1,13 @@
 """Views of release files: the upload API (JSON), file pages, downloads, deletion."""
 
+import functools
 import json
+import logging
 import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db.models import F
 from django.http import (
@@ -17,6 +20,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -25,8 +29,10 @@ from releases import selectors, uploads
 from releases.models import ReleaseFile, Upload
 from repos import selectors as repo_selectors
 from repos.models import Repository
+from repos.selectors import RepositoryMoved
 from repos.views import follows_renames
 
+log = logging.getLogger(__name__)
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -54,8 +60,35 @@ def _upload_json(upload: Upload) -> dict:
         "chunks_received": upload.chunks_received,
         "status": upload.status,
         "error": upload.error,
-        "url": f"/uploads/{upload.id}",
+        "url": reverse("upload_detail", kwargs={"upload_id": upload.id}),
     }
+
+
+def api_view(view):
+    """JSON answers for the upload API: 401 when signed out, 404/403 as JSON, never HTML."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+        if not request.user.is_authenticated:
+            return JsonResponse({"error": "Sign in to upload files."}, status=401)
+        try:
+            return view(request, *args, **kwargs)
+        except uploads.UploadRefused as exc:
+            return _refused(exc)
+        except (Http404, RepositoryMoved):
+            return JsonResponse({"error": "No such repository or release."}, status=404)
+        except PermissionDenied:
+            return JsonResponse({"error": "Only the owner can add files."}, status=403)
+        except OSError as exc:
+            # Storage full or unavailable: the transaction rolled back, nothing was counted.
+            log.error("storage error path=%s error=%s", request.path, exc)
+            return JsonResponse(
+                {"error": "The file storage is unavailable or full; nothing was saved. "
+                          "Try again later: the upload resumes where it stopped."},
+                status=503,
+            )  # fmt: skip
+
+    return wrapper
 
 
 def _owned_release(request: HttpRequest, owner: str, name: str, version):
@@ -63,57 +96,48 @@ def _owned_release(request: HttpRequest, owner: str, name: str, version):
     return selectors.release_get(repository=repo, version=version)
 
 
-@login_required
 @require_POST
+@api_view
 def files_plan(request: HttpRequest, owner: str, name: str, version) -> JsonResponse:
     release = _owned_release(request, owner, name, version)
-    try:
-        body = _json_body(request)
-        files = body.get("files") if isinstance(body, dict) else None
-        plan = uploads.files_plan(release=release, user=request.user, files=files)
-    except uploads.UploadRefused as exc:
-        return _refused(exc)
+    body = _json_body(request)
+    files = body.get("files") if isinstance(body, dict) else None
+    plan = uploads.files_plan(release=release, user=request.user, files=files)
     return JsonResponse({"files": [p.as_dict() for p in plan]})
 
 
-@login_required
 @require_POST
+@api_view
 def files_link(request: HttpRequest, owner: str, name: str, version) -> JsonResponse:
     release = _owned_release(request, owner, name, version)
-    try:
-        body = _json_body(request)
-        if not isinstance(body, dict):
-            raise uploads.UploadRefused("Send path and sha256.")
-        rf = uploads.file_link(
-            release=release, user=request.user, path=body.get("path"), sha256=body.get("sha256")
-        )
-    except uploads.UploadRefused as exc:
-        return _refused(exc)
+    body = _json_body(request)
+    if not isinstance(body, dict):
+        raise uploads.UploadRefused("Send path and sha256.")
+    rf = uploads.file_link(
+        release=release, user=request.user, path=body.get("path"), sha256=body.get("sha256")
+    )
     return JsonResponse({"path": rf.path, "status": "linked"}, status=201)
 
 
-@login_required
 @require_POST
+@api_view
 def upload_start(request: HttpRequest, owner: str, name: str, version) -> JsonResponse:
     release = _owned_release(request, owner, name, version)
-    try:
-        body = _json_body(request)
-        if not isinstance(body, dict):
-            raise uploads.UploadRefused("Send path, size and sha256.")
-        upload = uploads.upload_start(
-            release=release,
-            user=request.user,
-            path=body.get("path"),
-            size=body.get("size"),
-            sha256=body.get("sha256"),
-        )
-    except uploads.UploadRefused as exc:
-        return _refused(exc)
+    body = _json_body(request)
+    if not isinstance(body, dict):
+        raise uploads.UploadRefused("Send path, size and sha256.")
+    upload = uploads.upload_start(
+        release=release,
+        user=request.user,
+        path=body.get("path"),
+        size=body.get("size"),
+        sha256=body.get("sha256"),
+    )
     return JsonResponse(_upload_json(upload), status=201)
 
 
-@login_required
 @require_http_methods(["GET", "DELETE"])
+@api_view
 def upload_detail(request: HttpRequest, upload_id) -> JsonResponse:
     if request.method == "DELETE":
         uploads.upload_cancel(upload_id=upload_id, user=request.user)
@@ -123,19 +147,16 @@ def upload_detail(request: HttpRequest, upload_id) -> JsonResponse:
     return JsonResponse(_upload_json(upload))
 
 
-@login_required
 @require_http_methods(["PUT"])
+@api_view
 def upload_chunk(request: HttpRequest, upload_id, index: int) -> JsonResponse:
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = -1
-    try:
-        upload = uploads.upload_put_chunk(
-            upload_id=upload_id, user=request.user, index=index, stream=request, length=length
-        )
-    except uploads.UploadRefused as exc:
-        return _refused(exc)
+    upload = uploads.upload_put_chunk(
+        upload_id=upload_id, user=request.user, index=index, stream=request, length=length
+    )
     return JsonResponse(_upload_json(upload))
 
 

@@ -7,7 +7,13 @@ from releases.models import Blob, OnnxStatus, Upload
 log = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(OSError,),  # storage unavailable: try again later, nothing was added
+    retry_backoff=True,
+    max_retries=8,
+)
 def upload_verify(upload_id: str) -> None:
     """Check a fully received upload against its declared sha256 and add it to its release."""
     from releases.uploads import upload_verify as verify

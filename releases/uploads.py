@@ -323,19 +323,31 @@ def upload_put_chunk(*, upload_id, user: User, index: int, stream, length: int) 
 class _CountingReader:
     """Reads at most `limit` bytes from a request stream, counting them."""
 
+    closed = False
+
     def __init__(self, stream, limit: int):
         self._stream = stream
         self._left = limit
         self.count = 0
 
+    def seekable(self) -> bool:
+        return False
+
     def read(self, size: int = -1) -> bytes:
-        if self._left <= 0:
-            return b""
+        """Up to `size` bytes, fewer only at the end: a socket may return less per call, and
+        S3 uploads take a short read for the end of the file."""
         size = storage.PIECE if size is None or size < 0 else size
-        data = self._stream.read(min(size, self._left))
-        self._left -= len(data)
-        self.count += len(data)
-        return data
+        parts: list[bytes] = []
+        wanted = min(size, self._left)
+        while wanted > 0:
+            data = self._stream.read(wanted)
+            if not data:
+                break
+            parts.append(data)
+            wanted -= len(data)
+            self._left -= len(data)
+            self.count += len(data)
+        return b"".join(parts)
 
 
 def _delete_chunks(upload: Upload) -> None:

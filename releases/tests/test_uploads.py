@@ -173,7 +173,7 @@ def test_only_the_owner_can_upload(personas, repo):
     body = {"path": "a.bin", "size": 1, "sha256": "0" * 64}
     assert post_json(personas["other"], vurl(repo, "upload_start"), body).status_code == 403
     assert post_json(personas["staff"], vurl(repo, "upload_start"), body).status_code == 403
-    assert post_json(personas["anonymous"], vurl(repo, "upload_start"), body).status_code == 302
+    assert post_json(personas["anonymous"], vurl(repo, "upload_start"), body).status_code == 401
     start = post_json(personas["owner"], vurl(repo, "upload_start"), body).json()
     stolen = personas["other"].put(
         f"{start['url']}/chunks/0", b"a", content_type="application/octet-stream"
