@@ -133,7 +133,7 @@
   async function upload(item) {
     const started = await postJSON(root.dataset.startUrl, { path: item.path, size: item.file.size, sha256: item.sha256 });
     if (!started.ok) {
-      if (started.data.state === "present") return finish(item, "present", "Already in this release");
+      if (started.data.state === "present") return finish(item, "present", "Already in this release: nothing to do");
       return finish(item, started.data.state === "conflict" ? "conflict" : "failed", started.data.error);
     }
     let up = started.data;
@@ -173,12 +173,16 @@
     }
     item.bar("upload", 1);
     item.set("Verifying sha256 and computing the Blob ID…");
+    activeUploads.delete(up.url);  // fully sent: Cancel no longer applies to it
+    const giveUp = Date.now() + 15 * 60 * 1000;
     while (up.status === "verifying") {
-      await sleep(500);
+      if (cancelled || Date.now() > giveUp) {
+        return finish(item, "failed", "Still verifying on the server: reload this page later to see the file.");
+      }
+      await sleep(Math.min(5000, 500 + (Date.now() - (giveUp - 15 * 60 * 1000)) / 20));
       const fresh = await postJSON(up.url, undefined, "GET");
       if (fresh.ok) up = fresh.data;
     }
-    activeUploads.delete(up.url);
     if (up.status === "done") return finish(item, "uploaded", "Uploaded and verified");
     return finish(item, "failed", up.error || "The upload failed.");
   }
