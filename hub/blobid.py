@@ -166,8 +166,9 @@ class BlobIdHasher:
     chunk_size: ClassVar[int] = CHUNK_SIZE
     max_links: ClassVar[int] = MAX_LINKS
 
-    def __init__(self) -> None:
-        self._sha256 = hashlib.sha256()
+    def __init__(self, *, with_sha256: bool = True) -> None:
+        # Without the whole-file sha256 the hasher computes the Blob ID alone.
+        self._sha256 = hashlib.sha256() if with_sha256 else None
         self._pending = bytearray()
         self._tree = _BalancedTree(self.max_links)
         self._blob_id: str | None = None
@@ -176,7 +177,8 @@ class BlobIdHasher:
         if self._blob_id is not None:
             raise RuntimeError("BlobIdHasher.update() called after blob_id()")
         view = memoryview(data).cast("B")
-        self._sha256.update(view)
+        if self._sha256 is not None:
+            self._sha256.update(view)
         size = self.chunk_size
         if self._pending:
             take = size - len(self._pending)
@@ -194,6 +196,8 @@ class BlobIdHasher:
 
     def hexdigest_sha256(self) -> str:
         """Hex sha256 of all bytes fed so far."""
+        if self._sha256 is None:
+            raise RuntimeError("this hasher was made with with_sha256=False")
         return self._sha256.hexdigest()
 
     @property
@@ -217,7 +221,7 @@ def blob_id_of_file(path_or_fileobj: str | os.PathLike[str] | BinaryIO) -> str:
 
     A file object is left open.
     """
-    hasher = BlobIdHasher()
+    hasher = BlobIdHasher(with_sha256=False)
     if isinstance(path_or_fileobj, str | os.PathLike):
         with open(path_or_fileobj, "rb") as file:
             _feed(hasher, file)

@@ -62,6 +62,14 @@ def save_stream(store: Storage, key: str, reader) -> str:
     return store.save(key, File(reader, name=os.path.basename(key)))
 
 
+def local_path(store: Storage, key: str) -> str | None:
+    """The file-system path of `key` where the storage has one (local folder), else None."""
+    try:
+        return store.path(key)
+    except NotImplementedError:
+        return None
+
+
 def move(store: Storage, src: str, dst: str) -> None:
     """Move a stored object to `dst` (which must not exist): a rename where the storage has
     local paths, else a streamed copy and delete."""

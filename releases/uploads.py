@@ -9,12 +9,13 @@ on the hub is linked with `file_link`, without transfer.
 
 import hmac
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from accounts.models import User
@@ -88,15 +89,30 @@ def _clean_entry(entry: dict) -> tuple[str, int, str]:
     return path, size, sha256
 
 
-def _readable_copy(*, user: User, sha256: str) -> ReleaseFile | None:
-    """A file with this content in a repository `user` may read (never reveals others)."""
-    return (
+def _readable_copies(*, user: User, sha256s: set[str]) -> dict[str, ReleaseFile]:
+    """For each digest, a file with that content in a repository `user` may read (the newest).
+
+    One query for the whole list; content found only where the user cannot read it is simply
+    absent from the answer, so it is never revealed.
+    """
+    if not sha256s:
+        return {}
+    found: dict[str, ReleaseFile] = {}
+    rows = (
         ReleaseFile.objects.filter(readable_q(user, prefix="release__repository__"))
-        .filter(blob__sha256=sha256)
+        .filter(blob__sha256__in=sha256s)
         .select_related("release__repository__owner", "blob")
-        .order_by("-created_at")
-        .first()
+        .order_by("blob__sha256", "-created_at")
     )
+    if connection.vendor == "postgresql":
+        rows = rows.distinct("blob__sha256")  # one row a digest, however common the content
+    for rf in rows:
+        found.setdefault(rf.blob.sha256, rf)
+    return found
+
+
+def _readable_copy(*, user: User, sha256: str) -> ReleaseFile | None:
+    return _readable_copies(user=user, sha256s={sha256}).get(sha256)
 
 
 def _source(rf: ReleaseFile) -> dict:
@@ -122,6 +138,12 @@ def files_plan(*, release: Release, user: User, files: list) -> list[PlannedFile
     by_sha = {}
     for rf in existing.values():
         by_sha.setdefault(rf.blob.sha256, rf)
+    wanted = {
+        str(e.get("sha256", "")).lower()
+        for e in files
+        if isinstance(e, dict) and SHA256_RE.match(str(e.get("sha256", "")).lower())
+    }
+    elsewhere = _readable_copies(user=user, sha256s=wanted - set(by_sha))
     plan: list[PlannedFile] = []
     seen: set[str] = set()
     new_paths = 0
@@ -166,7 +188,7 @@ def files_plan(*, release: Release, user: User, files: list) -> list[PlannedFile
                 )
             )
             continue
-        copy = _readable_copy(user=user, sha256=sha256)
+        copy = elsewhere.get(sha256)
         if copy is not None:
             plan.append(PlannedFile(path, size, sha256, "link", source=_source(copy)))
         else:
@@ -299,13 +321,8 @@ def upload_put_chunk(*, upload_id, user: User, index: int, stream, length: int) 
             raise UploadRefused(
                 f"Chunk {index} must be {expected:,} bytes, not {length:,}.", 400, upload=upload
             )
-        key = upload.chunk_key(index)
-        if store.exists(key):
-            store.delete(key)  # left by an attempt that failed before it was counted
         counter = _CountingReader(stream, expected)
-        storage.save_stream(store, key, counter)
-        if counter.count != expected:
-            store.delete(key)
+        if not _stage_chunk(store, upload, index, counter):
             raise UploadRefused(
                 f"Chunk {index} ended after {counter.count:,} of {expected:,} bytes; "
                 "send it again.",
@@ -350,8 +367,50 @@ class _CountingReader:
         return b"".join(parts)
 
 
+# Where chunks wait for verification. On storage with local paths they are appended to one
+# file (written once, renamed into place: no second copy of the bytes); elsewhere (S3) each
+# chunk is an object of its own, streamed into the blob by the verification.
+
+
+def _staging_path(store, upload: Upload) -> str | None:
+    local = storage.local_path(store, f"uploads/{upload.id}/data")
+    if local is not None:
+        os.makedirs(os.path.dirname(local), exist_ok=True)
+    return local
+
+
+def _stage_chunk(store, upload: Upload, index: int, counter: "_CountingReader") -> bool:
+    """Store chunk `index`; False (and nothing kept) if the body ended early."""
+    expected = upload.chunk_length(index)
+    local = _staging_path(store, upload)
+    if local is not None:
+        offset = index * upload.chunk_size
+        with open(local, "ab") as fh:
+            fh.truncate(offset)  # drop what an interrupted attempt at this chunk left
+            fh.seek(offset)
+            while data := counter.read(storage.PIECE):
+                fh.write(data)
+            if counter.count != expected:
+                fh.truncate(offset)
+                return False
+        return True
+    key = upload.chunk_key(index)
+    if store.exists(key):
+        store.delete(key)  # left by an attempt that failed before it was counted
+    storage.save_stream(store, key, counter)
+    if counter.count != expected:
+        store.delete(key)
+        return False
+    return True
+
+
 def _delete_chunks(upload: Upload) -> None:
     store = storage.storage()
+    local = _staging_path(store, upload)
+    if local is not None:
+        if os.path.exists(local):
+            os.remove(local)
+        return
     for index in range(upload.chunk_count):
         key = upload.chunk_key(index)
         if store.exists(key):
@@ -388,15 +447,22 @@ def upload_verify(*, upload: Upload) -> None:
         return
     store = storage.storage()
     hasher = BlobIdHasher()
-    keys = [upload.chunk_key(i) for i in range(upload.chunk_count)]
-    staging = f"uploads/{upload.id}/assembled"
-    if store.exists(staging):
-        store.delete(staging)
-    reader = storage.ChainedReader(store, keys, tap=hasher.update)
-    try:
-        staging = storage.save_stream(store, staging, reader)
-    finally:
-        reader.close()
+    local = _staging_path(store, upload)
+    if local is not None:
+        staging = f"uploads/{upload.id}/data"
+        with open(local, "rb") as fh:
+            while data := fh.read(storage.PIECE):
+                hasher.update(data)
+    else:
+        keys = [upload.chunk_key(i) for i in range(upload.chunk_count)]
+        staging = f"uploads/{upload.id}/assembled"
+        if store.exists(staging):
+            store.delete(staging)
+        reader = storage.ChainedReader(store, keys, tap=hasher.update)
+        try:
+            staging = storage.save_stream(store, staging, reader)
+        finally:
+            reader.close()
     sha256 = hasher.hexdigest_sha256()
     if not hmac.compare_digest(sha256, upload.sha256):
         store.delete(staging)
