@@ -336,3 +336,26 @@ def test_a_new_release_can_copy_the_previous_files(
         "b.bin",
     ]
     assert Blob.objects.count() == 2
+
+
+def test_storage_failure_answers_503_and_counts_nothing(personas, repo, monkeypatch):
+    client = personas["owner"]
+    state = post_json(
+        client, vurl(repo, "upload_start"), {"path": "a.bin", "size": 3, "sha256": sha(b"abc")}
+    ).json()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("releases.uploads._stage_chunk", full_disk)
+    response = client.put(
+        f"{state['url']}/chunks/0", b"abc", content_type="application/octet-stream"
+    )
+    assert response.status_code == 503
+    assert "storage is unavailable or full" in response.json()["error"]
+    assert Upload.objects.get().chunks_received == 0
+    monkeypatch.undo()
+    response = client.put(
+        f"{state['url']}/chunks/0", b"abc", content_type="application/octet-stream"
+    )
+    assert response.status_code == 200  # the same chunk goes through once storage is back
