@@ -171,6 +171,8 @@
         return finish(item, "failed", result.data.error);
       }
     }
+    if (cancelled) return finish(item, "failed", "Cancelled");
+    if (up.status === "failed") return finish(item, "failed", up.error || "The upload failed.");
     item.bar("upload", 1);
     item.set("Verifying sha256 and computing the Blob ID…");
     activeUploads.delete(up.url);  // fully sent: Cancel no longer applies to it

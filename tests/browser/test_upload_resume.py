@@ -59,3 +59,59 @@ def test_a_stranger_cannot_see_a_private_file(hub_server, seeded, shared_storage
         response = page.goto(hub_server + url)
         assert response.status == 404, url
         expect(page.locator("body")).not_to_contain_text("private bytes")
+
+
+def test_a_folder_keeps_its_paths_and_a_duplicate_inside_is_skipped(
+    hub_server, seeded, celery_worker_process, shared_storage, page, tmp_path
+):
+    from releases.uploads import file_add_content
+
+    folder = tmp_path / "model"
+    (folder / "weights").mkdir(parents=True)
+    files = {
+        "model/config.json": b'{"layers": 4}',
+        "model/weights/part-1.bin": random.Random(1).randbytes(100 * 1024),
+        "model/weights/part-2.bin": random.Random(2).randbytes(90 * 1024),
+    }
+    for rel, data in files.items():
+        (tmp_path / rel).write_bytes(data)
+    owner, release = release_page(hub_server, page)
+    file_add_content(release=release, path="model/config.json", data=files["model/config.json"],
+                     user=owner)  # fmt: skip
+    page.reload()
+
+    page.locator("#uploader input[webkitdirectory]").set_input_files(folder)
+
+    summary = page.locator(".upload-summary")
+    expect(summary).to_contain_text(
+        "Uploaded 2 · linked 0 · already present 1 · conflicts 0 · failed 0", timeout=60_000
+    )
+    config_row = page.locator(".upload-row").filter(has_text="model/config.json")
+    expect(config_row.locator(".upload-status")).to_have_text(
+        "Already in this release: nothing to do"
+    )
+    page.get_by_role("link", name="Show the updated file list").click()
+    for rel, data in files.items():
+        rf = ReleaseFile.objects.select_related("blob").get(release=release, path=rel)
+        assert rf.blob.sha256 == hashlib.sha256(data).hexdigest()
+        row = page.locator(".files-table tbody tr").filter(has_text=rel)
+        expect(row.locator(".blob-id")).to_have_attribute("title", rf.blob.blob_id)
+
+
+def test_cancel_stops_an_upload_and_adds_nothing(
+    hub_server, seeded, celery_worker_process, shared_storage, page, tmp_path
+):
+    path = tmp_path / "slow.bin"
+    path.write_bytes(random.Random(9).randbytes(4 * 64 * 1024))
+    release_page(hub_server, page)
+    page.route("**/chunks/1", lambda route: route.abort())  # stuck on the second chunk
+    page.locator("#uploader input[type=file][data-picker]").first.set_input_files(path)
+    expect(page.locator(".upload-status")).to_contain_text("retrying", timeout=30_000)
+
+    page.get_by_role("button", name="Cancel").click()
+
+    expect(page.locator(".upload-status")).to_have_text("Cancelled", timeout=15_000)
+    expect(page.locator(".upload-summary")).to_contain_text("failed 1")
+    upload = Upload.objects.get()
+    assert upload.status == "failed" and upload.error == "Cancelled."
+    assert not ReleaseFile.objects.exists()
