@@ -4,10 +4,12 @@ import functools
 import json
 import logging
 import re
+import shlex
+import unicodedata
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.files.storage import default_storage
 from django.db.models import F
 from django.http import (
@@ -33,13 +35,20 @@ from repos.selectors import RepositoryMoved
 from repos.views import follows_renames
 
 log = logging.getLogger(__name__)
-RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+RANGE_RE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
+# Served as plain bytes whatever their name: a browser must never run a hub file as a page.
+ACTIVE_TYPES = {"text/html", "image/svg+xml", "application/xhtml+xml", "text/xml",
+                "application/xml", "text/javascript", "application/javascript"}  # fmt: skip
 
 
 def _json_body(request: HttpRequest) -> dict | list:
     try:
         return json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except RequestDataTooBig:
+        raise uploads.UploadRefused(
+            "The request is too large: send fewer files at once.", 413
+        ) from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise uploads.UploadRefused("The request body is not valid JSON.") from None
 
 
@@ -163,6 +172,7 @@ def upload_chunk(request: HttpRequest, upload_id, index: int) -> JsonResponse:
 def _readable_file(request: HttpRequest, owner: str, name: str, version, path: str):
     repo = repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
     release = selectors.release_get(repository=repo, version=version)
+    path = unicodedata.normalize("NFC", path)  # stored paths are NFC; URLs may be NFD
     rf = release.files.select_related("blob").filter(path=path).first()
     if rf is None:
         raise Http404("No such file in this release.")
@@ -181,6 +191,7 @@ def file_detail(request: HttpRequest, owner: str, name: str, version, path: str)
             "release": release,
             "file": rf,
             "is_owner": request.user.pk == repo.owner_id,
+            "shell_name": shlex.quote(rf.name),  # safe to paste into a shell as shown
         },
     )
 
@@ -225,7 +236,7 @@ def _serve_blob(request: HttpRequest, rf: ReleaseFile, repo: Repository) -> Http
     blob = rf.blob
     store = default_storage
     etag = f'"{blob.blob_id}"'
-    if request.headers.get("If-None-Match") == etag:
+    if _etag_matches(request.headers.get("If-None-Match", ""), etag):
         return HttpResponse(status=304, headers={"ETag": etag})
     if "Range" not in request.headers or request.headers["Range"].startswith("bytes=0-"):
         # A download counts once, not once for every range a download manager asks for.
@@ -237,7 +248,10 @@ def _serve_blob(request: HttpRequest, rf: ReleaseFile, repo: Repository) -> Http
         return HttpResponseRedirect(url)
     start, length, status = 0, blob.size, 200
     header = request.headers.get("Range")
-    if header and blob.size:
+    if_range = request.headers.get("If-Range")
+    if header and blob.size and RANGE_RE.match(header.strip()) and if_range in (None, etag):
+        # A Range that is malformed, multi-part or for another version (If-Range) gets the
+        # whole file, as HTTP says.
         parsed = _parse_range(header, blob.size)
         if parsed is None:
             return HttpResponse(status=416, headers={"Content-Range": f"bytes */{blob.size}"})
@@ -262,6 +276,12 @@ def _serve_blob(request: HttpRequest, rf: ReleaseFile, repo: Repository) -> Http
     if status == 206:
         response["Content-Range"] = f"bytes {start}-{start + length - 1}/{blob.size}"
     return response
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    if header.strip() == "*":
+        return True
+    return etag in (tag.strip().removeprefix("W/") for tag in header.split(","))
 
 
 def _is_remote(store) -> bool:
@@ -290,9 +310,10 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
 def _content_type(filename: str) -> str:
     import mimetypes
 
-    if filename.lower().endswith(".onnx"):
+    guessed = mimetypes.guess_type(filename)[0]
+    if filename.lower().endswith(".onnx") or not guessed or guessed in ACTIVE_TYPES:
         return "application/octet-stream"
-    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return guessed
 
 
 @follows_renames

@@ -118,6 +118,26 @@ class ReleaseFile(models.Model):
         return self.path.lower().endswith(".onnx")
 
 
+class DeletedPath(models.Model):
+    """A path whose file was deleted from a release. It stays reserved for the same content:
+    a release's URL never serves other bytes than it once did."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="deleted_paths")
+    path = models.CharField(max_length=1024)
+    sha256 = models.CharField(max_length=64)
+    deleted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "path"], name="releases_deleted_path_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.path
+
+
 class UploadStatus(models.TextChoices):
     RECEIVING = "receiving", "Receiving chunks"
     VERIFYING = "verifying", "Verifying"

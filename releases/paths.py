@@ -14,14 +14,16 @@ def normalize_path(raw: str) -> str:
     Paths are relative, '/'-separated, without empty, '.' or '..' segments, backslashes or
     control characters, at most 255 bytes a segment and 1,024 bytes in all (UTF-8).
     """
-    if not isinstance(raw, str) or raw == "":
+    if not isinstance(raw, str):
+        raise ValidationError("The file path must be text.")
+    if raw == "":
         raise ValidationError("The file path is empty.")
     path = unicodedata.normalize("NFC", raw)
     if path.startswith("/"):
         raise ValidationError(f"“{path}”: paths are relative to the release; drop the leading /.")
     if "\\" in path:
         raise ValidationError(f"“{path}”: use / to separate folders, not backslash (\\).")
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in path):
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") for ch in path):
         raise ValidationError("The file path contains control characters.")
     if len(path.encode()) > MAX_PATH_BYTES:
         raise ValidationError(f"The file path is longer than {MAX_PATH_BYTES} bytes.")

@@ -23,6 +23,7 @@ from hub import storage
 from releases.models import (
     ACTIVE_UPLOAD,
     Blob,
+    DeletedPath,
     OnnxStatus,
     Release,
     ReleaseFile,
@@ -80,7 +81,7 @@ def _clean_entry(entry: dict) -> tuple[str, int, str]:
         raise ValidationError(f"“{path}”: the size must be a whole number of bytes.")
     if size > settings.HUB_MAX_FILE_SIZE:
         raise ValidationError(
-            f"“{path}” is {_human_size(size)}; files can be at most "
+            f"“{path}” is larger than the limit: files can be at most "
             f"{_human_size(settings.HUB_MAX_FILE_SIZE)}."
         )
     sha256 = str(entry.get("sha256", "")).lower()
@@ -135,6 +136,7 @@ def files_plan(*, release: Release, user: User, files: list) -> list[PlannedFile
             f"A release holds at most {settings.HUB_MAX_FILES_PER_RELEASE:,} files."
         )
     existing = {rf.path: rf for rf in release.files.select_related("blob")}
+    reserved = dict(release.deleted_paths.values_list("path", "sha256"))
     by_sha = {}
     for rf in existing.values():
         by_sha.setdefault(rf.blob.sha256, rf)
@@ -152,7 +154,8 @@ def files_plan(*, release: Release, user: User, files: list) -> list[PlannedFile
             path, size, sha256 = _clean_entry(entry)
         except ValidationError as exc:
             raw = entry.get("path") if isinstance(entry, dict) else None
-            plan.append(PlannedFile(str(raw)[:300], 0, "", "invalid", exc.messages[0]))
+            shown = raw[:300] if isinstance(raw, str) else ""
+            plan.append(PlannedFile(shown, 0, "", "invalid", exc.messages[0]))
             continue
         if path in seen:
             plan.append(PlannedFile(path, size, sha256, "invalid", "This path is listed twice."))
@@ -173,6 +176,11 @@ def files_plan(*, release: Release, user: User, files: list) -> list[PlannedFile
                         "a release never change: create a new release for the new version.",
                     )
                 )
+            continue
+        if reserved.get(path, sha256) != sha256:
+            plan.append(
+                PlannedFile(path, size, sha256, "conflict", _deleted_conflict(release, path))
+            )
             continue
         new_paths += 1
         twin = by_sha.get(sha256)
@@ -201,6 +209,22 @@ def files_plan(*, release: Release, user: User, files: list) -> list[PlannedFile
     return plan
 
 
+def _reserved_for(release: Release, path: str) -> str | None:
+    """The sha256 a deleted path of this release stays reserved for, if any."""
+    return (
+        DeletedPath.objects.filter(release=release, path=path)
+        .values_list("sha256", flat=True)
+        .first()
+    )
+
+
+def _deleted_conflict(release: Release, path: str) -> str:
+    return (
+        f"“{path}” was deleted from {release.version} and can only come back with the same "
+        "content. Create a new release for the new version."
+    )
+
+
 def _check_room(release: Release) -> None:
     if release.files.count() >= settings.HUB_MAX_FILES_PER_RELEASE:
         raise UploadRefused(
@@ -210,17 +234,25 @@ def _check_room(release: Release) -> None:
 
 
 def _add_file(*, release: Release, path: str, blob: Blob, user: User | None) -> ReleaseFile:
-    """Put `blob` at `path`; identical content already there is a no-op, other content a refusal."""
-    try:
-        with transaction.atomic():
-            rf = ReleaseFile.objects.create(release=release, path=path, blob=blob, uploaded_by=user)
-    except IntegrityError:
-        rf = ReleaseFile.objects.select_related("blob").get(release=release, path=path)
-        if rf.blob_id != blob.pk:
-            raise UploadRefused(
-                f"{release.version} already has “{path}” with other content.", status=409
-            ) from None
-        return rf
+    """Put `blob` at `path`; identical content already there is a no-op, other content a refusal.
+
+    Additions to one release take turns (row lock), so the file limit and the reserved paths of
+    deleted files hold however many uploads finish at once.
+    """
+    with transaction.atomic():
+        Release.objects.select_for_update(no_key=True).filter(pk=release.pk).first()
+        current = release.files.select_related("blob").filter(path=path).first()
+        if current is not None:
+            if current.blob_id != blob.pk:
+                raise UploadRefused(
+                    f"{release.version} already has “{path}” with other content.", status=409
+                )
+            return current
+        if _reserved_for(release, path) not in (None, blob.sha256):
+            raise UploadRefused(_deleted_conflict(release, path), status=409)
+        _check_room(release)
+        rf = ReleaseFile.objects.create(release=release, path=path, blob=blob, uploaded_by=user)
+        DeletedPath.objects.filter(release=release, path=path).delete()
     Repository.objects.filter(pk=release.repository_id).update(updated_at=rf.created_at)
     if rf.is_onnx and blob.onnx_status == OnnxStatus.UNCHECKED:
         from releases.tasks import blob_read_signature
@@ -259,6 +291,8 @@ def upload_start(*, release: Release, user: User, path: str, size: int, sha256: 
             status=409,
             state="conflict",
         )
+    if _reserved_for(release, path) not in (None, sha256):
+        raise UploadRefused(_deleted_conflict(release, path), status=409, state="conflict")
     _check_room(release)
     with transaction.atomic():
         active = (
@@ -288,47 +322,54 @@ def upload_start(*, release: Release, user: User, path: str, size: int, sha256: 
             raise UploadRefused(f"Another upload of “{path}” is in progress.", 409) from None
 
 
+def _check_chunk(upload: Upload | None, index: int, length: int) -> Upload:
+    if upload is None:
+        raise UploadRefused("No such upload.", 404)
+    if upload.status != UploadStatus.RECEIVING:
+        raise UploadRefused(
+            f"This upload is {upload.get_status_display().lower()}; it takes no more chunks.",
+            409,
+            upload=upload,
+        )
+    if index >= upload.chunk_count:
+        raise UploadRefused(
+            f"Chunk {index} is past the declared size ({upload.chunk_count} chunks).",
+            400,
+            upload=upload,
+        )
+    if index != upload.chunks_received:
+        word = "was already received" if index < upload.chunks_received else "is out of order"
+        raise UploadRefused(
+            f"Chunk {index} {word}; send chunk {upload.chunks_received} next.", 409, upload=upload
+        )
+    expected = upload.chunk_length(index)
+    if length != expected:
+        raise UploadRefused(
+            f"Chunk {index} must be {expected:,} bytes, not {length:,}.", 400, upload=upload
+        )
+    return upload
+
+
 def upload_put_chunk(*, upload_id, user: User, index: int, stream, length: int) -> Upload:
-    """Store chunk `index` of an upload, read from `stream` (exactly `length` bytes)."""
+    """Store chunk `index` of an upload, read from `stream` (exactly `length` bytes).
+
+    The bytes are written with no transaction open, so a slow client holds no lock; the chunk
+    is counted afterwards under a row lock, after checking that nothing changed meanwhile.
+    """
     from releases.tasks import upload_verify
 
     store = storage.storage()
+    upload = _check_chunk(Upload.objects.filter(id=upload_id, user=user).first(), index, length)
+    counter = _CountingReader(stream, length)
+    if not _stage_chunk(store, upload, index, counter):
+        raise UploadRefused(
+            f"Chunk {index} ended after {counter.count:,} of {length:,} bytes; send it again.",
+            400,
+            upload=upload,
+        )
     with transaction.atomic():
-        upload = Upload.objects.select_for_update().filter(id=upload_id, user=user).first()
-        if upload is None:
-            raise UploadRefused("No such upload.", 404)
-        if upload.status != UploadStatus.RECEIVING:
-            raise UploadRefused(
-                f"This upload is {upload.get_status_display().lower()}; it takes no more chunks.",
-                409,
-                upload=upload,
-            )
-        if index >= upload.chunk_count:
-            raise UploadRefused(
-                f"Chunk {index} is past the declared size ({upload.chunk_count} chunks).",
-                400,
-                upload=upload,
-            )
-        if index != upload.chunks_received:
-            word = "was already received" if index < upload.chunks_received else "is out of order"
-            raise UploadRefused(
-                f"Chunk {index} {word}; send chunk {upload.chunks_received} next.",
-                409,
-                upload=upload,
-            )
-        expected = upload.chunk_length(index)
-        if length != expected:
-            raise UploadRefused(
-                f"Chunk {index} must be {expected:,} bytes, not {length:,}.", 400, upload=upload
-            )
-        counter = _CountingReader(stream, expected)
-        if not _stage_chunk(store, upload, index, counter):
-            raise UploadRefused(
-                f"Chunk {index} ended after {counter.count:,} of {expected:,} bytes; "
-                "send it again.",
-                400,
-                upload=upload,
-            )
+        locked = Upload.objects.select_for_update().filter(id=upload_id, user=user).first()
+        upload = _check_chunk(locked, index, length)  # e.g. cancelled, or counted by a retry
         upload.chunks_received += 1
         if upload.chunks_received == upload.chunk_count:
             upload.status = UploadStatus.VERIFYING
@@ -472,14 +513,21 @@ def upload_verify(*, upload: Upload) -> None:
     blob_id = hasher.blob_id()
     final_key = blob_storage_key(sha256)
     with transaction.atomic():
-        blob = Blob.objects.select_for_update().filter(sha256=sha256).first()
-        if blob is None:
+        try:
+            with transaction.atomic():
+                blob = Blob.objects.create(sha256=sha256, blob_id=blob_id, size=upload.size)
+            created = True
+        except IntegrityError:
+            # The content is on the hub already (or another verification is adding it right
+            # now; the insert above waited for it): keep one copy.
+            blob = Blob.objects.get(sha256=sha256)
+            created = False
+        if created:
             if store.exists(final_key):
                 store.delete(final_key)  # bytes left by a run that crashed before its commit
             storage.move(store, staging, final_key)
-            blob = Blob.objects.create(sha256=sha256, blob_id=blob_id, size=upload.size)
         else:
-            store.delete(staging)  # the content is stored already: keep one copy
+            store.delete(staging)
         try:
             rf = _add_file(release=upload.release, path=upload.path, blob=blob, user=upload.user)
         except UploadRefused as exc:
@@ -492,8 +540,15 @@ def upload_verify(*, upload: Upload) -> None:
     log.info("upload done id=%s path=%s blob=%s", upload.id, upload.path, blob_id)
 
 
+@transaction.atomic
 def release_file_delete(*, release_file: ReleaseFile) -> None:
-    """Remove a file from its release. The blob stays while anything references it."""
+    """Remove a file from its release. The blob stays while anything references it, and the
+    path stays reserved for the same content."""
+    DeletedPath.objects.update_or_create(
+        release_id=release_file.release_id,
+        path=release_file.path,
+        defaults={"sha256": release_file.blob.sha256},
+    )
     release_file.delete()
 
 
@@ -538,7 +593,27 @@ def uploads_expire(*, days: int) -> int:
     for upload in Upload.objects.filter(status=UploadStatus.RECEIVING, updated_at__lt=cutoff):
         _fail(upload, "Abandoned: no chunk arrived for a long time.")
         count += 1
+    _remove_orphan_staging()
     return count
+
+
+def _remove_orphan_staging() -> None:
+    """Staged bytes whose upload is gone (its repository was deleted) or finished."""
+    store = storage.storage()
+    try:
+        folders, _files = store.listdir("uploads")
+    except FileNotFoundError:
+        return
+    active = {str(u) for u in Upload.objects.filter(ACTIVE_UPLOAD).values_list("id", flat=True)}
+    for folder in folders:
+        if folder in active:
+            continue
+        _sub, names = store.listdir(f"uploads/{folder}")
+        for name in names:
+            store.delete(f"uploads/{folder}/{name}")
+        local = storage.local_path(store, f"uploads/{folder}")
+        if local and os.path.isdir(local) and not os.listdir(local):
+            os.rmdir(local)
 
 
 def file_add_content(*, release: Release, path: str, data: bytes, user: User | None) -> ReleaseFile:

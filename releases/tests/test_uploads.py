@@ -359,3 +359,49 @@ def test_storage_failure_answers_503_and_counts_nothing(personas, repo, monkeypa
         f"{state['url']}/chunks/0", b"abc", content_type="application/octet-stream"
     )
     assert response.status_code == 200  # the same chunk goes through once storage is back
+
+
+def test_a_deleted_path_stays_reserved_for_its_content(personas, repo):
+    client = personas["owner"]
+    upload(client, repo, "f0.bin", b"first")
+    client.post(vurl(repo, "file_delete", path="f0.bin"))
+    response = post_json(
+        client, vurl(repo, "upload_start"), {"path": "f0.bin", "size": 5, "sha256": sha(b"other")}
+    )
+    assert response.status_code == 409 and "can only come back" in response.json()["error"]
+    other = {"path": "f0.bin", "size": 5, "sha256": sha(b"other")}
+    plan = post_json(client, vurl(repo, "files_plan"), {"files": [other]})
+    assert plan.json()["files"][0]["action"] == "conflict"
+    # The same bytes may come back.
+    assert upload(client, repo, "f0.bin", b"first")["status"] == "done"
+
+
+def test_hostile_requests_get_clear_json_errors(personas, repo):
+    client = personas["owner"]
+    cases = [
+        (json.dumps({"files": [{"path": "\\ud800", "size": 1, "sha256": "0" * 64}]}), 200),
+        (json.dumps({"files": [{"path": "a", "size": 10**400, "sha256": "0" * 64}]}), 200),
+        ("[" * 100000, 400),
+        (json.dumps({"files": [{"path": 5, "size": 1, "sha256": "0" * 64}]}), 200),
+    ]
+    for body, status in cases:
+        response = client.post(vurl(repo, "files_plan"), body, content_type="application/json")
+        assert response.status_code == status, body[:40]
+        assert response["Content-Type"] == "application/json"
+    answers = post_json(client, vurl(repo, "files_plan"), json.loads(cases[0][0])).json()
+    assert answers["files"][0]["action"] == "invalid"
+
+
+def test_download_http_details(personas, repo):
+    data = b"<html><script>alert(1)</script></html>"
+    upload(personas["owner"], repo, "page.html", data)
+    url = vurl(repo, "resolve", path="page.html")
+    anon = personas["anonymous"]
+    response = anon.get(url)
+    assert response["Content-Type"] == "application/octet-stream"
+    etag = response["ETag"]
+    assert anon.get(url, HTTP_IF_NONE_MATCH=f'W/{etag}, "other"').status_code == 304
+    assert anon.get(url, HTTP_RANGE="bytes=0-1,4-5").status_code == 200
+    assert anon.get(url, HTTP_RANGE="bytes=" + "9" * 5000 + "-").status_code == 200
+    assert anon.get(url, HTTP_RANGE="bytes=0-3", HTTP_IF_RANGE='"old"').status_code == 200
+    assert anon.get(url, HTTP_RANGE="bytes=0-3", HTTP_IF_RANGE=etag).status_code == 206
