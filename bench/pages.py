@@ -12,29 +12,13 @@ recreated: never point it at real data.
 """
 
 import argparse
-import os
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_bench")
-os.environ.update(
-    DJANGO_SETTINGS_MODULE="hub.settings",
-    DEBUG="false",
-    SECRET_KEY="bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-    HTTPS_ONLY="false",
-    DATABASE_URL=BENCH_DB,
-    ALLOWED_HOSTS="testserver",
-)
-os.environ.pop("REDIS_URL", None)
+from common import configure, recreate_database
 
-import django  # noqa: E402
-
-django.setup()
+BENCH_DB = configure("postgres://postgres@127.0.0.1:5432/hub_bench")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -85,16 +69,6 @@ TAG_POOL = [f"{w}-{i}" if i else w for i in range(8) for w in WORDS][:200]
 # Model cards share a few domain words and differ in the rest, like real ones: about one in
 # ten cards mentions a given domain word.
 FILLER = [f"term{i}" for i in range(3000)]
-
-
-def create_database() -> None:
-    import psycopg
-
-    name = BENCH_DB.rsplit("/", 1)[1]
-    admin_url = BENCH_DB.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def description(rng: random.Random, n: int) -> str:
@@ -215,7 +189,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60)
     args = parser.parse_args()
 
-    create_database()
+    recreate_database(BENCH_DB)
     connection.close()
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)

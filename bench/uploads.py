@@ -26,32 +26,18 @@ import resource
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-BENCH_DB = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_bench_uploads"
-)
+from common import ROOT, configure, recreate_database
+
 WORK = Path(tempfile.mkdtemp(prefix="hub-bench-uploads-"))
-os.environ.update(
-    DJANGO_SETTINGS_MODULE="hub.settings",
-    DEBUG="false",
-    SECRET_KEY="bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-    HTTPS_ONLY="false",
-    DATABASE_URL=BENCH_DB,
-    ALLOWED_HOSTS="testserver,127.0.0.1",
+BENCH_DB = configure(
+    "postgres://postgres@127.0.0.1:5432/hub_bench_uploads",
     MEDIA_ROOT=str(WORK / "media"),
     DATA_DIR=str(WORK / "data"),  # the queued verification message is never consumed here
 )
-os.environ.pop("REDIS_URL", None)
-
-import django  # noqa: E402
-
-django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -66,15 +52,6 @@ from repos.models import License, Task  # noqa: E402
 from repos.services import repository_create  # noqa: E402
 
 MIB = 1024 * 1024
-
-
-def create_database() -> None:
-    import psycopg
-
-    name = BENCH_DB.rsplit("/", 1)[1]
-    with psycopg.connect(BENCH_DB.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def make_file(path: Path, size: int) -> None:
@@ -356,7 +333,7 @@ def main() -> None:
     parser.add_argument("--skip-browser", action="store_true")
     args = parser.parse_args()
 
-    create_database()
+    recreate_database(BENCH_DB)
     connection.close()
     call_command("migrate", verbosity=0)
     owner = User.objects.create(username="bench")

@@ -1,0 +1,37 @@
+"""Set-up shared by the benchmarks: production settings on a PostgreSQL database of their own."""
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def configure(default_database_url: str, **env: str) -> str:
+    """Point Django at the benchmark database (BENCH_DATABASE_URL overrides) and set it up."""
+    sys.path.insert(0, str(ROOT))
+    url = os.environ.get("BENCH_DATABASE_URL", default_database_url)
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="hub.settings",
+        DEBUG="false",
+        SECRET_KEY="bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        HTTPS_ONLY="false",
+        DATABASE_URL=url,
+        ALLOWED_HOSTS="testserver,127.0.0.1",
+        **env,
+    )
+    os.environ.pop("REDIS_URL", None)  # no broker: queued tasks are not run by anyone
+    import django
+
+    django.setup()
+    return url
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the benchmark database (never point it at real data)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
