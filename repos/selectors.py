@@ -234,9 +234,15 @@ def _public_facet_counts() -> tuple[dict, dict]:
     return cache.get_or_set(FACETS_CACHE_KEY, compute, FACETS_CACHE_SECONDS)
 
 
-def facets_forget() -> None:
-    """Drop the cached public counts; called by writes that change them."""
+def _own_facets_key(user_id: int) -> str:
+    return f"repos:facets:private:{user_id}:v1"
+
+
+def facets_forget(owner_id: int | None = None) -> None:
+    """Drop the cached counts (public, and the owner's private ones); called by writes."""
     cache.delete(FACETS_CACHE_KEY)
+    if owner_id is not None:
+        cache.delete(_own_facets_key(owner_id))
 
 
 def facets(*, user: AnyUser) -> Facets:
@@ -247,7 +253,11 @@ def facets(*, user: AnyUser) -> Facets:
         task_counts, tag_counts = _public_facet_counts()
         if user.is_authenticated:
             own = Repository.objects.filter(owner=user, visibility=Visibility.PRIVATE)
-            own_tasks, own_tags = _count_facets(own, tag_limit=None)
+            own_tasks, own_tags = cache.get_or_set(
+                _own_facets_key(user.pk),
+                lambda: _count_facets(own, tag_limit=None),
+                FACETS_CACHE_SECONDS,
+            )
             task_counts = Counter(task_counts) + Counter(own_tasks)
             tag_counts = Counter(tag_counts) + Counter(own_tags)
     tasks = list(Task.objects.all())

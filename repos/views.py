@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from hub.pagination import paginate
+from hub.pagination import paginate_ids
 from releases.selectors import release_files
 from repos import selectors, services
 from repos.forms import (
@@ -70,7 +70,7 @@ def model_list(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     filters = form.filters()
     results = selectors.repository_search(user=request.user, filters=filters)
-    page = paginate(request, results, settings.HUB_PAGE_SIZE)
+    page = paginate_ids(request, results, settings.HUB_PAGE_SIZE)
     page.object_list = selectors.cards(page.object_list)
     return render(
         request,
@@ -89,7 +89,7 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
         .order_by("-updated_at", "-id")
         .values_list("id", flat=True)
     )
-    page = paginate(request, repos, settings.HUB_PAGE_SIZE)
+    page = paginate_ids(request, repos, settings.HUB_PAGE_SIZE)
     page.object_list = selectors.cards(page.object_list)
     return render(request, "repos/user_detail.html", {"profile": profile, "page": page})
 

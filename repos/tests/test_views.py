@@ -272,3 +272,21 @@ def test_admin_pages_work_for_staff_and_only_for_staff(client, personas, public_
     for page in pages:
         assert client.get(page).status_code == 200, page
         assert status(personas["other"].get(page)) == 302, page  # sent to the admin login
+
+
+def test_cached_counts_follow_the_owners_changes(
+    personas, owner, private_repo, django_capture_on_commit_callbacks
+):
+    defi = Task.objects.get(slug="defi-forecasting")
+
+    def count(who):
+        tasks = personas[who].get(reverse("model_list")).context["tasks"]
+        return {t.pk: t.repo_count for t in tasks}[defi.pk]
+
+    assert (count("owner"), count("other")) == (1, 0)
+    with django_capture_on_commit_callbacks(execute=True):  # the cache is dropped on commit
+        RepositoryFactory(owner=owner, name="second-secret", visibility="private")
+    assert (count("owner"), count("other")) == (2, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        personas["owner"].post(url(private_repo, "repo_visibility"), {"visibility": "public"})
+    assert (count("owner"), count("other")) == (2, 1)
