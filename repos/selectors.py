@@ -62,6 +62,8 @@ def repository_get_readable(*, user: AnyUser, owner: str, name: str) -> Reposito
     if repo is not None:
         if (repo.owner.username, repo.name) != (owner, name):
             raise RepositoryMoved(repo)  # send other spellings to the canonical URL
+        if repo.latest_release is not None:
+            repo.latest_release.repository = repo  # its URLs need no second look-up
         return repo
     redirect = (
         RepositoryRedirect.objects.filter(
