@@ -8,7 +8,6 @@ from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Value
-from django.utils import timezone
 
 from accounts.models import User
 from hub.markdown import markdown_excerpt, render_markdown
@@ -214,7 +213,3 @@ def repository_refresh_derived(*, repository: Repository) -> None:
     )
     _refresh_search_vector(repository, list(repository.tags.values_list("name", flat=True)))
     _forget_facets_on_commit(repository.owner_id)
-
-
-def repository_touch(*, repository: Repository) -> None:
-    Repository.objects.filter(pk=repository.pk).update(updated_at=timezone.now())
