@@ -241,6 +241,9 @@ def _add_file(*, release: Release, path: str, blob: Blob, user: User | None) -> 
     """
     with transaction.atomic():
         Release.objects.select_for_update(no_key=True).filter(pk=release.pk).first()
+        # Hold the blob against garbage collection until this file row is committed.
+        if Blob.objects.select_for_update(no_key=True).filter(pk=blob.pk).first() is None:
+            raise UploadRefused("This content was just removed from the hub; upload it again.", 409)
         current = release.files.select_related("blob").filter(path=path).first()
         if current is not None:
             if current.blob_id != blob.pk:
@@ -459,9 +462,13 @@ def _delete_chunks(upload: Upload) -> None:
 
 
 def upload_cancel(*, upload_id, user: User) -> None:
+    """Stop an upload, also while it is being verified: the verification then adds nothing."""
     with transaction.atomic():
         upload = Upload.objects.select_for_update().filter(id=upload_id, user=user).first()
-        if upload is None or upload.status != UploadStatus.RECEIVING:
+        if upload is None or upload.status not in (
+            UploadStatus.RECEIVING,
+            UploadStatus.VERIFYING,
+        ):
             return
         upload.status = UploadStatus.FAILED
         upload.error = "Cancelled."
@@ -528,6 +535,11 @@ def upload_verify(*, upload: Upload) -> None:
             storage.move(store, staging, final_key)
         else:
             store.delete(staging)
+        # Cancelled while we hashed? Then the file is not added (the blob, if new, is
+        # collected later like any unreferenced one).
+        current = Upload.objects.select_for_update().get(pk=upload.pk)
+        if current.status != UploadStatus.VERIFYING:
+            return
         try:
             rf = _add_file(release=upload.release, path=upload.path, blob=blob, user=upload.user)
         except UploadRefused as exc:
@@ -576,8 +588,8 @@ def blobs_collect_garbage() -> int:
             if locked is None or locked.release_files.exists():
                 continue
             locked.delete()
-            if store.exists(blob.storage_key):
-                store.delete(blob.storage_key)
+            # The bytes go once the row is gone for good, not before.
+            transaction.on_commit(lambda key=blob.storage_key: store.delete(key))
             removed += 1
     return removed
 

@@ -405,3 +405,21 @@ def test_download_http_details(personas, repo):
     assert anon.get(url, HTTP_RANGE="bytes=" + "9" * 5000 + "-").status_code == 200
     assert anon.get(url, HTTP_RANGE="bytes=0-3", HTTP_IF_RANGE='"old"').status_code == 200
     assert anon.get(url, HTTP_RANGE="bytes=0-3", HTTP_IF_RANGE=etag).status_code == 206
+
+
+def test_cancel_during_verification_adds_nothing(personas, repo):
+    from releases.uploads import upload_verify
+
+    client = personas["owner"]
+    data = b"z" * 1500
+    state = post_json(
+        client, vurl(repo, "upload_start"), {"path": "z.bin", "size": 1500, "sha256": sha(data)}
+    ).json()
+    for index in range(2):  # the verification is queued on commit, which a test never reaches
+        piece = data[index * 1024 : (index + 1) * 1024]
+        client.put(f"{state['url']}/chunks/{index}", piece, content_type="application/octet-stream")
+    assert client.get(state["url"]).json()["status"] == "verifying"
+    assert client.delete(state["url"]).json()["status"] == "failed"
+    upload_verify(upload=Upload.objects.get(id=state["id"]))
+    assert not ReleaseFile.objects.exists()
+    assert Upload.objects.get().error == "Cancelled."

@@ -175,16 +175,22 @@
     if (up.status === "failed") return finish(item, "failed", up.error || "The upload failed.");
     item.bar("upload", 1);
     item.set("Verifying sha256 and computing the Blob ID…");
-    activeUploads.delete(up.url);  // fully sent: Cancel no longer applies to it
     const giveUp = Date.now() + 15 * 60 * 1000;
     while (up.status === "verifying") {
-      if (cancelled || Date.now() > giveUp) {
+      if (cancelled) {
+        const last = await postJSON(up.url, undefined, "GET");
+        if (last.ok && last.data.status === "done") return finish(item, "uploaded", "Uploaded and verified before Cancel arrived");
+        return finish(item, "failed", "Cancelled");
+      }
+      if (Date.now() > giveUp) {
+        activeUploads.delete(up.url);
         return finish(item, "failed", "Still verifying on the server: reload this page later to see the file.");
       }
       await sleep(Math.min(5000, 500 + (Date.now() - (giveUp - 15 * 60 * 1000)) / 20));
       const fresh = await postJSON(up.url, undefined, "GET");
       if (fresh.ok) up = fresh.data;
     }
+    activeUploads.delete(up.url);
     if (up.status === "done") return finish(item, "uploaded", "Uploaded and verified");
     return finish(item, "failed", up.error || "The upload failed.");
   }
