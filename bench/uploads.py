@@ -79,13 +79,9 @@ def upload_through_api(
 ) -> tuple[float, float]:
     """PUT the file chunk by chunk, then verify; returns (transfer seconds, verify seconds)."""
     size = path.stat().st_size
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while piece := fh.read(8 * MIB):
-            digest.update(piece)
     state = client.post(
         f"/api/repos/{repo_path}/releases/v1.00/uploads",
-        json.dumps({"path": name, "size": size, "sha256": digest.hexdigest()}),
+        json.dumps({"path": name, "size": size, "sha256": file_sha256(path)}),
         content_type="application/json",
     ).json()
     started = time.perf_counter()
@@ -108,6 +104,14 @@ def upload_through_api(
     upload.refresh_from_db()
     assert upload.status == "done", upload.error
     return transfer, verify
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while piece := fh.read(8 * MIB):
+            digest.update(piece)
+    return digest.hexdigest()
 
 
 def upload_over_http(client: Client, path: Path, name: str) -> tuple[float, float]:
@@ -138,13 +142,9 @@ def upload_over_http(client: Client, path: Path, name: str) -> tuple[float, floa
         http.cookies.set("csrftoken", token)
         http.headers.update({"X-CSRFToken": token, "Referer": base + "/"})
         size = path.stat().st_size
-        digest = hashlib.sha256()
-        with open(path, "rb") as fh:
-            while piece := fh.read(8 * MIB):
-                digest.update(piece)
         state = http.post(
             f"{base}/api/repos/bench/bench/releases/v1.00/uploads",
-            json={"path": name, "size": size, "sha256": digest.hexdigest()},
+            json={"path": name, "size": size, "sha256": file_sha256(path)},
         ).json()
         started = time.perf_counter()
         with open(path, "rb") as fh:

@@ -241,7 +241,7 @@ def _serve_blob(request: HttpRequest, rf: ReleaseFile, repo: Repository) -> Http
     if "Range" not in request.headers or request.headers["Range"].startswith("bytes=0-"):
         # A download counts once, not once for every range a download manager asks for.
         Repository.objects.filter(pk=repo.pk).update(downloads=F("downloads") + 1)
-    if _is_remote(store):
+    if storage.local_path(store, blob.storage_key) is None:  # e.g. S3: a presigned redirect
         url = store.url(blob.storage_key, parameters={
             "ResponseContentDisposition": content_disposition_header(True, rf.name)
         })  # fmt: skip
@@ -282,14 +282,6 @@ def _etag_matches(header: str, etag: str) -> bool:
     if header.strip() == "*":
         return True
     return etag in (tag.strip().removeprefix("W/") for tag in header.split(","))
-
-
-def _is_remote(store) -> bool:
-    try:
-        store.path("x")
-    except NotImplementedError:
-        return True
-    return False
 
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | None:

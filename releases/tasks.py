@@ -31,13 +31,15 @@ def _with_local_copy(store, key: str, reader):
     import shutil
     import tempfile
 
-    try:
-        return reader(store.path(key))
-    except NotImplementedError:
-        with tempfile.NamedTemporaryFile(suffix=".onnx") as tmp, store.open(key, "rb") as src:
-            shutil.copyfileobj(src, tmp, 1024 * 1024)
-            tmp.flush()
-            return reader(tmp.name)
+    from hub.storage import local_path
+
+    path = local_path(store, key)
+    if path is not None:
+        return reader(path)
+    with tempfile.NamedTemporaryFile(suffix=".onnx") as tmp, store.open(key, "rb") as src:
+        shutil.copyfileobj(src, tmp, 1024 * 1024)
+        tmp.flush()
+        return reader(tmp.name)
 
 
 @shared_task(acks_late=True, ignore_result=True)
