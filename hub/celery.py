@@ -14,7 +14,7 @@ app.autodiscover_tasks()
 def _ensure_filesystem_broker_folders() -> None:
     """The embedded broker exchanges messages through folders that must exist."""
     options = app.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             os.makedirs(options[key], exist_ok=True)
 

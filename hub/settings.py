@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "accounts",
     "repos",
     "releases",
+    "inference",
 ]
 
 MIDDLEWARE = [
@@ -194,9 +195,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_out": str(DATA_DIR / "broker"),
         "processed_folder": str(DATA_DIR / "broker-processed"),
         "store_processed": False,
+        "control_folder": str(DATA_DIR / "broker-control"),
     }
 )
 CELERY_IMPORTS = ["hub.tasks"]
+# Chain jobs wait on the network: they get their own queue so uploads are never stuck behind.
+CELERY_TASK_ROUTES = {"inference.tasks.*": {"queue": "inference"}}
+CELERY_BEAT_SCHEDULE = {
+    "resume-stuck-inference-jobs": {
+        "task": "inference.tasks.resume_stuck_jobs",
+        "schedule": float(env_int("INFERENCE_RESUME_EVERY", 60)),
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
@@ -213,6 +224,38 @@ HUB_PAGE_SIZE = env_int("HUB_PAGE_SIZE", 20)
 HUB_MAX_FILE_SIZE = env_int("HUB_MAX_FILE_SIZE", 10 * 1024**3)
 HUB_MAX_FILES_PER_RELEASE = env_int("HUB_MAX_FILES_PER_RELEASE", 1000)
 HUB_UPLOAD_CHUNK_SIZE = env_int("HUB_UPLOAD_CHUNK_SIZE", 8 * 1024**2)
+
+# Test inferences on a chain. "local": an anvil node and the hub's own contract (deployed by
+# `manage.py deploy_contract`, its address kept in DATA_DIR/chain/). "opengradient": the
+# OpenGradient network's inference contract.
+CHAIN_BACKEND = env_str("CHAIN_BACKEND", "local")
+if CHAIN_BACKEND not in ("local", "opengradient"):
+    raise ImproperlyConfigured("CHAIN_BACKEND must be 'local' or 'opengradient'.")
+_OPENGRADIENT = CHAIN_BACKEND == "opengradient"
+CHAIN_RPC_URL = env_str(
+    "CHAIN_RPC_URL",
+    "https://ogevmdevnet.opengradient.ai" if _OPENGRADIENT else "http://127.0.0.1:8545",
+)
+CHAIN_CONTRACT_ADDRESS = env_str(
+    "CHAIN_CONTRACT_ADDRESS", "0x8383C9bD7462F12Eb996DD02F78234C0421A6FaE" if _OPENGRADIENT else ""
+)
+CHAIN_EXPLORER_TX_URL = env_str(
+    "CHAIN_EXPLORER_TX_URL", "https://explorer.opengradient.ai/tx/{hash}" if _OPENGRADIENT else ""
+)
+# The signing key: CHAIN_PRIVATE_KEY, or the first line of the file CHAIN_PRIVATE_KEY_FILE.
+# With DEBUG on and neither set, the local chain's well-known development key is used; with
+# DEBUG off that key is refused.
+CHAIN_PRIVATE_KEY = env_str("CHAIN_PRIVATE_KEY")
+CHAIN_PRIVATE_KEY_FILE = env_str("CHAIN_PRIVATE_KEY_FILE")
+CHAIN_DATA_DIR = DATA_DIR / "chain"
+CHAIN_RECEIPT_TIMEOUT = env_int("CHAIN_RECEIPT_TIMEOUT", 120)
+CHAIN_GAS_LIMIT_MARGIN = 1.25
+INFERENCE_RPC_RETRIES = env_int("INFERENCE_RPC_RETRIES", 5)
+INFERENCE_RETRY_DELAY = env_int("INFERENCE_RETRY_DELAY", 2)
+INFERENCE_LEASE_SECONDS = env_int("INFERENCE_LEASE_SECONDS", 300)
+INFERENCE_STUCK_AFTER = env_int("INFERENCE_STUCK_AFTER", 180)
+INFERENCE_SESSION_CACHE_MB = env_int("INFERENCE_SESSION_CACHE_MB", 512)
+INFERENCE_MAX_INPUT_VALUES = env_int("INFERENCE_MAX_INPUT_VALUES", 4096)
 
 LOGGING = {
     "version": 1,

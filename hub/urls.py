@@ -58,6 +58,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("blobs/<str:blob_id>", file_views.blob_download, name="blob_download"),
     path("api/", include(api_patterns)),
+    path("inference/", include("inference.urls")),
     path("admin/", admin.site.urls),
     # The editor's live preview, for signed-in users only. (Its image upload is not routed:
     # pictures in model cards are linked by URL.)

@@ -27,6 +27,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hub import storage
+from inference import selectors as inference_selectors
 from releases import selectors, uploads
 from releases.models import ReleaseFile, Upload
 from repos import selectors as repo_selectors
@@ -192,6 +193,7 @@ def file_detail(request: HttpRequest, owner: str, name: str, version, path: str)
             "file": rf,
             "is_owner": request.user.pk == repo.owner_id,
             "shell_name": shlex.quote(rf.name),  # safe to paste into a shell as shown
+            "inference": inference_selectors.file_panel(user=request.user, rf=rf),
         },
     )
 

@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from inference.models import InferenceJob, SigningAccount
+
+
+@admin.register(InferenceJob)
+class InferenceJobAdmin(admin.ModelAdmin):
+    list_display = ["id", "file_label", "mode", "status", "requested_by", "tx_hash", "created_at"]
+    list_filter = ["status", "mode", "backend"]
+    list_select_related = ["requested_by"]
+    search_fields = ["file_label", "model_id", "tx_hash", "requested_by__username"]
+    date_hierarchy = "created_at"
+    exclude = ["signed_tx"]
+    readonly_fields = [f.name for f in InferenceJob._meta.fields if f.name != "signed_tx"]
+
+    def has_add_permission(self, request):
+        return False  # jobs are made from a file page, which checks the input
+
+
+@admin.register(SigningAccount)
+class SigningAccountAdmin(admin.ModelAdmin):
+    list_display = ["address", "chain_id", "next_nonce", "updated_at"]
+    readonly_fields = ["address", "chain_id", "updated_at"]

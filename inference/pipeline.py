@@ -1,0 +1,296 @@
+"""The life of an inference job in a worker: claim, run the model, sign once, store, broadcast,
+follow to the receipt. Every step can run again after a crash or a redelivery and picks up
+where the job is: a job with a stored transaction is only followed, never signed again."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from web3 import Web3
+from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound, Web3RPCError
+
+from inference import chain, tensors
+from inference.models import FINISHED, InferenceJob, SigningAccount, Status
+from inference.runtime import ModelError, run_model
+
+log = logging.getLogger(__name__)
+
+
+class Transient(Exception):
+    """The chain could not be reached: the task retries with a delay."""
+
+
+def claim(job_id: int) -> InferenceJob | None:
+    """Take the job's lease, so that two workers never work on one job at once."""
+    now = timezone.now()
+    taken = (
+        InferenceJob.objects.filter(pk=job_id)
+        .exclude(status__in=FINISHED)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + timedelta(seconds=settings.INFERENCE_LEASE_SECONDS))
+    )
+    if not taken:
+        return None
+    return InferenceJob.objects.select_related("file__blob").get(pk=job_id)
+
+
+def release(job: InferenceJob) -> None:
+    InferenceJob.objects.filter(pk=job.pk).update(lease_until=None)
+
+
+def _save(job: InferenceJob, **fields) -> None:
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.save(update_fields=[*fields, "updated_at"])
+
+
+def fail(job: InferenceJob, reason: str) -> None:
+    log.info("inference failed job=%s reason=%s", job.pk, reason)
+    _save(job, status=Status.FAILED, error=reason, finished_at=timezone.now(), lease_until=None)
+
+
+def advance(job_id: int) -> None:
+    """Move the job as far as it can go now."""
+    job = claim(job_id)
+    if job is None:
+        return
+    try:
+        _advance(job)
+    finally:
+        release(job)
+
+
+def _advance(job: InferenceJob) -> None:
+    backend = chain.backend()
+    if job.tx_hash is None:
+        if job.status == Status.QUEUED:
+            _save(job, status=Status.RUNNING, started_at=timezone.now(), attempts=job.attempts + 1)
+        if backend.runs_model and job.outputs is None:
+            if job.file is None:
+                fail(job, "The file was deleted before the model could run.")
+                return
+            try:
+                outputs = run_model(job.file.blob, job.inputs)
+            except ModelError as exc:
+                fail(job, str(exc))
+                return
+            _save(job, outputs=outputs, output_sha256=tensors.sha256_hex(outputs))
+        if not _sign_and_store(job, backend):
+            return
+    follow(job, backend)
+
+
+def _rpc(call, *args, **kwargs):
+    try:
+        return call(*args, **kwargs)
+    except chain.TRANSIENT_ERRORS as exc:
+        raise Transient(f"{exc.__class__.__name__}: {exc}") from exc
+
+
+def _revert_reason(exc: ContractLogicError) -> str:
+    message = getattr(exc, "message", None) or str(exc)
+    return message.removeprefix("execution reverted: ").strip() or "no reason given"
+
+
+def _sign_and_store(job: InferenceJob, backend) -> bool:
+    """Sign the job's transaction with the next nonce and store it before anything is sent.
+    Returns False when the job failed instead (the call would revert)."""
+    w3 = chain.web3()
+    account = chain.signing_account()
+    chain_id = _rpc(lambda: w3.eth.chain_id)
+    contract = backend.contract(w3)
+    call = backend.call(contract, job)
+    try:
+        gas = _rpc(call.estimate_gas, {"from": account.address})
+    except ContractLogicError as exc:
+        fail(job, f"The contract refused the call: {_revert_reason(exc)}")
+        return False
+    latest = _rpc(w3.eth.get_block, "latest")
+    tip = _rpc(lambda: w3.eth.max_priority_fee)
+    base = latest.get("baseFeePerGas", 0)
+    pending = _rpc(w3.eth.get_transaction_count, account.address, "pending")
+    tx_fields = {
+        "chainId": chain_id,
+        "from": account.address,
+        "gas": int(gas * settings.CHAIN_GAS_LIMIT_MARGIN) + 10_000,
+        "maxFeePerGas": 2 * base + tip,
+        "maxPriorityFeePerGas": tip,
+    }
+    SigningAccount.objects.get_or_create(
+        chain_id=chain_id, address=account.address, defaults={"next_nonce": pending}
+    )
+    with transaction.atomic():
+        locked = InferenceJob.objects.select_for_update().get(pk=job.pk)
+        if locked.tx_hash is not None:  # signed by an earlier run after all
+            job.refresh_from_db()
+            return True
+        slot = SigningAccount.objects.select_for_update().get(
+            chain_id=chain_id, address=account.address
+        )
+        nonce = max(slot.next_nonce, pending)
+        tx = call.build_transaction({**tx_fields, "nonce": nonce})
+        signed = account.sign_transaction(tx)
+        _save(
+            job,
+            status=Status.SUBMITTED,
+            backend=backend.name,
+            chain_id=chain_id,
+            contract_address=contract.address,
+            sender=account.address,
+            nonce=nonce,
+            tx_hash="0x" + signed.hash.hex().removeprefix("0x"),
+            signed_tx=bytes(signed.raw_transaction),
+            submitted_at=timezone.now(),
+            last_problem="",
+        )
+        slot.next_nonce = nonce + 1
+        slot.save(update_fields=["next_nonce", "updated_at"])
+    log.info("inference signed job=%s tx=%s nonce=%s", job.pk, job.tx_hash, nonce)
+    return True
+
+
+def _known(w3: Web3, tx_hash: str) -> bool:
+    try:
+        return _rpc(w3.eth.get_transaction, tx_hash) is not None
+    except TransactionNotFound:
+        return False
+
+
+def broadcast(job: InferenceJob, w3: Web3) -> None:
+    """Send the stored signed transaction (again). A node that has it already is fine."""
+    try:
+        _rpc(w3.eth.send_raw_transaction, bytes(job.signed_tx))
+    except Web3RPCError as exc:
+        message = str(exc).lower()
+        if "already known" in message or "already imported" in message:
+            return
+        if "nonce too low" in message or "nonce has already been used" in message:
+            if _known(w3, job.tx_hash):
+                return  # ours was mined: the node only says it was a repeat
+            _forget_signature(job, str(exc))
+            return
+        raise
+
+
+def _forget_signature(job: InferenceJob, reason: str) -> None:
+    """The stored transaction's nonce was taken by another transaction of the same account,
+    so it can never be mined: drop it, so the next run signs one with a fresh nonce."""
+    log.warning("inference nonce taken job=%s tx=%s reason=%s", job.pk, job.tx_hash, reason)
+    with transaction.atomic():
+        SigningAccount.objects.select_for_update().filter(
+            chain_id=job.chain_id, address=job.sender, next_nonce__lte=job.nonce
+        ).update(next_nonce=job.nonce + 1)
+        _save(
+            job,
+            tx_hash=None,
+            signed_tx=None,
+            nonce=None,
+            status=Status.RUNNING,
+            last_problem=f"The transaction's nonce was used by another transaction ({reason}); "
+            "it will be signed again.",
+        )
+    raise Transient("nonce taken by another transaction")
+
+
+def follow(job: InferenceJob, backend) -> None:
+    """Broadcast the stored transaction if the chain does not know it, then wait for its
+    receipt and record the outcome."""
+    w3 = chain.web3()
+    try:
+        receipt = _rpc(w3.eth.get_transaction_receipt, job.tx_hash)
+    except TransactionNotFound:
+        receipt = None
+    if receipt is None:
+        broadcast(job, w3)
+        try:
+            receipt = _rpc(
+                w3.eth.wait_for_transaction_receipt,
+                job.tx_hash,
+                timeout=settings.CHAIN_RECEIPT_TIMEOUT,
+                poll_latency=0.1,
+            )
+        except TimeExhausted:
+            _save(
+                job,
+                last_problem=f"Not mined within {settings.CHAIN_RECEIPT_TIMEOUT} s; "
+                "the hub will look again.",
+            )
+            return
+    _finish(job, backend, w3, receipt)
+
+
+def _finish(job: InferenceJob, backend, w3: Web3, receipt) -> None:
+    done = {"block_number": receipt["blockNumber"], "gas_used": receipt["gasUsed"]}
+    if receipt["status"] != 1:
+        fail_reason = "The transaction was reverted"
+        tx = _rpc(w3.eth.get_transaction, job.tx_hash)
+        try:
+            _rpc(
+                w3.eth.call,
+                {"from": tx["from"], "to": tx["to"], "data": tx["input"], "gas": tx["gas"]},
+                receipt["blockNumber"] - 1,
+            )
+        except ContractLogicError as exc:
+            fail_reason += f": {_revert_reason(exc)}"
+        _save(job, **done)
+        fail(job, fail_reason + ".")
+        return
+    contract = backend.contract(w3)
+    try:
+        result = backend.result(contract, receipt, job)
+    except ValueError as exc:
+        _save(job, **done)
+        fail(job, f"The transaction was mined but its result could not be read: {exc}")
+        return
+    if "outputs" in result:
+        result["output_sha256"] = tensors.sha256_hex(result["outputs"])
+    _save(
+        job,
+        **done,
+        **result,
+        status=Status.CONFIRMED,
+        finished_at=timezone.now(),
+        last_problem="",
+    )
+    log.info(
+        "inference confirmed job=%s tx=%s block=%s gas=%s",
+        job.pk,
+        job.tx_hash,
+        receipt["blockNumber"],
+        receipt["gasUsed"],
+    )
+
+
+def give_up(job_id: int, problem: str) -> None:
+    """Retries are spent. A job whose transaction is signed is not failed, since that
+    transaction may still be mined: it stays submitted for the periodic check."""
+    job = InferenceJob.objects.filter(pk=job_id).exclude(status__in=FINISHED).first()
+    if job is None:
+        return
+    if job.tx_hash:
+        _save(job, last_problem=f"The chain could not be reached: {problem}")
+        return
+    fail(
+        job,
+        f"The chain RPC at {settings.CHAIN_RPC_URL} could not be reached after "
+        f"{settings.INFERENCE_RPC_RETRIES + 1} attempts: {problem}",
+    )
+
+
+def note_problem(job_id: int, problem: str) -> None:
+    InferenceJob.objects.filter(pk=job_id).update(last_problem=problem, updated_at=timezone.now())
+
+
+def stuck_job_ids(limit: int = 500) -> list[int]:
+    """Unfinished jobs nobody is working on that have not moved for a while."""
+    now = timezone.now()
+    return list(
+        InferenceJob.objects.exclude(status__in=FINISHED)
+        .filter(updated_at__lt=now - timedelta(seconds=settings.INFERENCE_STUCK_AFTER))
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:limit]
+    )

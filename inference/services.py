@@ -1,0 +1,35 @@
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from inference import tensors
+from inference.models import InferenceJob, Mode
+from releases.models import ReleaseFile
+
+
+def file_label(rf: ReleaseFile) -> str:
+    repo = rf.release.repository
+    return f"{repo.owner.username}/{repo.name} {rf.release.version} {rf.path}"
+
+
+@transaction.atomic
+def job_create(
+    *, file: ReleaseFile, user, mode: Mode, inputs: dict[str, dict[str, Any]]
+) -> InferenceJob:
+    """Record a test inference of `file` and queue it once the record is committed."""
+    from inference.tasks import run_inference
+
+    job = InferenceJob.objects.create(
+        file=file,
+        repository=file.release.repository,
+        model_id=file.blob.blob_id,
+        file_label=file_label(file),
+        requested_by=user,
+        mode=mode,
+        inputs=inputs,
+        input_sha256=tensors.sha256_hex(inputs),
+        backend=settings.CHAIN_BACKEND,
+    )
+    transaction.on_commit(lambda: run_inference.delay(job.pk))
+    return job
