@@ -1,0 +1,26 @@
+// Keeps a test-inference job page current: fetches the job's live fragment every
+// 1.5 s until the job is confirmed or failed, then stops.
+(function () {
+  "use strict";
+  const box = document.getElementById("job-live");
+  if (!box || box.hasAttribute("data-finished")) return;
+  const url = box.dataset.liveUrl;
+  let failures = 0;
+
+  async function refresh() {
+    try {
+      const response = await fetch(url, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      box.innerHTML = await response.text();
+      failures = 0;
+      if (box.querySelector("[data-finished]")) {
+        box.setAttribute("data-finished", "");
+        return;
+      }
+    } catch (err) {
+      failures += 1;
+    }
+    setTimeout(refresh, Math.min(1500 * 2 ** failures, 30000));
+  }
+  setTimeout(refresh, 1000);
+})();
