@@ -1,10 +1,13 @@
 """Expensive fixtures for end-to-end tests: a real Celery worker, a real Chromium."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -17,50 +20,118 @@ def media_root(tmp_path_factory):
     return tmp_path_factory.mktemp("media")
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, media_root):
-    """A real `celery worker` process on the suite's Redis broker, test database and media.
+def anvil(tmp_path_factory):
+    """A real anvil chain node on a free port, with the hub's contract and a stand-in for
+    OpenGradient's contract deployed by a funded account of the suite's own (the
+    well-known development keys are refused with DEBUG off, as in production)."""
+    from django.conf import settings
+    from eth_account import Account
 
-    Every test that needs a worker shares this one, so that no task is ever taken by a
-    worker that looks at another database or folder.
-    """
-    from django.db import connection
+    from inference import chain
+    from inference.anvil import start_anvil
 
-    if not os.environ.get("REDIS_URL"):
-        pytest.fail("REDIS_URL must point at a Redis server for the worker tests.")
-    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{base}/{connection.settings_dict['NAME']}",
-        "MEDIA_ROOT": str(media_root),
+    port = free_port()
+    proc = start_anvil(port, "--silent")
+    url = f"http://127.0.0.1:{port}"
+    account = Account.create()
+    w3 = chain._web3(url)
+    w3.provider.make_request("anvil_setBalance", [account.address, hex(10**24)])
+    key_file = tmp_path_factory.mktemp("chain") / "signing-key"
+    key_file.write_text(account.key.hex() + "\n")
+    key_file.chmod(0o600)
+    address, _ = chain.deploy(w3, account, chain.HUB_CONTRACT)
+    stub, _ = chain.deploy(w3, account, ROOT / "tests" / "contracts" / "OpenGradientStub.vy")
+    chain_env = {
+        "CHAIN_RPC_URL": url,
+        "CHAIN_PRIVATE_KEY_FILE": str(key_file),
+        "CHAIN_CONTRACT_ADDRESS": address,
+        "CHAIN_RECEIPT_TIMEOUT": "30",
+        "INFERENCE_RETRY_DELAY": "1",
     }
+    os.environ.update(chain_env)  # for the worker processes started after this
+    settings.CHAIN_RPC_URL = url
+    settings.CHAIN_PRIVATE_KEY_FILE = str(key_file)
+    settings.CHAIN_CONTRACT_ADDRESS = address
+    settings.CHAIN_RECEIPT_TIMEOUT = 30
+    settings.INFERENCE_RETRY_DELAY = 1
+    yield SimpleNamespace(
+        url=url, w3=w3, account=account, contract=address, stub=stub, env=chain_env, proc=proc
+    )
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def start_worker(env: dict[str, str], *args: str) -> subprocess.Popen:
+    """A `celery worker` process with `env`; returns once it answers a ping."""
     from hub.celery import app
 
-    app.control.purge()  # messages left by earlier runs name rows that no longer exist
+    name = f"test-{uuid.uuid4().hex[:8]}@%h"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hub", "worker", "--pool=solo",
-         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        [sys.executable, "-m", "celery", "-A", "hub", "worker", "--loglevel=WARNING",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", name, *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )  # fmt: skip
+    hostname = name.replace("%h", socket.gethostname())
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"celery worker exited: {proc.stdout.read()}")
-        if app.control.ping(timeout=1):
-            break
-    else:
-        proc.kill()
-        pytest.fail("celery worker did not answer within 60 s")
-    yield proc
+        if app.control.ping(destination=[hostname], timeout=1):
+            return proc
+    proc.kill()
+    pytest.fail("celery worker did not answer within 60 s")
+
+
+def stop_worker(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="session")
+def worker_env(django_db_setup, media_root, anvil):
+    """The environment of a worker on the suite's Redis, test database, media and chain."""
+    from django.db import connection
+
+    if not os.environ.get("REDIS_URL"):
+        pytest.fail("REDIS_URL must point at a Redis server for the worker tests.")
+    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+    return {
+        **os.environ,
+        **anvil.env,
+        "DATABASE_URL": f"{base}/{connection.settings_dict['NAME']}",
+        "MEDIA_ROOT": str(media_root),
+    }
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(worker_env):
+    """A real `celery worker` process on the suite's Redis broker, test database, media and
+    chain, taking both queues.
+
+    Every test that needs a worker shares this one, so that no task is ever taken by a
+    worker that looks at another database or folder.
+    """
+    from hub.celery import app
+
+    app.control.purge()  # messages left by earlier runs name rows that no longer exist
+    proc = start_worker(worker_env, "--pool=solo", "-Q", "celery,inference")
+    yield proc
+    stop_worker(proc)
 
 
 @pytest.fixture
