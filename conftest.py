@@ -1,4 +1,5 @@
-"""Fixtures shared by every app's tests: the four personas and the clients they use."""
+"""Fixtures shared by every app's tests: the four personas and the clients they use, and the
+storage folder the test process shares with worker processes."""
 
 import pytest
 from django.test import Client
@@ -61,3 +62,28 @@ def public_repo(owner):
 @pytest.fixture
 def private_repo(owner):
     return RepositoryFactory(owner=owner, name="secret-model", visibility="private")
+
+
+@pytest.fixture(scope="session")
+def media_root(tmp_path_factory):
+    """The storage folder shared by the test process, the live server and the worker."""
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture
+def shared_storage(settings, media_root):
+    """Point this process's file storage at the worker's folder, with small upload chunks."""
+    from django.core.files.storage import default_storage
+    from django.utils.functional import empty
+
+    settings.HUB_UPLOAD_CHUNK_SIZE = 64 * 1024
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(media_root)},
+        },
+    }
+    default_storage._wrapped = empty
+    yield media_root
+    default_storage._wrapped = empty

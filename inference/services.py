@@ -15,9 +15,15 @@ def file_label(rf: ReleaseFile) -> str:
 
 @transaction.atomic
 def job_create(
-    *, file: ReleaseFile, user, mode: Mode, inputs: dict[str, dict[str, Any]]
+    *,
+    file: ReleaseFile,
+    user,
+    mode: Mode,
+    inputs: dict[str, dict[str, Any]],
+    enqueue: bool = True,
 ) -> InferenceJob:
-    """Record a test inference of `file` and queue it once the record is committed."""
+    """Record a test inference of `file` and queue it once the record is committed
+    (`enqueue=False` leaves the sending to the caller: benchmarks and tests)."""
     from inference.tasks import run_inference
 
     job = InferenceJob.objects.create(
@@ -31,5 +37,6 @@ def job_create(
         input_sha256=tensors.sha256_hex(inputs),
         backend=settings.CHAIN_BACKEND,
     )
-    transaction.on_commit(lambda: run_inference.delay(job.pk))
+    if enqueue:
+        transaction.on_commit(lambda: run_inference.delay(job.pk))
     return job

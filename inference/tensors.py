@@ -139,7 +139,7 @@ def _check_element(spec: TensorSpec, value: Any) -> None:
         if not info.min <= int(value) <= info.max:
             raise TensorError(spec.name, f"{int(value)} is outside the range of {t}")
     elif t in FLOAT_TYPES:
-        limit = np.finfo(FLOAT_TYPES[t]).max
+        limit = float(np.finfo(FLOAT_TYPES[t]).max)
         if abs(value) > limit:
             raise TensorError(spec.name, f"{value} is too large for {t}")
 

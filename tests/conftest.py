@@ -14,12 +14,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="session")
-def media_root(tmp_path_factory):
-    """The storage folder shared by the test process, the live server and the worker."""
-    return tmp_path_factory.mktemp("media")
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -132,25 +126,6 @@ def celery_worker_process(worker_env):
     proc = start_worker(worker_env, "--pool=solo", "-Q", "celery,inference")
     yield proc
     stop_worker(proc)
-
-
-@pytest.fixture
-def shared_storage(settings, media_root):
-    """Point this process's file storage at the worker's folder, with small upload chunks."""
-    from django.core.files.storage import default_storage
-    from django.utils.functional import empty
-
-    settings.HUB_UPLOAD_CHUNK_SIZE = 64 * 1024
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(media_root)},
-        },
-    }
-    default_storage._wrapped = empty
-    yield media_root
-    default_storage._wrapped = empty
 
 
 @pytest.fixture(scope="session")
