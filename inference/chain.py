@@ -244,9 +244,12 @@ class OpenGradientBackend:
 
     @staticmethod
     def model_input(inputs: dict[str, dict[str, Any]]) -> tuple[list, list]:
+        import numpy as np
+
         numbers, strings = [], []
         for name, tensor in inputs.items():
-            flat = tensors.to_numpy(tensor).ravel().tolist()
+            # The values as the user gave them, not rounded through the model's float type.
+            flat = np.array(tensor["values"], dtype=object).ravel().tolist()
             if tensor["type"] == "string":
                 strings.append((name, [str(v) for v in flat]))
             else:

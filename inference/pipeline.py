@@ -68,19 +68,25 @@ def _advance(job: InferenceJob) -> None:
     if job.tx_hash is None:
         if job.status == Status.QUEUED:
             _save(job, status=Status.RUNNING, started_at=timezone.now(), attempts=job.attempts + 1)
-        if backend.runs_model and job.outputs is None:
-            if job.file is None:
-                fail(job, "The file was deleted before the model could run.")
-                return
-            try:
-                outputs = run_model(job.file.blob, job.inputs)
-            except ModelError as exc:
-                fail(job, str(exc))
-                return
-            _save(job, outputs=outputs, output_sha256=tensors.sha256_hex(outputs))
-        if not _sign_and_store(job, backend):
+        if backend.runs_model and job.outputs is None and not run_model_step(job):
+            return
+        if not sign_and_store(job, backend):
             return
     follow(job, backend)
+
+
+def run_model_step(job: InferenceJob) -> bool:
+    """Run the model in this worker and store the outputs; False when the job failed."""
+    if job.file is None:
+        fail(job, "The file was deleted before the model could run.")
+        return False
+    try:
+        outputs = run_model(job.file.blob, job.inputs)
+    except ModelError as exc:
+        fail(job, str(exc))
+        return False
+    _save(job, outputs=outputs, output_sha256=tensors.sha256_hex(outputs))
+    return True
 
 
 def _rpc(call, *args, **kwargs):
@@ -95,7 +101,7 @@ def _revert_reason(exc: ContractLogicError) -> str:
     return message.removeprefix("execution reverted: ").strip() or "no reason given"
 
 
-def _sign_and_store(job: InferenceJob, backend) -> bool:
+def sign_and_store(job: InferenceJob, backend) -> bool:
     """Sign the job's transaction with the next nonce and store it before anything is sent.
     Returns False when the job failed instead (the call would revert)."""
     w3 = chain.web3()
