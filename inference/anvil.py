@@ -7,8 +7,6 @@ import subprocess
 import time
 from pathlib import Path
 
-from django.conf import settings
-
 _ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 
 
@@ -18,9 +16,10 @@ def anvil_binary() -> str:
         return os.environ["ANVIL_BIN"]
     system = platform.system().lower()
     arch = _ARCH.get(platform.machine().lower(), platform.machine().lower())
+    project = Path(__file__).resolve().parent.parent
     candidate = (
-        Path(settings.BASE_DIR) / "node_modules" / "@foundry-rs" / f"anvil-{system}-{arch}" / "bin"
-    ) / "anvil"
+        project / "node_modules" / "@foundry-rs" / f"anvil-{system}-{arch}" / "bin" / "anvil"
+    )
     if candidate.exists():
         return str(candidate)
     found = shutil.which("anvil")
@@ -50,3 +49,7 @@ def start_anvil(port: int, *args: str, log=subprocess.DEVNULL) -> subprocess.Pop
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError("anvil did not answer within 30 s")
+
+
+if __name__ == "__main__":
+    print(anvil_binary())

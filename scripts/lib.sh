@@ -66,3 +66,23 @@ ensure_redis() {
   echo "Redis is not reachable on 127.0.0.1:6379." >&2
   exit 1
 }
+
+# The npm packages in package.json (the anvil chain node). Installs Node.js from Debian when
+# npm is missing and the script runs as root.
+ensure_node_tools() {
+  if ! command -v npm >/dev/null 2>&1; then
+    if [ "$(id -u)" != 0 ]; then
+      echo "npm is missing: install Node.js 18 or newer with npm." >&2
+      exit 1
+    fi
+    log "installing Debian's nodejs and npm"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  local stamp="node_modules/.installed"
+  if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+    log "installing npm packages (anvil)"
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null
+    touch "$stamp"
+  fi
+}

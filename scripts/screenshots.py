@@ -32,6 +32,7 @@ OWNER_PAGES = {
     "release-owner": f"{REPO}/releases/v1.02/",
     "password": "/accounts/password/",
 }
+STAFF_FILE = "/demo/btc-price-direction/releases/v2.00/files/direction.onnx"
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
@@ -54,8 +55,30 @@ def main() -> None:
                 page.wait_for_timeout(300)
                 page.screenshot(path=OUT / f"{name}-{size}.png", full_page=True)
             page.close()
+            _staff_pages(browser, size, width, height)
         browser.close()
     print(f"screenshots written to {OUT}/")
+
+
+def _staff_pages(browser, size: str, width: int, height: int) -> None:
+    """The test-inference panel, a job followed to its end, and the staff job list."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(BASE + "/accounts/login/")
+    page.fill("#id_username", "staff")
+    page.fill("#id_password", "staff-password-123")
+    page.click("button[type=submit]")
+    page.goto(BASE + STAFF_FILE)
+    page.screenshot(path=OUT / f"inference-panel-{size}.png", full_page=True)
+    page.fill("#run-inference textarea", "[[1, 2, 3]]")
+    page.click("#run-inference button[type=submit]")
+    page.screenshot(path=OUT / f"inference-invalid-{size}.png", full_page=True)
+    page.fill("#run-inference textarea", "[[0.4, -1.2, 0.05, 2, 0.7, 0.1], [1, 1, 1, 1, 1, 1]]")
+    page.click("#run-inference button[type=submit]")
+    page.wait_for_selector("#job-live[data-finished]", timeout=60_000)
+    page.screenshot(path=OUT / f"inference-job-{size}.png", full_page=True)
+    page.goto(BASE + "/inference/jobs/")
+    page.screenshot(path=OUT / f"inference-jobs-{size}.png", full_page=True)
+    page.close()
 
 
 if __name__ == "__main__":
