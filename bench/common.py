@@ -20,7 +20,8 @@ def configure(default_database_url: str, **env: str) -> str:
         ALLOWED_HOSTS="testserver,127.0.0.1",
         **env,
     )
-    os.environ.pop("REDIS_URL", None)  # no broker: queued tasks are not run by anyone
+    if "REDIS_URL" not in env:
+        os.environ.pop("REDIS_URL", None)  # no broker: queued tasks are not run by anyone
     import django
 
     django.setup()

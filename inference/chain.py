@@ -96,6 +96,36 @@ def web3() -> Web3:
     return _web3(settings.CHAIN_RPC_URL)
 
 
+_chain_ids: dict[str, int] = {}
+
+
+_fees: dict[str, tuple[float, int, int]] = {}
+FEES_TTL = 3.0
+
+
+def fees(w3: Web3) -> tuple[int, int]:
+    """(base fee of the latest block, priority fee), asked at most every few seconds per
+    process: the max fee of twice the base fee covers several blocks of rising prices."""
+    import time
+
+    url = w3.provider.endpoint_uri
+    cached = _fees.get(url)
+    if cached and time.monotonic() - cached[0] < FEES_TTL:
+        return cached[1], cached[2]
+    base = w3.eth.get_block("latest").get("baseFeePerGas", 0)
+    tip = w3.eth.max_priority_fee
+    _fees[url] = (time.monotonic(), base, tip)
+    return base, tip
+
+
+def chain_id(w3: Web3) -> int:
+    """The chain's id, asked once per process and node."""
+    url = w3.provider.endpoint_uri
+    if url not in _chain_ids:
+        _chain_ids[url] = w3.eth.chain_id
+    return _chain_ids[url]
+
+
 @functools.cache
 def compile_vyper(path: Path) -> dict[str, Any]:
     """ABI and bytecode of a Vyper contract, compiled from its source."""

@@ -3,6 +3,7 @@ follow to the receipt. Every step can run again after a crash or a redelivery an
 where the job is: a job with a stored transaction is only followed, never signed again."""
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from web3 import Web3
-from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound, Web3RPCError
+from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
 
 from inference import chain, tensors
 from inference.models import FINISHED, InferenceJob, SigningAccount, Status
@@ -72,6 +73,8 @@ def _advance(job: InferenceJob) -> None:
             return
         if not sign_and_store(job, backend):
             return
+        follow(job, backend, fresh=True)
+        return
     follow(job, backend)
 
 
@@ -106,7 +109,7 @@ def sign_and_store(job: InferenceJob, backend) -> bool:
     Returns False when the job failed instead (the call would revert)."""
     w3 = chain.web3()
     account = chain.signing_account()
-    chain_id = _rpc(lambda: w3.eth.chain_id)
+    chain_id = _rpc(chain.chain_id, w3)
     contract = backend.contract(w3)
     call = backend.call(contract, job)
     try:
@@ -114,10 +117,7 @@ def sign_and_store(job: InferenceJob, backend) -> bool:
     except ContractLogicError as exc:
         fail(job, f"The contract refused the call: {_revert_reason(exc)}")
         return False
-    latest = _rpc(w3.eth.get_block, "latest")
-    tip = _rpc(lambda: w3.eth.max_priority_fee)
-    base = latest.get("baseFeePerGas", 0)
-    pending = _rpc(w3.eth.get_transaction_count, account.address, "pending")
+    base, tip = _rpc(chain.fees, w3)
     tx_fields = {
         "chainId": chain_id,
         "from": account.address,
@@ -125,9 +125,12 @@ def sign_and_store(job: InferenceJob, backend) -> bool:
         "maxFeePerGas": 2 * base + tip,
         "maxPriorityFeePerGas": tip,
     }
-    SigningAccount.objects.get_or_create(
-        chain_id=chain_id, address=account.address, defaults={"next_nonce": pending}
-    )
+    unsigned = call.build_transaction({**tx_fields, "nonce": 0})  # encoded outside the lock
+    if not SigningAccount.objects.filter(chain_id=chain_id, address=account.address).exists():
+        pending = _rpc(w3.eth.get_transaction_count, account.address, "pending")
+        SigningAccount.objects.get_or_create(
+            chain_id=chain_id, address=account.address, defaults={"next_nonce": pending}
+        )
     with transaction.atomic():
         locked = InferenceJob.objects.select_for_update().get(pk=job.pk)
         if locked.tx_hash is not None:  # signed by an earlier run after all
@@ -136,8 +139,8 @@ def sign_and_store(job: InferenceJob, backend) -> bool:
         slot = SigningAccount.objects.select_for_update().get(
             chain_id=chain_id, address=account.address
         )
-        nonce = max(slot.next_nonce, pending)
-        tx = call.build_transaction({**tx_fields, "nonce": nonce})
+        nonce = slot.next_nonce
+        tx = {**unsigned, "nonce": nonce}
         signed = account.sign_transaction(tx)
         _save(
             job,
@@ -185,10 +188,12 @@ def _forget_signature(job: InferenceJob, reason: str) -> None:
     """The stored transaction's nonce was taken by another transaction of the same account,
     so it can never be mined: drop it, so the next run signs one with a fresh nonce."""
     log.warning("inference nonce taken job=%s tx=%s reason=%s", job.pk, job.tx_hash, reason)
+    pending = _rpc(chain.web3().eth.get_transaction_count, job.sender, "pending")
     with transaction.atomic():
+        # Another program sends from this account: continue after its transactions.
         SigningAccount.objects.select_for_update().filter(
-            chain_id=job.chain_id, address=job.sender, next_nonce__lte=job.nonce
-        ).update(next_nonce=job.nonce + 1)
+            chain_id=job.chain_id, address=job.sender, next_nonce__lt=pending
+        ).update(next_nonce=pending)
         _save(
             job,
             tx_hash=None,
@@ -201,24 +206,20 @@ def _forget_signature(job: InferenceJob, reason: str) -> None:
     raise Transient("nonce taken by another transaction")
 
 
-def follow(job: InferenceJob, backend) -> None:
+def follow(job: InferenceJob, backend, *, fresh: bool = False) -> None:
     """Broadcast the stored transaction if the chain does not know it, then wait for its
-    receipt and record the outcome."""
+    receipt and record the outcome. (`fresh`: signed just now, so nobody has sent it yet.)"""
     w3 = chain.web3()
-    try:
-        receipt = _rpc(w3.eth.get_transaction_receipt, job.tx_hash)
-    except TransactionNotFound:
-        receipt = None
+    receipt = None
+    if not fresh:
+        try:
+            receipt = _rpc(w3.eth.get_transaction_receipt, job.tx_hash)
+        except TransactionNotFound:
+            receipt = None
     if receipt is None:
         broadcast(job, w3)
-        try:
-            receipt = _rpc(
-                w3.eth.wait_for_transaction_receipt,
-                job.tx_hash,
-                timeout=settings.CHAIN_RECEIPT_TIMEOUT,
-                poll_latency=0.1,
-            )
-        except TimeExhausted:
+        receipt = _wait_for_receipt(w3, job.tx_hash)
+        if receipt is None:
             _save(
                 job,
                 last_problem=f"Not mined within {settings.CHAIN_RECEIPT_TIMEOUT} s; "
@@ -226,6 +227,22 @@ def follow(job: InferenceJob, backend) -> None:
             )
             return
     _finish(job, backend, w3, receipt)
+
+
+def _wait_for_receipt(w3: Web3, tx_hash: str):
+    """The receipt, polled quickly at first (a local chain mines at once), then every second;
+    None after CHAIN_RECEIPT_TIMEOUT."""
+    deadline = time.monotonic() + settings.CHAIN_RECEIPT_TIMEOUT
+    delay = 0.005
+    while True:
+        try:
+            return _rpc(w3.eth.get_transaction_receipt, tx_hash)
+        except TransactionNotFound:
+            pass
+        if time.monotonic() + delay > deadline:
+            return None
+        time.sleep(delay)
+        delay = min(delay * 2, 1.0)
 
 
 def _finish(job: InferenceJob, backend, w3: Web3, receipt) -> None:
