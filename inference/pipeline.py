@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -60,6 +61,12 @@ def advance(job_id: int) -> None:
         return
     try:
         _advance(job)
+    except ImproperlyConfigured as exc:
+        log.error("inference settings incomplete job=%s problem=%s", job.pk, exc)
+        if job.tx_hash is None:
+            fail(job, f"The hub's chain settings are incomplete: {exc}")
+        else:
+            _save(job, last_problem=f"The hub's chain settings are incomplete: {exc}")
     finally:
         release(job)
 

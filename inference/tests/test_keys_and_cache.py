@@ -68,3 +68,25 @@ def test_the_session_cache_keeps_recent_models_within_its_memory_bound():
     assert loads == ["a", "b", "c", "b"]
     cache.get("huge", 500, loader("huge"))  # larger than the budget: kept alone
     assert cache.size == 500
+
+
+@pytest.mark.django_db
+def test_a_job_fails_with_a_clear_reason_when_no_signing_key_is_configured(
+    settings, public_repo, shared_storage, runner
+):
+    from inference import pipeline
+    from inference.models import Status
+    from inference.tests.helpers import make_job, onnx_file
+
+    settings.DEBUG = False
+    settings.CHAIN_PRIVATE_KEY = ""
+    settings.CHAIN_PRIVATE_KEY_FILE = ""
+    settings.CHAIN_CONTRACT_ADDRESS = "0x" + "12" * 20
+    job = make_job(onnx_file(public_repo, "risk.onnx"), runner, enqueue=False)
+    pipeline.advance(job.pk)
+    job.refresh_from_db()
+    assert job.status == Status.FAILED
+    assert job.error == (
+        "The hub's chain settings are incomplete: No signing key: set CHAIN_PRIVATE_KEY or "
+        "CHAIN_PRIVATE_KEY_FILE."
+    )
