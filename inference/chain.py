@@ -5,6 +5,7 @@ contract)."""
 import functools
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,11 @@ from web3.exceptions import ProviderConnectionError, RequestTimedOut, TooManyReq
 
 from inference import tensors
 from inference.models import MODE_NUMBERS, InferenceJob
+
+# eth-account pulls in py_ecc, which raises the interpreter's recursion limit to 100,000 when
+# imported. With that limit a deeply nested JSON request body overflows the C stack and kills
+# the web process instead of raising RecursionError: put Python's default back.
+sys.setrecursionlimit(1000)
 
 log = logging.getLogger(__name__)
 
