@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 
 from accounts.models import USERNAME_MAX_LENGTH, User
@@ -33,3 +33,24 @@ class SignupForm(UserCreationForm):
         if User.objects.filter(email__iexact=email).exists():
             raise ValidationError("An account with this email address exists already.")
         return email
+
+
+class LoginForm(AuthenticationForm):
+    """Django's log-in form, telling a banned user why (only once the password is right, so
+    the ban of an account is not revealed to someone who merely knows its name)."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            username = self.cleaned_data.get("username") or ""
+            password = self.cleaned_data.get("password") or ""
+            banned = User.objects.filter(username__iexact=username, banned_at__isnull=False).first()
+            if banned is not None and banned.check_password(password):
+                raise ValidationError(
+                    "This account was banned by the moderators on "
+                    f"{banned.banned_at:%b %-d, %Y}: {banned.ban_reason} "
+                    "It can no longer sign in or use the API.",
+                    code="banned",
+                ) from None
+            raise

@@ -16,10 +16,20 @@ class User(AbstractUser):
 
     objects = HubUserManager()
 
+    # A ban (moderation.services.user_ban) also clears is_active, so Django's authentication
+    # refuses the account everywhere: log-in, sessions already open, the API.
+    banned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    ban_reason = models.TextField(blank=True, editable=False)
+
     class Meta:
+        permissions = [("ban_user", "Can ban and unban users")]
         constraints = [
             models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
         ]
+
+    @property
+    def is_banned(self) -> bool:
+        return self.banned_at is not None
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "repos",
     "releases",
     "inference",
+    "moderation",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,8 @@ HUB_PAGE_SIZE = env_int("HUB_PAGE_SIZE", 20)
 HUB_MAX_FILE_SIZE = env_int("HUB_MAX_FILE_SIZE", 10 * 1024**3)
 HUB_MAX_FILES_PER_RELEASE = env_int("HUB_MAX_FILES_PER_RELEASE", 1000)
 HUB_UPLOAD_CHUNK_SIZE = env_int("HUB_UPLOAD_CHUNK_SIZE", 8 * 1024**2)
+HUB_REPORTS_PER_DAY = env_int("HUB_REPORTS_PER_DAY", 10)
+HUB_FEATURED_COUNT = 6
 
 # Test inferences on a chain. "local": an anvil node and the hub's own contract (deployed by
 # `manage.py deploy_contract`, its address kept in DATA_DIR/chain/). "opengradient": the

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_POST
 from markdownx.views import MarkdownifyView
 
 from hub.converters import NameConverter, VersionConverter
+from moderation import views as moderation_views
 from releases import file_views
 from releases import views as release_views
 from repos import views as repo_views
@@ -19,6 +20,8 @@ repo_patterns = [
     path("settings/rename/", repo_views.repo_rename, name="repo_rename"),
     path("settings/visibility/", repo_views.repo_visibility, name="repo_visibility"),
     path("settings/delete/", repo_views.repo_delete, name="repo_delete"),
+    path("report/", moderation_views.repo_report, name="repo_report"),
+    path("report/sent/", moderation_views.repo_report_sent, name="repo_report_sent"),
     path("releases/", release_views.release_list, name="release_list"),
     path("releases/new/", release_views.release_create, name="release_create"),
     path("releases/<version:version>/", release_views.release_detail, name="release_detail"),

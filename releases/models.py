@@ -102,6 +102,7 @@ class ReleaseFile(models.Model):
 
     class Meta:
         ordering = ["path"]
+        permissions = [("remove_unsafe_file", "Can delete unsafe files as a moderator")]
         constraints = [
             models.UniqueConstraint(fields=["release", "path"], name="releases_file_path_unique"),
         ]

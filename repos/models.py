@@ -86,6 +86,13 @@ class Repository(models.Model):
         editable=False,
     )
     downloads = models.PositiveBigIntegerField(default=0, editable=False)
+    # Moderation (moderation.services): a hidden repository exists only for its owner, who
+    # sees the reason, and staff. `hidden_by_ban`: hidden because its owner was banned, so
+    # that an unban restores it (and nothing hidden for another reason).
+    hidden_at = models.DateTimeField(null=True, blank=True, editable=False)
+    hidden_reason = models.TextField(blank=True, editable=False)
+    hidden_by_ban = models.BooleanField(default=False, editable=False)
+    featured_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     # Filled on PostgreSQL only (name, tags and description, weighted in that order).
@@ -93,6 +100,9 @@ class Repository(models.Model):
 
     class Meta:
         verbose_name_plural = "repositories"
+        permissions = [
+            ("moderate_repository", "Can hide, restore and feature repositories"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 "owner", Lower("name"), name="repos_repository_owner_name_ci_unique"
@@ -110,6 +120,11 @@ class Repository(models.Model):
             models.Index(fields=["visibility", "-updated_at"], name="repos_visible_updated"),
             models.Index(fields=["visibility", "-created_at"], name="repos_visible_created"),
             models.Index(Lower("name"), "id", name="repos_name_lower"),
+            models.Index(
+                fields=["-featured_at"],
+                condition=models.Q(featured_at__isnull=False),
+                name="repos_featured",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -125,6 +140,10 @@ class Repository(models.Model):
     @property
     def is_private(self) -> bool:
         return self.visibility == Visibility.PRIVATE
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
     def url(self, view: str, **kwargs) -> str:
         """URL of one of the repository's pages, e.g. `repo.url("repo_settings")`."""

@@ -1,7 +1,8 @@
 """Reads of repositories, scoped to what a user may see.
 
-Every view reaches repositories through these functions, so the rule "a private repository
-exists only for its owner and staff" is written once, here.
+Every view reaches repositories through these functions, so the rules "a private repository
+exists only for its owner and staff" and "a repository hidden by the moderators exists only
+for its owner and staff" are written once, here.
 """
 
 import functools
@@ -33,14 +34,18 @@ class RepositoryMoved(Exception):
         self.repository = repository
 
 
+def listed_q(prefix: str = "") -> Q:
+    """Condition for what everyone may read: public and not hidden by the moderators."""
+    return Q(**{f"{prefix}visibility": Visibility.PUBLIC, f"{prefix}hidden_at__isnull": True})
+
+
 def readable_q(user: AnyUser, prefix: str = "") -> Q:
     """Condition on Repository (or on a relation through `prefix`) for what `user` may read."""
     if user.is_authenticated and user.is_staff:
         return Q()
-    public = Q(**{f"{prefix}visibility": Visibility.PUBLIC})
     if user.is_authenticated:
-        return public | Q(**{f"{prefix}owner": user})
-    return public
+        return listed_q(prefix) | Q(**{f"{prefix}owner": user})
+    return listed_q(prefix)
 
 
 def repository_list_readable(*, user: AnyUser) -> QuerySet[Repository]:
@@ -230,7 +235,7 @@ def _count_facets(repos: QuerySet[Repository], *, tag_limit: int | None) -> tupl
 
 def _public_facet_counts() -> tuple[dict, dict]:
     def compute():
-        public = Repository.objects.filter(visibility=Visibility.PUBLIC)
+        public = Repository.objects.filter(listed_q())
         return _count_facets(public, tag_limit=POPULAR_TAGS * 4)
 
     return cache.get_or_set(FACETS_CACHE_KEY, compute, FACETS_CACHE_SECONDS)
@@ -254,7 +259,7 @@ def facets(*, user: AnyUser) -> Facets:
     else:
         task_counts, tag_counts = _public_facet_counts()
         if user.is_authenticated:
-            own = Repository.objects.filter(owner=user, visibility=Visibility.PRIVATE)
+            own = Repository.objects.filter(owner=user).exclude(listed_q())
             own_tasks, own_tags = cache.get_or_set(
                 _own_facets_key(user.pk),
                 lambda: _count_facets(own, tag_limit=None),
@@ -270,3 +275,12 @@ def facets(*, user: AnyUser) -> Facets:
     for tag, (_, count) in zip(tags, ranked, strict=True):
         tag.repo_count = count
     return Facets(tasks=tasks, tags=tags)
+
+
+def featured_ids(*, limit: int) -> list[int]:
+    """The repositories the moderators feature, newest feature first, among the listed ones."""
+    return list(
+        Repository.objects.filter(listed_q(), featured_at__isnull=False)
+        .order_by("-featured_at")
+        .values_list("id", flat=True)[:limit]
+    )

@@ -60,9 +60,17 @@ def _search_context(request: HttpRequest, filters: selectors.RepositoryFilters) 
 
 def home(request: HttpRequest) -> HttpResponse:
     filters = selectors.RepositoryFilters()
-    recent = selectors.cards(selectors.repository_search(user=request.user, filters=filters)[:12])
+    featured_ids = selectors.featured_ids(limit=settings.HUB_FEATURED_COUNT)
+    recent_ids = list(selectors.repository_search(user=request.user, filters=filters)[:12])
+    loaded = {repo.id: repo for repo in selectors.cards(featured_ids + recent_ids)}
     return render(
-        request, "repos/home.html", {"recent": recent, **_search_context(request, filters)}
+        request,
+        "repos/home.html",
+        {
+            "featured": [loaded[i] for i in featured_ids if i in loaded],
+            "recent": [loaded[i] for i in recent_ids if i in loaded],
+            **_search_context(request, filters),
+        },
     )
 
 

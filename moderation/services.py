@@ -1,0 +1,203 @@
+"""Moderation actions. Each one changes its target and writes its audit row in one
+transaction, so the log never misses an action nor records one that did not happen."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from moderation.models import Action, ModerationAction, Report, ReportReason, ReportStatus
+from releases.models import ReleaseFile
+from releases.uploads import release_file_delete
+from repos.models import Repository
+from repos.selectors import facets_forget
+
+log = logging.getLogger(__name__)
+
+
+class ModerationRefused(Exception):
+    """The action cannot be done; the message says why, for the person who asked."""
+
+
+def _record(moderator: User, action: Action, target: str, reason: str = "", **links):
+    log.info(
+        "moderation action=%s moderator=%s target=%s", action.value, moderator.username, target
+    )
+    return ModerationAction.objects.create(
+        moderator=moderator,
+        moderator_name=moderator.username,
+        action=action,
+        target=target,
+        reason=reason,
+        **links,
+    )
+
+
+def _locked(repository: Repository) -> Repository:
+    return Repository.objects.select_for_update().select_related("owner").get(pk=repository.pk)
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ModerationRefused("Give a reason: it is recorded and shown to the owner.")
+    return reason
+
+
+@transaction.atomic
+def repository_hide(*, repository: Repository, moderator: User, reason: str) -> bool:
+    """Hide a repository from everyone but its owner (who sees the reason) and staff.
+    Returns False when it was already hidden by a moderator."""
+    reason = _require_reason(reason)
+    repo = _locked(repository)
+    if repo.hidden_at and not repo.hidden_by_ban:
+        return False
+    repo.hidden_at = repo.hidden_at or timezone.now()
+    repo.hidden_reason = reason
+    repo.hidden_by_ban = False  # hidden for its own sake now: an unban leaves it hidden
+    repo.save(update_fields=["hidden_at", "hidden_reason", "hidden_by_ban"])
+    facets_forget(repo.owner_id)
+    _record(moderator, Action.HIDE, repo.full_name, reason, repository=repo)
+    return True
+
+
+@transaction.atomic
+def repository_restore(*, repository: Repository, moderator: User, reason: str = "") -> bool:
+    repo = _locked(repository)
+    if repo.hidden_at is None:
+        return False
+    if repo.hidden_by_ban and repo.owner.is_banned:
+        raise ModerationRefused(
+            f"{repo.full_name} is hidden because its owner is banned: unban the owner instead."
+        )
+    repo.hidden_at = None
+    repo.hidden_reason = ""
+    repo.hidden_by_ban = False
+    repo.save(update_fields=["hidden_at", "hidden_reason", "hidden_by_ban"])
+    facets_forget(repo.owner_id)
+    _record(moderator, Action.RESTORE, repo.full_name, reason, repository=repo)
+    return True
+
+
+@transaction.atomic
+def repository_feature(
+    *, repository: Repository, moderator: User, featured: bool = True, reason: str = ""
+) -> bool:
+    repo = _locked(repository)
+    if featured == (repo.featured_at is not None):
+        return False
+    repo.featured_at = timezone.now() if featured else None
+    repo.save(update_fields=["featured_at"])
+    action = Action.FEATURE if featured else Action.UNFEATURE
+    _record(moderator, action, repo.full_name, reason, repository=repo)
+    return True
+
+
+@transaction.atomic
+def user_ban(*, user: User, moderator: User, reason: str) -> int:
+    """Ban an account: it cannot log in or use the API any more, and all its repositories are
+    hidden. Returns how many repositories the ban hid."""
+    reason = _require_reason(reason)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.pk == moderator.pk:
+        raise ModerationRefused("You cannot ban yourself.")
+    if user.is_staff or user.is_superuser:
+        raise ModerationRefused(
+            f"{user.username} is staff: take away their staff status before banning them."
+        )
+    if user.is_banned:
+        return 0
+    now = timezone.now()
+    user.banned_at, user.ban_reason, user.is_active = now, reason, False
+    user.save(update_fields=["banned_at", "ban_reason", "is_active"])
+    hidden = Repository.objects.filter(owner=user, hidden_at__isnull=True).update(
+        hidden_at=now,
+        hidden_reason=f"The owner's account is banned: {reason}",
+        hidden_by_ban=True,
+    )
+    facets_forget(user.pk)
+    _record(moderator, Action.BAN, user.username, reason, user=user)
+    return hidden
+
+
+@transaction.atomic
+def user_unban(*, user: User, moderator: User, reason: str = "") -> int:
+    """Lift a ban: the account works again and the repositories the ban hid come back (those
+    hidden for another reason stay hidden). Returns how many came back."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_banned:
+        return 0
+    user.banned_at, user.ban_reason, user.is_active = None, "", True
+    user.save(update_fields=["banned_at", "ban_reason", "is_active"])
+    restored = Repository.objects.filter(owner=user, hidden_by_ban=True).update(
+        hidden_at=None, hidden_reason="", hidden_by_ban=False
+    )
+    facets_forget(user.pk)
+    _record(moderator, Action.UNBAN, user.username, reason, user=user)
+    return restored
+
+
+@transaction.atomic
+def report_close(*, report: Report, moderator: User, status: str, reason: str = "") -> bool:
+    report = (
+        Report.objects.select_for_update().select_related("repository__owner").get(pk=report.pk)
+    )
+    if report.status != ReportStatus.OPEN:
+        return False
+    report.status = status
+    report.closed_at = timezone.now()
+    report.closed_by = moderator
+    report.save(update_fields=["status", "closed_at", "closed_by"])
+    action = Action.RESOLVE if status == ReportStatus.RESOLVED else Action.DISMISS
+    _record(
+        moderator,
+        action,
+        f"report #{report.pk} on {report.repository.full_name}",
+        reason,
+        report=report,
+        repository=report.repository,
+    )
+    return True
+
+
+@transaction.atomic
+def file_delete_unsafe(*, release_file: ReleaseFile, moderator: User, reason: str) -> None:
+    """Delete a file from its release as a moderator (the owner's delete, recorded)."""
+    reason = _require_reason(reason)
+    rf = ReleaseFile.objects.select_related("blob", "release__repository__owner").get(
+        pk=release_file.pk
+    )
+    repo = rf.release.repository
+    target = f"{repo.full_name} {rf.release.version} {rf.path} ({rf.blob.blob_id})"
+    release_file_delete(release_file=rf)
+    _record(moderator, Action.DELETE_FILE, target, reason, repository=repo)
+
+
+def report_create(*, repository: Repository, reporter: User, reason: str, text: str) -> Report:
+    """File a report. Refused for one's own repository, while the same user's report on it is
+    open, and past HUB_REPORTS_PER_DAY reports by the user in the last 24 hours."""
+    if repository.owner_id == reporter.pk:
+        raise ModerationRefused("You cannot report your own repository.")
+    if reason not in ReportReason.values:
+        raise ModerationRefused("Choose a reason.")
+    limit = settings.HUB_REPORTS_PER_DAY
+    since = timezone.now() - timedelta(days=1)
+    if Report.objects.filter(reporter=reporter, created_at__gte=since).count() >= limit:
+        raise ModerationRefused(
+            f"You have sent {limit} reports in the last 24 hours, the most an account can. "
+            "Please try again tomorrow."
+        )
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                repository=repository, reporter=reporter, reason=reason, text=text.strip()
+            )
+    except IntegrityError:
+        raise ModerationRefused(
+            "You already reported this repository; the moderators have not closed that report yet."
+        ) from None
+    log.info("report created id=%s repo=%s", report.pk, repository.pk)
+    return report
