@@ -5,12 +5,25 @@ from inference.models import InferenceJob, SigningAccount
 
 @admin.register(InferenceJob)
 class InferenceJobAdmin(admin.ModelAdmin):
-    list_display = ["id", "file_label", "mode", "status", "requested_by", "tx_hash", "created_at"]
-    list_filter = ["status", "mode", "backend"]
+    list_display = [
+        "id",
+        "file_label",
+        "mode",
+        "status",
+        "requested_by",
+        "tx_hash",
+        "block_number",
+        "created_at",
+    ]
+    list_filter = ["status", "mode", "backend", ("requested_by", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["requested_by"]
     search_fields = ["file_label", "model_id", "tx_hash", "requested_by__username"]
     date_hierarchy = "created_at"
     exclude = ["signed_tx"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("inputs", "outputs", "signed_tx")
+
     readonly_fields = [f.name for f in InferenceJob._meta.fields if f.name != "signed_tx"]
 
     def has_add_permission(self, request):

@@ -97,9 +97,9 @@ def repository_feature(
 
 
 @transaction.atomic
-def user_ban(*, user: User, moderator: User, reason: str) -> int:
+def user_ban(*, user: User, moderator: User, reason: str) -> bool:
     """Ban an account: it cannot log in or use the API any more, and all its repositories are
-    hidden. Returns how many repositories the ban hid."""
+    hidden. Returns False when it was banned already."""
     reason = _require_reason(reason)
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.pk == moderator.pk:
@@ -109,7 +109,7 @@ def user_ban(*, user: User, moderator: User, reason: str) -> int:
             f"{user.username} is staff: take away their staff status before banning them."
         )
     if user.is_banned:
-        return 0
+        return False
     now = timezone.now()
     user.banned_at, user.ban_reason, user.is_active = now, reason, False
     user.save(update_fields=["banned_at", "ban_reason", "is_active"])
@@ -119,25 +119,33 @@ def user_ban(*, user: User, moderator: User, reason: str) -> int:
         hidden_by_ban=True,
     )
     facets_forget(user.pk)
-    _record(moderator, Action.BAN, user.username, reason, user=user)
-    return hidden
+    _record(
+        moderator, Action.BAN, f"{user.username} ({hidden} repositories hidden)", reason, user=user
+    )
+    return True
 
 
 @transaction.atomic
-def user_unban(*, user: User, moderator: User, reason: str = "") -> int:
+def user_unban(*, user: User, moderator: User, reason: str = "") -> bool:
     """Lift a ban: the account works again and the repositories the ban hid come back (those
-    hidden for another reason stay hidden). Returns how many came back."""
+    hidden for another reason stay hidden). Returns False when it was not banned."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_banned:
-        return 0
+        return False
     user.banned_at, user.ban_reason, user.is_active = None, "", True
     user.save(update_fields=["banned_at", "ban_reason", "is_active"])
     restored = Repository.objects.filter(owner=user, hidden_by_ban=True).update(
         hidden_at=None, hidden_reason="", hidden_by_ban=False
     )
     facets_forget(user.pk)
-    _record(moderator, Action.UNBAN, user.username, reason, user=user)
-    return restored
+    _record(
+        moderator,
+        Action.UNBAN,
+        f"{user.username} ({restored} repositories restored)",
+        reason,
+        user=user,
+    )
+    return True
 
 
 @transaction.atomic

@@ -1,13 +1,156 @@
 from django.contrib import admin
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.template.defaultfilters import filesizeformat
 
-from releases.models import Release
+from moderation import services as moderation
+from moderation.admin import admin_link
+from moderation.admin_actions import reason_action
+from releases.models import Blob, Release, ReleaseFile
 
 
 @admin.register(Release)
 class ReleaseAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "repository", "created_by", "created_at"]
+    list_display = ["__str__", "repository_link", "file_count", "created_by", "created_at"]
     list_select_related = ["repository__owner", "created_by"]
     search_fields = ["repository__name", "repository__owner__username"]
     date_hierarchy = "created_at"
     raw_id_fields = ["repository", "created_by"]
     readonly_fields = ["major", "minor", "created_at"]
+
+    def get_queryset(self, request):
+        files = Subquery(
+            ReleaseFile.objects.filter(release=OuterRef("pk"))
+            .order_by()
+            .values("release")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        )
+        return super().get_queryset(request).defer("notes", "notes_html").annotate(n_files=files)
+
+    @admin.display(description="Repository", ordering="repository__name")
+    def repository_link(self, release):
+        return admin_link(release.repository, release.repository.full_name)
+
+    @admin.display(description="Files", ordering="n_files")
+    def file_count(self, release):
+        return release.n_files or 0
+
+
+@admin.register(ReleaseFile)
+class ReleaseFileAdmin(admin.ModelAdmin):
+    """Files, for finding and deleting unsafe ones. The delete here is the moderator's action:
+    recorded in the log, the path kept reserved like an owner's delete."""
+
+    list_display = [
+        "path",
+        "repository_link",
+        "version",
+        "blob_link",
+        "size",
+        "uploaded_by",
+        "created_at",
+    ]
+    list_select_related = ["release__repository__owner", "blob", "uploaded_by"]
+    list_filter = ["blob__onnx_status"]
+    search_fields = [
+        "path",
+        "release__repository__name",
+        "release__repository__owner__username",
+        "blob__blob_id",
+        "blob__sha256",
+    ]
+    date_hierarchy = "created_at"
+    readonly_fields = ["release", "path", "blob", "uploaded_by", "created_at"]
+    actions = [
+        reason_action(
+            name="delete_unsafe_files",
+            description="Delete the selected files as unsafe",
+            permission="remove_unsafe",
+            apply=lambda rf, m, reason: (
+                moderation.file_delete_unsafe(release_file=rf, moderator=m, reason=reason) or True
+            ),
+            done="Deleted {count} file(s).",
+            explanation="Each file leaves its release; its path stays reserved for the same "
+            "content, and its bytes are removed by the next garbage collection if no other "
+            "release holds them.",
+        ),
+    ]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # a raw delete would skip the log
+        return actions
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_remove_unsafe_permission(self, request) -> bool:
+        return request.user.has_perm("releases.remove_unsafe_file")
+
+    @admin.display(description="Repository", ordering="release__repository__name")
+    def repository_link(self, rf):
+        return admin_link(rf.release.repository, rf.release.repository.full_name)
+
+    @admin.display(description="Release")
+    def version(self, rf):
+        return rf.release.version
+
+    @admin.display(description="Blob ID")
+    def blob_link(self, rf):
+        return admin_link(rf.blob, rf.blob.blob_id[:16] + "…")
+
+    @admin.display(description="Size", ordering="blob__size")
+    def size(self, rf):
+        return filesizeformat(rf.blob.size)
+
+
+@admin.register(Blob)
+class BlobAdmin(admin.ModelAdmin):
+    list_display = ["blob_id", "readable_size", "onnx_status", "file_count", "created_at"]
+    list_filter = ["onnx_status"]
+    search_fields = ["blob_id", "sha256"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "blob_id",
+        "sha256",
+        "size",
+        "onnx_status",
+        "onnx_signature",
+        "onnx_error",
+        "created_at",
+    ]
+
+    def get_queryset(self, request):
+        files = Subquery(
+            ReleaseFile.objects.filter(blob=OuterRef("pk"))
+            .order_by()
+            .values("blob")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        )
+        return super().get_queryset(request).defer("onnx_signature").annotate(n_files=files)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # blobs come from uploads
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # `manage.py collect_blobs` removes unreferenced blobs
+
+    @admin.display(description="Size", ordering="size")
+    def readable_size(self, blob):
+        return filesizeformat(blob.size)
+
+    @admin.display(description="Files", ordering="n_files")
+    def file_count(self, blob):
+        return blob.n_files or 0

@@ -1,0 +1,88 @@
+"""Admin actions that ask for a reason on a page of their own before they act, and report
+what they did (and what they refused) back on the list."""
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+
+from moderation.services import ModerationRefused
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        max_length=2000,
+        help_text="Recorded in the moderation log; shown to the owner where it concerns them.",
+    )
+
+
+def reason_action(
+    *,
+    name: str,
+    description: str,
+    permission: str,
+    apply: Callable,
+    done: str,
+    explanation: str = "",
+):
+    """An admin action that asks for a reason, then calls `apply(obj, moderator, reason)` on
+    each selected object (truthy when it changed something)."""
+
+    @admin.action(description=description, permissions=[permission])
+    def action(modeladmin, request, queryset):
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            changed, refused = 0, []
+            for obj in queryset:
+                try:
+                    if apply(obj, request.user, form.cleaned_data["reason"]):
+                        changed += 1
+                except ModerationRefused as exc:
+                    refused.append(str(exc))
+            modeladmin.message_user(request, done.format(count=changed), messages.SUCCESS)
+            for problem in refused:
+                modeladmin.message_user(request, problem, messages.WARNING)
+            return None
+        opts = modeladmin.model._meta
+        return TemplateResponse(
+            request,
+            "admin/moderation/reason_form.html",
+            {
+                **modeladmin.admin_site.each_context(request),
+                "title": description,
+                "explanation": explanation,
+                "objects": list(queryset),
+                "form": form,
+                "action": name,
+                "opts": opts,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+                "select_across": request.POST.get("select_across", "0"),
+            },
+        )
+
+    action.__name__ = name
+    return action
+
+
+def simple_action(*, name: str, description: str, permission: str, apply: Callable, done: str):
+    """An admin action that applies at once: `apply(obj, moderator)` on each selected object."""
+
+    @admin.action(description=description, permissions=[permission])
+    def action(modeladmin, request, queryset):
+        changed, refused = 0, []
+        for obj in queryset:
+            try:
+                if apply(obj, request.user):
+                    changed += 1
+            except ModerationRefused as exc:
+                refused.append(str(exc))
+        modeladmin.message_user(request, done.format(count=changed), messages.SUCCESS)
+        for problem in refused:
+            modeladmin.message_user(request, problem, messages.WARNING)
+
+    action.__name__ = name
+    return action

@@ -1,0 +1,144 @@
+import pytest
+from django.test import override_settings
+
+from moderation import services
+from moderation.models import Action, ModerationAction, Report, ReportStatus
+from moderation.services import ModerationRefused
+from releases.models import DeletedPath, ReleaseFile
+from releases.uploads import file_add_content
+from repos.models import Repository
+from tests.factories import RepositoryFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def log_entries():
+    return list(ModerationAction.objects.order_by("id").values_list("action", "target", "reason"))
+
+
+def test_hide_and_restore_are_recorded_with_who_what_and_why(moderator, public_repo):
+    assert services.repository_hide(repository=public_repo, moderator=moderator, reason="spam")
+    public_repo.refresh_from_db()
+    assert public_repo.is_hidden and public_repo.hidden_reason == "spam"
+    assert not services.repository_hide(repository=public_repo, moderator=moderator, reason="x")
+    assert services.repository_restore(repository=public_repo, moderator=moderator)
+    public_repo.refresh_from_db()
+    assert not public_repo.is_hidden
+    assert log_entries() == [
+        (Action.HIDE, "alice/eth-volatility", "spam"),
+        (Action.RESTORE, "alice/eth-volatility", ""),
+    ]
+    entry = ModerationAction.objects.first()
+    assert entry.moderator == moderator and entry.moderator_name == "mod"
+    assert entry.repository == public_repo and entry.created_at
+
+
+def test_hiding_needs_a_reason(moderator, public_repo):
+    with pytest.raises(ModerationRefused, match="Give a reason"):
+        services.repository_hide(repository=public_repo, moderator=moderator, reason="  ")
+    assert not ModerationAction.objects.exists()
+
+
+def test_feature_and_unfeature(moderator, public_repo):
+    assert services.repository_feature(repository=public_repo, moderator=moderator)
+    assert not services.repository_feature(repository=public_repo, moderator=moderator)
+    assert Repository.objects.get(pk=public_repo.pk).featured_at is not None
+    assert services.repository_feature(repository=public_repo, moderator=moderator, featured=False)
+    assert [a for a, _, _ in log_entries()] == [Action.FEATURE, Action.UNFEATURE]
+
+
+def test_ban_and_unban_round_trip_restores_only_what_the_ban_hid(moderator, owner):
+    kept = RepositoryFactory(owner=owner, name="kept")
+    spam = RepositoryFactory(owner=owner, name="spam-one")
+    services.repository_hide(repository=spam, moderator=moderator, reason="spam")
+    assert services.user_ban(user=owner, moderator=moderator, reason="spam account")
+    owner.refresh_from_db()
+    assert owner.is_banned and not owner.is_active and owner.ban_reason == "spam account"
+    kept.refresh_from_db()
+    assert kept.is_hidden and kept.hidden_by_ban
+    assert kept.hidden_reason == "The owner's account is banned: spam account"
+    spam.refresh_from_db()
+    assert spam.hidden_reason == "spam" and not spam.hidden_by_ban
+    with pytest.raises(ModerationRefused, match="unban the owner instead"):
+        services.repository_restore(repository=kept, moderator=moderator)
+
+    assert services.user_unban(user=owner, moderator=moderator)
+    owner.refresh_from_db()
+    assert not owner.is_banned and owner.is_active and owner.ban_reason == ""
+    kept.refresh_from_db()
+    spam.refresh_from_db()
+    assert not kept.is_hidden
+    assert spam.is_hidden and spam.hidden_reason == "spam"  # hidden for its own reason
+    assert [a for a, _, _ in log_entries()] == [Action.HIDE, Action.BAN, Action.UNBAN]
+    assert log_entries()[1][1] == "alice (1 repositories hidden)"
+
+
+def test_a_repository_hidden_by_a_ban_and_then_by_a_moderator_stays_hidden_after_unban(
+    moderator, owner, public_repo
+):
+    services.user_ban(user=owner, moderator=moderator, reason="spam")
+    services.repository_hide(repository=public_repo, moderator=moderator, reason="malware")
+    services.user_unban(user=owner, moderator=moderator)
+    public_repo.refresh_from_db()
+    assert public_repo.is_hidden and public_repo.hidden_reason == "malware"
+
+
+def test_staff_and_oneself_cannot_be_banned(moderator, staff):
+    with pytest.raises(ModerationRefused, match="is staff"):
+        services.user_ban(user=staff, moderator=moderator, reason="x")
+    with pytest.raises(ModerationRefused, match="yourself"):
+        services.user_ban(user=moderator, moderator=moderator, reason="x")
+    assert not ModerationAction.objects.exists()
+
+
+def test_reports_one_open_per_user_and_repository(other, public_repo, moderator):
+    report = services.report_create(
+        repository=public_repo, reporter=other, reason="spam", text=" ads "
+    )
+    assert report.text == "ads" and report.status == ReportStatus.OPEN
+    with pytest.raises(ModerationRefused, match="already reported"):
+        services.report_create(repository=public_repo, reporter=other, reason="other", text="")
+    services.report_close(report=report, moderator=moderator, status=ReportStatus.DISMISSED)
+    services.report_create(repository=public_repo, reporter=other, reason="other", text="again")
+    assert Report.objects.count() == 2
+    assert log_entries() == [
+        (Action.DISMISS, f"report #{report.pk} on alice/eth-volatility", ""),
+    ]
+
+
+def test_nobody_reports_their_own_repository(owner, public_repo):
+    with pytest.raises(ModerationRefused, match="your own"):
+        services.report_create(repository=public_repo, reporter=owner, reason="spam", text="")
+
+
+@override_settings(HUB_REPORTS_PER_DAY=3)
+def test_one_account_cannot_flood_the_queue(other, owner):
+    repos = [RepositoryFactory(owner=owner, name=f"r{i}") for i in range(4)]
+    for repo in repos[:3]:
+        services.report_create(repository=repo, reporter=other, reason="spam", text="")
+    with pytest.raises(ModerationRefused, match="3 reports in the last 24 hours"):
+        services.report_create(repository=repos[3], reporter=other, reason="spam", text="")
+    assert Report.objects.count() == 3
+
+
+def test_deleting_an_unsafe_file_is_recorded_and_keeps_the_path_reserved(
+    moderator, public_repo, shared_storage
+):
+    release = public_repo.releases.get()
+    rf = file_add_content(release=release, path="evil.onnx", data=b"MZ payload", user=None)
+    services.file_delete_unsafe(release_file=rf, moderator=moderator, reason="malware")
+    assert not ReleaseFile.objects.exists()
+    assert DeletedPath.objects.filter(release=release, path="evil.onnx").exists()
+    (action, target, reason) = log_entries()[0]
+    assert action == Action.DELETE_FILE and reason == "malware"
+    assert target.startswith("alice/eth-volatility v1.00 evil.onnx (bafkrei")
+
+
+def test_the_log_keeps_its_entries_when_targets_and_moderators_go(moderator, public_repo):
+    other_mod = UserFactory(username="temp-mod", is_staff=True)
+    services.repository_hide(repository=public_repo, moderator=other_mod, reason="spam")
+    public_repo.delete()
+    other_mod.delete()
+    entry = ModerationAction.objects.get()
+    assert (entry.repository, entry.moderator) == (None, None)
+    assert (entry.moderator_name, entry.target) == ("temp-mod", "alice/eth-volatility")
