@@ -105,18 +105,14 @@ class ReportAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("repository__owner", "reporter")
-            .annotate(
-                open_count=open_reports_subquery("repository"),
-                queue_rank=Case(
-                    When(status=ReportStatus.OPEN, then=Value(0)),
-                    default=Value(1),
-                    output_field=IntegerField(),
-                ),
-            )
+        # Not super(): it orders by get_ordering() before these annotations exist.
+        return Report.objects.select_related("repository__owner", "reporter").annotate(
+            open_count=open_reports_subquery("repository"),
+            queue_rank=Case(
+                When(status=ReportStatus.OPEN, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
         )
 
     def get_ordering(self, request):

@@ -174,7 +174,8 @@ def hub_server(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def seeded(transactional_db):
-    """The tasks and licences the migrations seed, for transactional tests (which flush them).
+    """The tasks, licences, permissions and groups the migrations make, for transactional
+    tests (which flush them).
 
     Playwright's greenlets give the test a database connection of its own, so Django's
     serialized rollback does not restore them there.
@@ -182,6 +183,10 @@ def seeded(transactional_db):
     import importlib
 
     from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
 
     migration = importlib.import_module("repos.migrations.0002_seed_tasks_licenses_search_index")
     migration.seed(apps, None)
+    ContentType.objects.clear_cache()  # the flush gave the content types new ids
+    groups = importlib.import_module("moderation.migrations.0002_moderators_group")
+    groups.create_group(apps, None)  # creates the permissions, then the Moderators group
