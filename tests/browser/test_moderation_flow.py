@@ -38,7 +38,7 @@ def test_a_moderator_hides_a_reported_repository_from_the_queue(hub_server, seed
     expect(rows.first).to_contain_text("3")  # open reports on that repository
     rows.nth(0).locator("input.action-select").check()
     page.select_option("select[name=action]", "hide_reported_repositories")
-    page.get_by_role("button", name="Run").click()
+    page.get_by_role("button", name="Go").click()
 
     expect(page.locator("h1")).to_contain_text("Hide the reported repositories")
     page.fill("textarea[name=reason]", "Advertising, not a model.")

@@ -1,9 +1,12 @@
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
 from hub import demo_models
+from moderation.models import ReportReason
+from moderation.services import report_create
 from releases.services import release_create
 from releases.tasks import blob_read_signature
 from releases.uploads import file_add_content
@@ -15,12 +18,17 @@ DEMO_USER = "demo"
 DEMO_PASSWORD = "demo-password-123"
 ADMIN_USER = "staff"
 ADMIN_PASSWORD = "staff-password-123"
+MODERATOR_USER = "moderator"
+MODERATOR_PASSWORD = "moderator-password-123"
+VISITOR_USER = "visitor"
+VISITOR_PASSWORD = "visitor-password-123"
 
 
 class Command(BaseCommand):
     help = (
-        "Fill an empty hub with a demo account, a staff account and a handful of public "
-        "model repositories. Does nothing if the hub already has repositories."
+        "Fill an empty hub with a demo account, a staff account, a moderator, a visitor, a "
+        "handful of public model repositories and one report. Does nothing if the hub already "
+        "has repositories."
     )
 
     def add_arguments(self, parser):
@@ -39,6 +47,11 @@ class Command(BaseCommand):
         with transaction.atomic():
             demo = self._user(DEMO_USER, DEMO_PASSWORD, staff=False)
             self._user(ADMIN_USER, ADMIN_PASSWORD, staff=True)
+            moderator = self._user(MODERATOR_USER, MODERATOR_PASSWORD, staff=False)
+            moderator.is_staff = True
+            moderator.save(update_fields=["is_staff"])
+            moderator.groups.add(Group.objects.get(name="Moderators"))
+            visitor = self._user(VISITOR_USER, VISITOR_PASSWORD, staff=False)
             tasks = {t.slug: t for t in Task.objects.all()}
             licenses = {lic.spdx_id: lic for lic in License.objects.all()}
             for spec in REPOSITORIES:
@@ -58,6 +71,13 @@ class Command(BaseCommand):
                         release=latest, path=path, data=getattr(demo_models, maker)(), user=demo
                     )
                     blob_read_signature(rf.blob_id)  # in-process: the page shows it at once
+            # Something in the moderators' queue.
+            report_create(
+                repository=Repository.objects.get(owner=demo, name="pixel-sprite-diffusion"),
+                reporter=visitor,
+                reason=ReportReason.COPYRIGHT,
+                text="The sample sprites look like they come from a commercial game.",
+            )
         self.stdout.write(
             self.style.SUCCESS(f"Loaded {len(REPOSITORIES)} demo repositories for {DEMO_USER}.")
         )
