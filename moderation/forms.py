@@ -13,7 +13,7 @@ class ReportForm(forms.ModelForm):
         fields = ["reason", "text"]
         labels = {"text": "Details"}
         help_texts = {
-            "text": "Optional. What should the moderators look at: a file, a passage of the "
-            "model card, the original work this copies…"
+            "text": "What should the moderators look at: a file, a passage of the model card, "
+            "the original work this copies…"
         }
         widgets = {"text": forms.Textarea(attrs={"rows": 5, "maxlength": 2000})}

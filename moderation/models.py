@@ -55,7 +55,7 @@ class Report(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_reason_display()} report #{self.pk}"
+        return f"Report #{self.pk} on {self.repository} ({self.get_reason_display().lower()})"
 
 
 class Action(models.TextChoices):
