@@ -29,8 +29,22 @@ class InferenceJobAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # jobs are made from a file page, which checks the input
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a job may hold a signed transaction: its record must stay
+
 
 @admin.register(SigningAccount)
 class SigningAccountAdmin(admin.ModelAdmin):
+    """Read-only: a nonce edited by hand would leave a gap that stalls every later job."""
+
     list_display = ["address", "chain_id", "next_nonce", "updated_at"]
-    readonly_fields = ["address", "chain_id", "updated_at"]
+    readonly_fields = ["address", "chain_id", "next_nonce", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

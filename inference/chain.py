@@ -109,14 +109,14 @@ _fees: dict[str, tuple[float, int, int]] = {}
 FEES_TTL = 3.0
 
 
-def fees(w3: Web3) -> tuple[int, int]:
+def fees(w3: Web3, *, fresh: bool = False) -> tuple[int, int]:
     """(base fee of the latest block, priority fee), asked at most every few seconds per
     process: the max fee of twice the base fee covers several blocks of rising prices."""
     import time
 
     url = w3.provider.endpoint_uri
     cached = _fees.get(url)
-    if cached and time.monotonic() - cached[0] < FEES_TTL:
+    if cached and not fresh and time.monotonic() - cached[0] < FEES_TTL:
         return cached[1], cached[2]
     base = w3.eth.get_block("latest").get("baseFeePerGas", 0)
     tip = w3.eth.max_priority_fee

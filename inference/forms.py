@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 
 from inference import tensors
+from inference.chain import OpenGradientBackend
 from inference.models import Mode
 
 
@@ -57,5 +58,12 @@ class InferenceForm(forms.Form):
                 )
             except tensors.TensorError as exc:
                 self.add_error(key, f"Input “{exc.name}”: {exc.problem}.")
+                continue
+            if settings.CHAIN_BACKEND == "opengradient":
+                # Numbers travel as 128-bit fixed-point pairs: check they fit before queuing.
+                try:
+                    OpenGradientBackend.model_input({spec.name: inputs[spec.name]})
+                except ValueError as exc:
+                    self.add_error(key, f"Input “{spec.name}”: {exc}.")
         cleaned["inputs"] = inputs
         return cleaned

@@ -62,6 +62,7 @@ class InferenceJob(models.Model):
     last_problem = models.TextField(blank=True, help_text="latest transient problem, retried")
     attempts = models.PositiveIntegerField(default=0)
     lease_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True, editable=False)
 
     backend = models.CharField(max_length=20)
     chain_id = models.BigIntegerField(null=True, blank=True)

@@ -4,13 +4,16 @@ where the job is: a job with a stored transaction is only followed, never signed
 
 import logging
 import time
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
+from eth_account.typed_transactions import TypedTransaction
+from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
 
@@ -25,14 +28,24 @@ class Transient(Exception):
     """The chain could not be reached: the task retries with a delay."""
 
 
+class LeaseLost(Exception):
+    """Another worker holds the job now (this one was too slow): stop touching it."""
+
+
 def claim(job_id: int) -> InferenceJob | None:
-    """Take the job's lease, so that two workers never work on one job at once."""
+    """Take the job's lease, so that two workers never work on one job at once. Every write
+    of the holder checks the lease's token and renews it."""
     now = timezone.now()
+    token = uuid.uuid4()
     taken = (
         InferenceJob.objects.filter(pk=job_id)
         .exclude(status__in=FINISHED)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + timedelta(seconds=settings.INFERENCE_LEASE_SECONDS))
+        .update(
+            lease_until=now + timedelta(seconds=settings.INFERENCE_LEASE_SECONDS),
+            lease_token=token,
+            attempts=F("attempts") + 1,
+        )
     )
     if not taken:
         return None
@@ -40,18 +53,27 @@ def claim(job_id: int) -> InferenceJob | None:
 
 
 def release(job: InferenceJob) -> None:
-    InferenceJob.objects.filter(pk=job.pk).update(lease_until=None)
+    InferenceJob.objects.filter(pk=job.pk, lease_token=job.lease_token).update(
+        lease_until=None, lease_token=None
+    )
 
 
 def _save(job: InferenceJob, **fields) -> None:
+    """Write fields of the job if this worker still holds its lease, and renew the lease."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.INFERENCE_LEASE_SECONDS)
+    changed = InferenceJob.objects.filter(pk=job.pk, lease_token=job.lease_token).update(
+        **{"updated_at": now, "lease_until": lease, **fields}
+    )
+    if not changed:
+        raise LeaseLost(f"job {job.pk}")
     for name, value in fields.items():
         setattr(job, name, value)
-    job.save(update_fields=[*fields, "updated_at"])
 
 
 def fail(job: InferenceJob, reason: str) -> None:
     log.info("inference failed job=%s reason=%s", job.pk, reason)
-    _save(job, status=Status.FAILED, error=reason, finished_at=timezone.now(), lease_until=None)
+    _save(job, status=Status.FAILED, error=reason, finished_at=timezone.now())
 
 
 def advance(job_id: int) -> None:
@@ -61,21 +83,39 @@ def advance(job_id: int) -> None:
         return
     try:
         _advance(job)
+    except (Transient, LeaseLost) as exc:
+        if isinstance(exc, LeaseLost):
+            log.warning("inference lease lost job=%s", job.pk)
+            return
+        raise
     except ImproperlyConfigured as exc:
         log.error("inference settings incomplete job=%s problem=%s", job.pk, exc)
-        if job.tx_hash is None:
-            fail(job, f"The hub's chain settings are incomplete: {exc}")
-        else:
-            _save(job, last_problem=f"The hub's chain settings are incomplete: {exc}")
+        _stop(job, f"The hub's chain settings are incomplete: {exc}")
+    except Exception as exc:
+        # A bug or an unforeseen answer: say so on the job rather than leave it running.
+        log.exception("inference error job=%s", job.pk)
+        _stop(job, f"Unexpected error in the worker: {exc.__class__.__name__}: {exc}")
     finally:
         release(job)
+
+
+def _stop(job: InferenceJob, problem: str) -> None:
+    """Fail a job that has signed nothing; a signed one only notes the problem, since its
+    transaction may still be mined."""
+    try:
+        if job.tx_hash is None:
+            fail(job, problem)
+        else:
+            _save(job, last_problem=problem)
+    except LeaseLost:
+        pass
 
 
 def _advance(job: InferenceJob) -> None:
     backend = chain.backend()
     if job.tx_hash is None:
         if job.status == Status.QUEUED:
-            _save(job, status=Status.RUNNING, started_at=timezone.now(), attempts=job.attempts + 1)
+            _save(job, status=Status.RUNNING, started_at=timezone.now())
         if backend.runs_model and job.outputs is None and not run_model_step(job):
             return
         if not sign_and_store(job, backend):
@@ -99,11 +139,18 @@ def run_model_step(job: InferenceJob) -> bool:
     return True
 
 
+def _describe(exc: Exception) -> str:
+    """What went wrong with the RPC, without its URL (hosted endpoints carry API keys)."""
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    return f"{exc.__class__.__name__}" + (f", HTTP {status}" if status else "")
+
+
 def _rpc(call, *args, **kwargs):
     try:
         return call(*args, **kwargs)
     except chain.TRANSIENT_ERRORS as exc:
-        raise Transient(f"{exc.__class__.__name__}: {exc}") from exc
+        raise Transient(_describe(exc)) from exc
 
 
 def _revert_reason(exc: ContractLogicError) -> str:
@@ -124,6 +171,9 @@ def sign_and_store(job: InferenceJob, backend) -> bool:
     except ContractLogicError as exc:
         fail(job, f"The contract refused the call: {_revert_reason(exc)}")
         return False
+    except Web3RPCError as exc:  # e.g. the account cannot pay for gas
+        fail(job, f"The chain refused the call: {_rpc_message(exc)}")
+        return False
     base, tip = _rpc(chain.fees, w3)
     tx_fields = {
         "chainId": chain_id,
@@ -140,6 +190,8 @@ def sign_and_store(job: InferenceJob, backend) -> bool:
         )
     with transaction.atomic():
         locked = InferenceJob.objects.select_for_update().get(pk=job.pk)
+        if locked.lease_token != job.lease_token:
+            raise LeaseLost(f"job {job.pk}")  # a slower run must never sign
         if locked.tx_hash is not None:  # signed by an earlier run after all
             job.refresh_from_db()
             return True
@@ -175,20 +227,65 @@ def _known(w3: Web3, tx_hash: str) -> bool:
         return False
 
 
-def broadcast(job: InferenceJob, w3: Web3) -> None:
-    """Send the stored signed transaction (again). A node that has it already is fine."""
+def _rpc_message(exc: Exception) -> str:
+    message = getattr(exc, "message", None) or str(exc)
+    return str(message)[:300]
+
+
+FEE_REFUSALS = ("underpriced", "fee cap", "base fee", "max fee per gas", "fee too low")
+
+
+def broadcast(job: InferenceJob, w3: Web3) -> bool:
+    """Send the stored signed transaction (again). A node that has it already is fine.
+    Returns False when the node refused it and the job waits for the periodic check."""
     try:
         _rpc(w3.eth.send_raw_transaction, bytes(job.signed_tx))
     except Web3RPCError as exc:
         message = str(exc).lower()
         if "already known" in message or "already imported" in message:
-            return
+            return True
         if "nonce too low" in message or "nonce has already been used" in message:
             if _known(w3, job.tx_hash):
-                return  # ours was mined: the node only says it was a repeat
-            _forget_signature(job, str(exc))
-            return
-        raise
+                return True  # ours was mined: the node only says it was a repeat
+            _forget_signature(job, _rpc_message(exc))
+        if any(words in message for words in FEE_REFUSALS):
+            _replace_with_higher_fees(job, w3, _rpc_message(exc))
+            _rpc(w3.eth.send_raw_transaction, bytes(job.signed_tx))
+            return True
+        _save(
+            job,
+            last_problem=f"The chain refused the transaction ({_rpc_message(exc)}); the hub "
+            "will send it again.",
+        )
+        return False
+    return True
+
+
+def _replace_with_higher_fees(job: InferenceJob, w3: Web3, reason: str) -> None:
+    """Sign the same call with the same nonce and higher fees. Both transactions share the
+    nonce, so at most one of them can ever be mined: still one transaction per job."""
+    old = TypedTransaction.from_bytes(HexBytes(bytes(job.signed_tx))).as_dict()
+    base, tip = _rpc(chain.fees, w3, fresh=True)
+    new_tip = max(tip, old["maxPriorityFeePerGas"] * 9 // 8 + 1)
+    new_max = max(2 * base + new_tip, old["maxFeePerGas"] * 9 // 8 + 1)
+    tx = {key: old[key] for key in ("chainId", "nonce", "gas", "value", "data", "accessList")}
+    tx.update(
+        to=Web3.to_checksum_address(old["to"]), maxFeePerGas=new_max, maxPriorityFeePerGas=new_tip
+    )
+    signed = chain.signing_account().sign_transaction(tx)
+    with transaction.atomic():
+        locked = InferenceJob.objects.select_for_update().get(pk=job.pk)
+        if locked.lease_token != job.lease_token or locked.tx_hash != job.tx_hash:
+            raise LeaseLost(f"job {job.pk}")
+        previous = job.tx_hash
+        _save(
+            job,
+            tx_hash="0x" + signed.hash.hex().removeprefix("0x"),
+            signed_tx=bytes(signed.raw_transaction),
+            last_problem=f"The chain refused the fees of {previous} ({reason}); replaced by a "
+            "transaction with the same nonce and higher fees.",
+        )
+    log.warning("inference fees raised job=%s old=%s new=%s", job.pk, previous, job.tx_hash)
 
 
 def _forget_signature(job: InferenceJob, reason: str) -> None:
@@ -224,7 +321,8 @@ def follow(job: InferenceJob, backend, *, fresh: bool = False) -> None:
         except TransactionNotFound:
             receipt = None
     if receipt is None:
-        broadcast(job, w3)
+        if not broadcast(job, w3):
+            return
         receipt = _wait_for_receipt(w3, job.tx_hash)
         if receipt is None:
             _save(
@@ -297,17 +395,17 @@ def _finish(job: InferenceJob, backend, w3: Web3, receipt) -> None:
 def give_up(job_id: int, problem: str) -> None:
     """Retries are spent. A job whose transaction is signed is not failed, since that
     transaction may still be mined: it stays submitted for the periodic check."""
-    job = InferenceJob.objects.filter(pk=job_id).exclude(status__in=FINISHED).first()
+    job = claim(job_id)
     if job is None:
-        return
-    if job.tx_hash:
-        _save(job, last_problem=f"The chain could not be reached: {problem}")
-        return
-    fail(
-        job,
-        f"The chain RPC at {settings.CHAIN_RPC_URL} could not be reached after "
-        f"{settings.INFERENCE_RPC_RETRIES + 1} attempts: {problem}",
-    )
+        return  # finished, or another worker has it
+    try:
+        attempts = settings.INFERENCE_RPC_RETRIES + 1
+        _stop(
+            job,
+            f"The chain's RPC endpoint could not be reached after {attempts} attempts ({problem}).",
+        )
+    finally:
+        release(job)
 
 
 def note_problem(job_id: int, problem: str) -> None:

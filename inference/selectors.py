@@ -28,6 +28,8 @@ def jobs_filter(params) -> tuple[QuerySet[InferenceJob], dict[str, str]]:
     the filters as applied (unknown values are ignored and reported empty)."""
     jobs = jobs_list()
     applied: dict[str, str] = {}
+    if any("\x00" in params.get(key, "") for key in ("repo", "user")):
+        return jobs.none(), {}  # PostgreSQL text cannot hold NUL: nothing matches
     status = params.get("status", "")
     if status in Status.values:
         jobs = jobs.filter(status=status)

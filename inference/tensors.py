@@ -174,12 +174,18 @@ def parse_input(spec: TensorSpec, text: str, *, max_values: int) -> dict[str, An
         raise TensorError(spec.name, f"type {spec.type} is not supported")
     if not text.strip():
         raise TensorError(spec.name, "a value is required")
+    if len(text) > max_values * 64 + 1024:
+        raise TensorError(spec.name, f"the text is too long for {max_values} values")
     try:
         value = json.loads(text, parse_constant=_reject_constant(spec.name))
     except json.JSONDecodeError as exc:
         raise TensorError(
             spec.name, f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
         ) from exc
+    except RecursionError:
+        raise TensorError(spec.name, "nested too deeply") from None
+    except ValueError as exc:  # e.g. a number with thousands of digits
+        raise TensorError(spec.name, f"not valid JSON ({exc})") from None
     shape = _shape_of(spec.name, value)
     if len(shape) != len(spec.shape):
         raise TensorError(

@@ -193,13 +193,15 @@ def report_create(*, repository: Repository, reporter: User, reason: str, text: 
         raise ModerationRefused("Choose a reason.")
     limit = settings.HUB_REPORTS_PER_DAY
     since = timezone.now() - timedelta(days=1)
-    if Report.objects.filter(reporter=reporter, created_at__gte=since).count() >= limit:
-        raise ModerationRefused(
-            f"You have sent {limit} reports in the last 24 hours, the most an account can. "
-            "Please try again tomorrow."
-        )
     try:
         with transaction.atomic():
+            # The reporter's row lock makes concurrent reports of one account count in turn.
+            list(User.objects.select_for_update().filter(pk=reporter.pk).values_list("pk"))
+            if Report.objects.filter(reporter=reporter, created_at__gte=since).count() >= limit:
+                raise ModerationRefused(
+                    f"You have sent {limit} reports in the last 24 hours, the most an account "
+                    "can. Please try again tomorrow."
+                )
             report = Report.objects.create(
                 repository=repository, reporter=reporter, reason=reason, text=text.strip()
             )

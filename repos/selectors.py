@@ -15,7 +15,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import Http404
@@ -246,10 +246,14 @@ def _own_facets_key(user_id: int) -> str:
 
 
 def facets_forget(owner_id: int | None = None) -> None:
-    """Drop the cached counts (public, and the owner's private ones); called by writes."""
-    cache.delete(FACETS_CACHE_KEY)
-    if owner_id is not None:
-        cache.delete(_own_facets_key(owner_id))
+    """Drop the cached counts (public, and the owner's private ones); called by writes.
+
+    Dropped now and again once the write commits: a request between the two would otherwise
+    cache counts of the state before the write for the cache's whole lifetime.
+    """
+    keys = [FACETS_CACHE_KEY] + ([_own_facets_key(owner_id)] if owner_id is not None else [])
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def facets(*, user: AnyUser) -> Facets:

@@ -196,8 +196,10 @@ def test_an_unreachable_rpc_is_retried_with_backoff_then_fails_with_a_readable_r
     job.refresh_from_db()
     assert delays == [1, 2]  # doubling from INFERENCE_RETRY_DELAY
     assert job.status == Status.FAILED
-    assert job.error.startswith(f"The chain RPC at {settings.CHAIN_RPC_URL} could not be reached")
-    assert "after 3 attempts" in job.error and "ConnectionError" in job.error
+    assert job.error == (
+        "The chain's RPC endpoint could not be reached after 3 attempts (ConnectionError)."
+    )
+    assert settings.CHAIN_RPC_URL not in job.error + job.last_problem  # URLs may hold API keys
     assert job.tx_hash is None and job.nonce is None  # nothing was signed
 
 
@@ -362,3 +364,93 @@ def test_fifty_jobs_on_four_worker_processes_get_fifty_distinct_nonces(
     assert not [j for j in done if "nonce" in j.last_problem.lower()]
     slot = SigningAccount.objects.get(address=anvil.account.address)
     assert slot.next_nonce == anvil.w3.eth.get_transaction_count(anvil.account.address)
+
+
+def _signed_but_not_sent(rf, user):
+    job = pipeline.claim(make_job(rf, user, enqueue=False).pk)
+    assert pipeline.run_model_step(job)
+    assert pipeline.sign_and_store(job, chain.LocalBackend())
+    return job
+
+
+def test_fees_refused_by_the_node_are_raised_on_the_same_nonce(anvil, repo, runner_user):
+    rf = onnx_file(repo, "risk.onnx")
+    job = _signed_but_not_sent(rf, runner_user)
+    first_hash, nonce = job.tx_hash, job.nonce
+    # The base fee jumps past the stored transaction's fee cap before it is sent.
+    anvil.w3.provider.make_request("anvil_setNextBlockBaseFeePerGas", [hex(50 * 10**9)])
+    anvil.w3.provider.make_request("evm_mine", [])
+    pipeline.follow(job, chain.LocalBackend())
+    job.refresh_from_db()
+    assert job.status == Status.CONFIRMED, job.error or job.last_problem
+    assert job.tx_hash != first_hash and job.nonce == nonce
+    assert "replaced by a transaction with the same nonce and higher fees" in job.last_problem or (
+        job.last_problem == ""
+    )
+    assert len(_job_transactions(anvil, job)) == 1
+    pipeline.release(job)
+
+
+def test_a_refused_transaction_waits_for_the_periodic_check_then_goes_through(
+    anvil, repo, runner_user, settings
+):
+    rf = onnx_file(repo, "risk.onnx")
+    job = _signed_but_not_sent(rf, runner_user)
+    balance = anvil.w3.eth.get_balance(anvil.account.address)
+    anvil.w3.provider.make_request("anvil_setBalance", [anvil.account.address, "0x0"])
+    try:
+        pipeline.follow(job, chain.LocalBackend())
+        job.refresh_from_db()
+        assert job.status == Status.SUBMITTED
+        assert job.last_problem.startswith("The chain refused the transaction (")
+        assert "the hub will send it again" in job.last_problem
+    finally:
+        anvil.w3.provider.make_request("anvil_setBalance", [anvil.account.address, hex(balance)])
+    pipeline.release(job)
+    pipeline.advance(job.pk)  # what the periodic check's task does
+    job.refresh_from_db()
+    assert job.status == Status.CONFIRMED
+    assert len(_job_transactions(anvil, job)) == 1
+
+
+def test_a_worker_that_lost_its_lease_can_neither_write_nor_sign(anvil, repo, runner_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    rf = onnx_file(repo, "risk.onnx")
+    slow = pipeline.claim(make_job(rf, runner_user, enqueue=False).pk)
+    assert pipeline.run_model_step(slow)
+    # Its lease runs out and another worker takes the job.
+    InferenceJob.objects.filter(pk=slow.pk).update(
+        lease_until=timezone.now() - timedelta(seconds=1)
+    )
+    fast = pipeline.claim(slow.pk)
+    assert fast is not None and fast.lease_token != slow.lease_token
+    with pytest.raises(pipeline.LeaseLost):
+        pipeline.fail(slow, "stale")
+    with pytest.raises(pipeline.LeaseLost):
+        pipeline.sign_and_store(slow, chain.LocalBackend())
+    pipeline.release(slow)  # releases nothing: the lease is not its own
+    fast.refresh_from_db()
+    assert fast.lease_until is not None and fast.status == Status.QUEUED and not fast.tx_hash
+    assert pipeline.sign_and_store(fast, chain.LocalBackend())
+    pipeline.follow(fast, chain.LocalBackend())
+    fast.refresh_from_db()
+    assert fast.status == Status.CONFIRMED and fast.attempts == 2
+
+
+def test_an_unexpected_error_fails_an_unsigned_job_with_a_message(
+    anvil, repo, runner_user, settings
+):
+    settings.CHAIN_BACKEND = "opengradient"
+    settings.CHAIN_CONTRACT_ADDRESS = anvil.stub
+    rf = onnx_file(repo, "risk.onnx")
+    inputs = example_inputs(rf)
+    inputs["position"]["values"][0][0] = 3e38  # past int128 fixed point; the form refuses it
+    job = make_job(rf, runner_user, inputs=inputs, enqueue=False)
+    pipeline.advance(job.pk)
+    job.refresh_from_db()
+    assert job.status == Status.FAILED
+    assert job.error.startswith("Unexpected error in the worker: ValueError:")
+    assert "128-bit" in job.error

@@ -25,6 +25,8 @@ def tensor_table(tensor: dict[str, Any]) -> dict[str, Any]:
     values = tensor.get("values")
     shape = tensor.get("shape") or []
     array = np.array(values, dtype=object)
+    if array.size == 0:
+        return {"rows": [], "cut": False, "shape": shape, "columns": 0}
     if array.ndim == 0:
         rows = [[array.item()]]
     elif array.ndim == 1:

@@ -156,3 +156,40 @@ def test_the_job_list_runs_a_fixed_number_of_queries(
         make_job(risk, runner, enqueue=False)
     with django_assert_max_num_queries(6):
         assert runner_client.get("/inference/jobs/").status_code == 200
+
+
+def test_numbers_that_do_not_fit_opengradients_fixed_point_are_refused(
+    risk, runner_client, settings
+):
+    settings.CHAIN_BACKEND = "opengradient"
+    response = runner_client.post(
+        f"/inference/files/{risk.pk}/run/", {"input_0": "[[3e38, 0, 0, 0]]", "mode": "VANILLA"}
+    )
+    assert response.status_code == 400
+    assert "does not fit a 128-bit fixed-point number" in response.content.decode()
+    assert not InferenceJob.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["[[" + "1" * 5000 + ", 0, 0, 0]]", "[" * 50000, "1" * 10**6])
+def test_hostile_input_gets_a_message_not_a_crash(risk, runner_client, value):
+    response = runner_client.post(
+        f"/inference/files/{risk.pk}/run/", {"input_0": value, "mode": "VANILLA"}
+    )
+    assert response.status_code == 400
+    assert "Input “position”" in response.content.decode()
+
+
+def test_a_nul_byte_in_the_job_filters_matches_nothing(risk, runner, runner_client):
+    make_job(risk, runner, enqueue=False)
+    response = runner_client.get("/inference/jobs/?repo=alice%00/x&user=a%00")
+    assert response.status_code == 200
+    assert list(response.context["page"].object_list) == []
+
+
+def test_an_empty_output_tensor_is_shown_as_such(risk, runner, runner_client):
+    job = make_job(risk, runner, enqueue=False)
+    InferenceJob.objects.filter(pk=job.pk).update(
+        status=Status.CONFIRMED, outputs={"found": {"type": "int64", "shape": [0, 2], "values": []}}
+    )
+    html = runner_client.get(f"/inference/jobs/{job.pk}/").content.decode()
+    assert "Empty tensor (no values)." in html
