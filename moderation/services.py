@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from moderation.models import Action, ModerationAction, Report, ReportReason, ReportStatus
-from releases.models import ReleaseFile
+from releases.models import Blob, ReleaseFile
 from releases.uploads import release_file_delete
 from repos.models import Repository
 from repos.selectors import facets_forget
@@ -173,13 +173,18 @@ def report_close(*, report: Report, moderator: User, status: str, reason: str = 
 
 @transaction.atomic
 def file_delete_unsafe(*, release_file: ReleaseFile, moderator: User, reason: str) -> None:
-    """Delete a file from its release as a moderator (the owner's delete, recorded)."""
+    """Delete a file from its release as a moderator, and block its content: the same bytes
+    are no longer served from any release or Blob ID URL, and cannot be uploaded, linked or
+    copied again (the owner could otherwise put them straight back)."""
     reason = _require_reason(reason)
     rf = ReleaseFile.objects.select_related("blob", "release__repository__owner").get(
         pk=release_file.pk
     )
     repo = rf.release.repository
     target = f"{repo.full_name} {rf.release.version} {rf.path} ({rf.blob.blob_id})"
+    Blob.objects.filter(pk=rf.blob_id, blocked_at__isnull=True).update(
+        blocked_at=timezone.now(), blocked_reason=reason
+    )
     release_file_delete(release_file=rf)
     _record(moderator, Action.DELETE_FILE, target, reason, repository=repo)
 

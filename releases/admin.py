@@ -65,15 +65,16 @@ class ReleaseFileAdmin(admin.ModelAdmin):
     actions = [
         reason_action(
             name="delete_unsafe_files",
-            description="Delete the selected files as unsafe",
+            description="Delete the selected files as unsafe and block their content",
             permission="remove_unsafe",
             apply=lambda rf, m, reason: (
                 moderation.file_delete_unsafe(release_file=rf, moderator=m, reason=reason) or True
             ),
             done="Deleted {count} file(s).",
-            explanation="Each file leaves its release; its path stays reserved for the same "
-            "content, and its bytes are removed by the next garbage collection if no other "
-            "release holds them.",
+            explanation="Each file leaves its release, and its content is blocked on the whole "
+            "hub: no release or Blob ID URL serves it any more, and nobody can upload, link or "
+            "copy it again. Other releases holding the same bytes keep the entry, marked as "
+            "removed.",
         ),
     ]
 
@@ -113,8 +114,15 @@ class ReleaseFileAdmin(admin.ModelAdmin):
 
 @admin.register(Blob)
 class BlobAdmin(admin.ModelAdmin):
-    list_display = ["blob_id", "readable_size", "onnx_status", "file_count", "created_at"]
-    list_filter = ["onnx_status"]
+    list_display = [
+        "blob_id",
+        "readable_size",
+        "onnx_status",
+        "file_count",
+        "blocked_at",
+        "created_at",
+    ]
+    list_filter = ["onnx_status", ("blocked_at", admin.EmptyFieldListFilter)]
     search_fields = ["blob_id", "sha256"]
     date_hierarchy = "created_at"
     readonly_fields = [
@@ -124,6 +132,8 @@ class BlobAdmin(admin.ModelAdmin):
         "onnx_status",
         "onnx_signature",
         "onnx_error",
+        "blocked_at",
+        "blocked_reason",
         "created_at",
     ]
 

@@ -236,6 +236,12 @@ def release_copy(request: HttpRequest, owner: str, name: str, version) -> HttpRe
 
 def _serve_blob(request: HttpRequest, rf: ReleaseFile, repo: Repository) -> HttpResponse:
     blob = rf.blob
+    if blob.is_blocked:
+        return HttpResponse(
+            "The moderators removed this content from the hub as unsafe.\n",
+            status=410,
+            content_type="text/plain; charset=utf-8",
+        )
     store = default_storage
     etag = f'"{blob.blob_id}"'
     if _etag_matches(request.headers.get("If-None-Match", ""), etag):

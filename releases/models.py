@@ -68,6 +68,9 @@ class Blob(models.Model):
     )
     onnx_signature = models.JSONField(null=True, blank=True)
     onnx_error = models.TextField(blank=True)
+    # Content a moderator deleted as unsafe: never served again, never added to a release.
+    blocked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    blocked_reason = models.TextField(blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -82,6 +85,10 @@ class Blob(models.Model):
     @property
     def storage_key(self) -> str:
         return blob_storage_key(self.sha256)
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.blocked_at is not None
 
 
 def blob_storage_key(sha256: str) -> str:

@@ -127,6 +127,17 @@ def _source(rf: ReleaseFile) -> dict:
     }
 
 
+BLOCKED_MESSAGE = "The moderators removed this content from the hub; it cannot be added."
+
+
+def _blocked(sha256s: set[str]) -> set[str]:
+    return set(
+        Blob.objects.filter(sha256__in=sha256s, blocked_at__isnull=False).values_list(
+            "sha256", flat=True
+        )
+    )
+
+
 def files_plan(*, release: Release, user: User, files: list) -> list[PlannedFile]:
     """What to do with each file the browser wants to put into `release`; changes nothing."""
     if not isinstance(files, list) or not files:
@@ -146,6 +157,7 @@ def files_plan(*, release: Release, user: User, files: list) -> list[PlannedFile
         if isinstance(e, dict) and SHA256_RE.match(str(e.get("sha256", "")).lower())
     }
     elsewhere = _readable_copies(user=user, sha256s=wanted - set(by_sha))
+    blocked = _blocked(wanted)
     plan: list[PlannedFile] = []
     seen: set[str] = set()
     new_paths = 0
@@ -161,6 +173,9 @@ def files_plan(*, release: Release, user: User, files: list) -> list[PlannedFile
             plan.append(PlannedFile(path, size, sha256, "invalid", "This path is listed twice."))
             continue
         seen.add(path)
+        if sha256 in blocked:
+            plan.append(PlannedFile(path, size, sha256, "invalid", BLOCKED_MESSAGE))
+            continue
         current = existing.get(path)
         if current is not None:
             if current.blob.sha256 == sha256:
@@ -242,8 +257,11 @@ def _add_file(*, release: Release, path: str, blob: Blob, user: User | None) -> 
     with transaction.atomic():
         Release.objects.select_for_update(no_key=True).filter(pk=release.pk).first()
         # Hold the blob against garbage collection until this file row is committed.
-        if Blob.objects.select_for_update(no_key=True).filter(pk=blob.pk).first() is None:
+        locked = Blob.objects.select_for_update(no_key=True).filter(pk=blob.pk).first()
+        if locked is None:
             raise UploadRefused("This content was just removed from the hub; upload it again.", 409)
+        if locked.is_blocked:
+            raise UploadRefused(BLOCKED_MESSAGE, 403)
         current = release.files.select_related("blob").filter(path=path).first()
         if current is not None:
             if current.blob_id != blob.pk:
@@ -296,6 +314,8 @@ def upload_start(*, release: Release, user: User, path: str, size: int, sha256: 
         )
     if _reserved_for(release, path) not in (None, sha256):
         raise UploadRefused(_deleted_conflict(release, path), status=409, state="conflict")
+    if _blocked({sha256}):
+        raise UploadRefused(BLOCKED_MESSAGE, 403)
     _check_room(release)
     with transaction.atomic():
         active = (
@@ -569,7 +589,7 @@ def release_copy_files(*, release: Release, source: Release, user: User) -> int:
     taken = set(release.files.values_list("path", flat=True))
     new = [
         ReleaseFile(release=release, path=rf.path, blob_id=rf.blob_id, uploaded_by=user)
-        for rf in source.files.all()
+        for rf in source.files.filter(blob__blocked_at__isnull=True)
         if rf.path not in taken
     ]
     if len(taken) + len(new) > settings.HUB_MAX_FILES_PER_RELEASE:

@@ -134,6 +134,49 @@ def test_deleting_an_unsafe_file_is_recorded_and_keeps_the_path_reserved(
     assert target.startswith("alice/eth-volatility v1.00 evil.onnx (bafkrei")
 
 
+def test_the_content_of_an_unsafe_file_is_blocked_everywhere(
+    moderator, owner, other, personas, public_repo, shared_storage
+):
+    import hashlib
+    import json
+
+    from django.urls import reverse
+
+    from releases.uploads import UploadRefused
+
+    data = b"MZ payload, twice"
+    release = public_repo.releases.get()
+    rf = file_add_content(release=release, path="evil.onnx", data=data, user=None)
+    mirror = RepositoryFactory(owner=other, name="mirror")
+    file_add_content(release=mirror.releases.get(), path="copy.onnx", data=data, user=None)
+    blob_id = rf.blob.blob_id
+    services.file_delete_unsafe(release_file=rf, moderator=moderator, reason="malware")
+
+    # The copy elsewhere is no longer served, by path or by Blob ID.
+    assert personas["anonymous"].get("/bob/mirror/resolve/v1.00/copy.onnx").status_code == 410
+    assert personas["other"].get(reverse("blob_download", args=[blob_id])).status_code == 410
+    page = personas["other"].get("/bob/mirror/releases/v1.00/files/copy.onnx").content.decode()
+    assert "removed this content from the hub as unsafe" in page
+    # Nobody can put the same bytes back: not the owner at the old path, not anyone elsewhere.
+    with pytest.raises(UploadRefused, match="moderators removed this content"):
+        file_add_content(release=release, path="evil.onnx", data=data, user=owner)
+    plan = personas["owner"].post(
+        "/api/repos/alice/eth-volatility/releases/v1.00/plan",
+        json.dumps({"files": [{"path": "evil.onnx", "size": len(data),
+                               "sha256": hashlib.sha256(data).hexdigest()}]}),
+        content_type="application/json",
+    ).json()  # fmt: skip
+    assert plan["files"][0]["action"] == "invalid"
+    start = personas["owner"].post(
+        "/api/repos/alice/eth-volatility/releases/v1.00/uploads",
+        json.dumps({"path": "again.onnx", "size": len(data),
+                    "sha256": hashlib.sha256(data).hexdigest()}),
+        content_type="application/json",
+    )  # fmt: skip
+    assert start.status_code == 403
+    assert ReleaseFile.objects.filter(release=release).count() == 0
+
+
 def test_the_log_keeps_its_entries_when_targets_and_moderators_go(moderator, public_repo):
     other_mod = UserFactory(username="temp-mod", is_staff=True)
     services.repository_hide(repository=public_repo, moderator=other_mod, reason="spam")
