@@ -246,3 +246,13 @@ def test_admin_lists_run_a_constant_number_of_queries(
     _fill(owner, moderator, 3, 30, shared_storage)
     assert count() == few
     assert Repository.objects.count() == 33
+
+
+def test_the_admin_front_page_says_what_waits_for_the_moderators(moderator, other, public_repo):
+    services.report_create(repository=public_repo, reporter=other, reason="spam", text="")
+    services.repository_hide(repository=public_repo, moderator=moderator, reason="spam")
+    html = client_for(moderator).get(reverse("admin:index")).content.decode()
+    assert "Moderation at a glance" in html
+    assert "<strong>1</strong> open report</a>" in html
+    assert "<strong>1</strong> hidden repository</a>" in html
+    assert "<strong>0</strong> banned accounts</a>" in html
