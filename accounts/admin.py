@@ -36,6 +36,7 @@ class HubUserAdmin(UserAdmin):
     ]
     list_filter = [BannedFilter, "is_staff", "is_superuser", "is_active", "groups"]
     readonly_fields = ["banned_at", "ban_reason", "last_login", "date_joined"]
+    date_hierarchy = "date_joined"
     fieldsets = [
         *UserAdmin.fieldsets,
         ("Ban", {"fields": ["banned_at", "ban_reason"]}),

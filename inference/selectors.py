@@ -50,6 +50,19 @@ def jobs_filter(params) -> tuple[QuerySet[InferenceJob], dict[str, str]]:
     return jobs, applied
 
 
+def chain_problem() -> str:
+    """Why jobs cannot be signed with the current settings (shown on the panel), or ''."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from inference.chain import signing_account
+
+    try:
+        signing_account()
+    except ImproperlyConfigured as exc:
+        return str(exc)
+    return ""
+
+
 def file_panel(*, user, rf: ReleaseFile, data=None) -> dict[str, Any] | None:
     """What the file page shows of test inferences: None for anyone without the permission
     or for files that are not readable ONNX models."""
@@ -57,6 +70,7 @@ def file_panel(*, user, rf: ReleaseFile, data=None) -> dict[str, Any] | None:
         return None
     signature = rf.blob.onnx_signature
     return {
+        "chain_problem": chain_problem(),
         "form": InferenceForm(data, signature=signature),
         "unsupported": tensors.unsupported_inputs(tensors.input_specs(signature)),
         "zkml_problems": tensors.zkml_problems(signature),

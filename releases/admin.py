@@ -12,6 +12,7 @@ from releases.models import Blob, Release, ReleaseFile
 class ReleaseAdmin(admin.ModelAdmin):
     list_display = ["__str__", "repository_link", "file_count", "created_by", "created_at"]
     list_select_related = ["repository__owner", "created_by"]
+    list_filter = ["major", "repository__visibility"]
     search_fields = ["repository__name", "repository__owner__username"]
     date_hierarchy = "created_at"
     raw_id_fields = ["repository", "created_by"]

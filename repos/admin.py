@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db import models
+from django.urls import reverse
 from django.utils.html import format_html
 
 from moderation import services as moderation
@@ -156,7 +157,15 @@ class RepositoryAdmin(admin.ModelAdmin):
 
     @admin.display(description="Open reports", ordering="open_count")
     def open_reports(self, repo):
-        return repo.open_count or 0
+        if not repo.open_count:
+            return 0
+        url = reverse("admin:moderation_report_changelist")
+        return format_html(
+            '<a href="{}?repository__id__exact={}&amp;status__exact=open">{}</a>',
+            url,
+            repo.pk,
+            repo.open_count,
+        )
 
     @admin.display(description="Moderation")
     def moderation_state(self, repo):

@@ -193,3 +193,11 @@ def test_an_empty_output_tensor_is_shown_as_such(risk, runner, runner_client):
     )
     html = runner_client.get(f"/inference/jobs/{job.pk}/").content.decode()
     assert "Empty tensor (no values)." in html
+
+
+def test_the_panel_warns_when_jobs_could_not_be_signed(risk, runner_client, settings):
+    settings.CHAIN_PRIVATE_KEY = ""
+    settings.CHAIN_PRIVATE_KEY_FILE = ""
+    html = runner_client.get(FILE_URL).content.decode()
+    assert "Jobs cannot be signed with the hub's current settings" in html
+    assert "No signing key" in html

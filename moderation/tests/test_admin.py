@@ -256,3 +256,16 @@ def test_the_admin_front_page_says_what_waits_for_the_moderators(moderator, othe
     assert "<strong>1</strong> open report</a>" in html
     assert "<strong>1</strong> hidden repository</a>" in html
     assert "<strong>0</strong> banned accounts</a>" in html
+
+
+def test_the_open_reports_count_links_to_that_repositorys_reports(moderator, other, owner):
+    first = RepositoryFactory(owner=owner, name="first")
+    second = RepositoryFactory(owner=owner, name="second")
+    services.report_create(repository=first, reporter=other, reason="spam", text="")
+    services.report_create(repository=second, reporter=other, reason="spam", text="")
+    client = client_for(moderator)
+    html = client.get(reverse("admin:repos_repository_changelist")).content.decode()
+    link = f"?repository__id__exact={first.pk}&amp;status__exact=open"
+    assert link in html
+    reports = client.get(reverse("admin:moderation_report_changelist") + link.replace("&amp;", "&"))
+    assert [r.repository_id for r in reports.context["cl"].result_list] == [first.pk]
