@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import Count, IntegerField, OuterRef, Subquery
 
 from accounts.models import User
+from hub.admin_tools import count_subquery
 from moderation import services as moderation
 from moderation.admin_actions import reason_action, simple_action
 from repos.models import Repository
@@ -63,14 +63,7 @@ class HubUserAdmin(UserAdmin):
     ]
 
     def get_queryset(self, request):
-        owned = Subquery(
-            Repository.objects.filter(owner=OuterRef("pk"))
-            .order_by()
-            .values("owner")
-            .annotate(n=Count("pk"))
-            .values("n"),
-            output_field=IntegerField(),
-        )
+        owned = count_subquery(Repository.objects.all(), "owner")
         return super().get_queryset(request).annotate(repo_count=owned)
 
     def has_ban_permission(self, request) -> bool:

@@ -1,32 +1,17 @@
 from django.contrib import admin
-from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
-from django.urls import reverse
-from django.utils.html import format_html
+from django.db.models import Case, IntegerField, Value, When
 from django.utils.text import Truncator
 
+from hub.admin_tools import admin_link, count_subquery
 from moderation import services
 from moderation.admin_actions import reason_action, simple_action
 from moderation.models import ModerationAction, Report, ReportStatus
 
 
-def admin_link(obj, text=None) -> str:
-    """A link to the object's admin page (empty text when the object is gone)."""
-    if obj is None:
-        return "—"
-    opts = obj._meta
-    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
-    return format_html('<a href="{}">{}</a>', url, text if text is not None else str(obj))
-
-
 def open_reports_subquery(repository_ref: str = "pk"):
     """Open reports of a repository, as a column computed in the list's own query."""
-    return Subquery(
-        Report.objects.filter(repository=OuterRef(repository_ref), status=ReportStatus.OPEN)
-        .order_by()
-        .values("repository")
-        .annotate(n=Count("pk"))
-        .values("n"),
-        output_field=IntegerField(),
+    return count_subquery(
+        Report.objects.filter(status=ReportStatus.OPEN), "repository", repository_ref
     )
 
 

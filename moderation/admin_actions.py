@@ -19,6 +19,21 @@ class ReasonForm(forms.Form):
     )
 
 
+def _apply_all(modeladmin, request, queryset, apply: Callable, done: str) -> None:
+    """`apply(obj)` on each object; then one message with the count of changes, and one for
+    each refusal."""
+    changed, refused = 0, []
+    for obj in queryset:
+        try:
+            if apply(obj):
+                changed += 1
+        except ModerationRefused as exc:
+            refused.append(str(exc))
+    modeladmin.message_user(request, done.format(count=changed), messages.SUCCESS)
+    for problem in refused:
+        modeladmin.message_user(request, problem, messages.WARNING)
+
+
 def reason_action(
     *,
     name: str,
@@ -35,16 +50,10 @@ def reason_action(
     def action(modeladmin, request, queryset):
         form = ReasonForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            changed, refused = 0, []
-            for obj in queryset:
-                try:
-                    if apply(obj, request.user, form.cleaned_data["reason"]):
-                        changed += 1
-                except ModerationRefused as exc:
-                    refused.append(str(exc))
-            modeladmin.message_user(request, done.format(count=changed), messages.SUCCESS)
-            for problem in refused:
-                modeladmin.message_user(request, problem, messages.WARNING)
+            reason = form.cleaned_data["reason"]
+            _apply_all(
+                modeladmin, request, queryset, lambda obj: apply(obj, request.user, reason), done
+            )
             return None
         opts = modeladmin.model._meta
         return TemplateResponse(
@@ -73,16 +82,7 @@ def simple_action(*, name: str, description: str, permission: str, apply: Callab
 
     @admin.action(description=description, permissions=[permission])
     def action(modeladmin, request, queryset):
-        changed, refused = 0, []
-        for obj in queryset:
-            try:
-                if apply(obj, request.user):
-                    changed += 1
-            except ModerationRefused as exc:
-                refused.append(str(exc))
-        modeladmin.message_user(request, done.format(count=changed), messages.SUCCESS)
-        for problem in refused:
-            modeladmin.message_user(request, problem, messages.WARNING)
+        _apply_all(modeladmin, request, queryset, lambda obj: apply(obj, request.user), done)
 
     action.__name__ = name
     return action

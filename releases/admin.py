@@ -1,9 +1,8 @@
 from django.contrib import admin
-from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.template.defaultfilters import filesizeformat
 
+from hub.admin_tools import admin_link, count_subquery
 from moderation import services as moderation
-from moderation.admin import admin_link
 from moderation.admin_actions import reason_action
 from releases.models import Blob, Release, ReleaseFile
 
@@ -19,14 +18,7 @@ class ReleaseAdmin(admin.ModelAdmin):
     readonly_fields = ["major", "minor", "created_at"]
 
     def get_queryset(self, request):
-        files = Subquery(
-            ReleaseFile.objects.filter(release=OuterRef("pk"))
-            .order_by()
-            .values("release")
-            .annotate(n=Count("pk"))
-            .values("n"),
-            output_field=IntegerField(),
-        )
+        files = count_subquery(ReleaseFile.objects.all(), "release")
         return super().get_queryset(request).defer("notes", "notes_html").annotate(n_files=files)
 
     @admin.display(description="Repository", ordering="repository__name")
@@ -139,14 +131,7 @@ class BlobAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        files = Subquery(
-            ReleaseFile.objects.filter(blob=OuterRef("pk"))
-            .order_by()
-            .values("blob")
-            .annotate(n=Count("pk"))
-            .values("n"),
-            output_field=IntegerField(),
-        )
+        files = count_subquery(ReleaseFile.objects.all(), "blob")
         return super().get_queryset(request).defer("onnx_signature").annotate(n_files=files)
 
     def has_add_permission(self, request) -> bool:

@@ -3,8 +3,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 
+from hub.admin_tools import admin_link
 from moderation import services as moderation
-from moderation.admin import ModerationActionInline, admin_link, open_reports_subquery
+from moderation.admin import ModerationActionInline, open_reports_subquery
 from moderation.admin_actions import reason_action, simple_action
 from repos import services
 from repos.models import License, Repository, RepositoryRedirect, Tag, Task

@@ -1,25 +1,16 @@
 """Staff run a test inference from an ONNX file's page in Chromium: a real Celery worker runs
 the model and records it on a real anvil chain, and the job page follows it by itself."""
 
-from urllib.parse import quote
-
 import pytest
 from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
 from inference.models import InferenceJob, Status
 from inference.tests.helpers import onnx_file
-from tests.factories import PASSWORD, RepositoryFactory, UserFactory
+from tests.browser.helpers import log_in
+from tests.factories import RepositoryFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, base: str, user, next_url: str) -> None:
-    page.goto(f"{base}/accounts/login/?next={quote(next_url)}")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(base + next_url)
 
 
 @pytest.fixture

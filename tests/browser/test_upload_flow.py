@@ -5,13 +5,13 @@ import base64
 import hashlib
 import random
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import expect
 
 from releases.models import Blob, ReleaseFile, Upload
-from tests.factories import PASSWORD, RepositoryFactory, UserFactory
+from tests.browser.helpers import log_in
+from tests.factories import RepositoryFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,14 +38,6 @@ def upload_media(shared_storage):
 def upload_worker(celery_worker_process, upload_media):
     """The session's real Celery worker, on the test database and the same media folder."""
     return celery_worker_process
-
-
-def log_in(page, base: str, user, next_url: str) -> None:
-    page.goto(f"{base}/accounts/login/?next={quote(next_url)}")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(base + next_url)
 
 
 def release_page(base: str, page, *, owner_name="nadia", name="eth-gas-forecast"):
