@@ -13,6 +13,21 @@ def storage() -> Storage:
     return default_storage
 
 
+def with_local_path(store: Storage, key: str, reader: Callable[[str], object], suffix: str = ""):
+    """Call `reader(path)` on the stored object: in place on local storage, else on a
+    temporary copy (for libraries that only open paths)."""
+    import shutil
+    import tempfile
+
+    path = local_path(store, key)
+    if path is not None:
+        return reader(path)
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp, store.open(key, "rb") as src:
+        shutil.copyfileobj(src, tmp, PIECE)
+        tmp.flush()
+        return reader(tmp.name)
+
+
 class ChainedReader:
     """A read-only file over several stored objects in order, calling `tap` on every piece.
 

@@ -6,6 +6,7 @@ import functools
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -48,11 +49,7 @@ class ChainUnavailable(Exception):
 
 @functools.cache
 def dev_addresses() -> frozenset[str]:
-    Account.enable_unaudited_hdwallet_features()
-    return frozenset(
-        Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}").address
-        for i in range(20)
-    )
+    return frozenset(dev_account(i).address for i in range(20))
 
 
 def dev_account(index: int = 0) -> LocalAccount:
@@ -112,8 +109,6 @@ FEES_TTL = 3.0
 def fees(w3: Web3, *, fresh: bool = False) -> tuple[int, int]:
     """(base fee of the latest block, priority fee), asked at most every few seconds per
     process: the max fee of twice the base fee covers several blocks of rising prices."""
-    import time
-
     url = w3.provider.endpoint_uri
     cached = _fees.get(url)
     if cached and not fresh and time.monotonic() - cached[0] < FEES_TTL:
@@ -238,9 +233,9 @@ class LocalBackend:
             )
         return deployment["address"]
 
-    def contract(self, w3: Web3):
+    def contract(self, w3: Web3, address: str = ""):
         return w3.eth.contract(
-            address=Web3.to_checksum_address(self.contract_address()),
+            address=Web3.to_checksum_address(address or self.contract_address()),
             abi=compile_vyper(HUB_CONTRACT)["abi"],
         )
 
@@ -273,9 +268,10 @@ class OpenGradientBackend:
     def contract_address(self) -> str:
         return settings.CHAIN_CONTRACT_ADDRESS
 
-    def contract(self, w3: Web3):
+    def contract(self, w3: Web3, address: str = ""):
         return w3.eth.contract(
-            address=Web3.to_checksum_address(self.contract_address()), abi=OPENGRADIENT_ABI
+            address=Web3.to_checksum_address(address or self.contract_address()),
+            abi=OPENGRADIENT_ABI,
         )
 
     @staticmethod

@@ -4,7 +4,6 @@ from django import forms
 from django.conf import settings
 
 from inference import tensors
-from inference.chain import OpenGradientBackend
 from inference.models import Mode
 
 
@@ -61,6 +60,9 @@ class InferenceForm(forms.Form):
                 continue
             if settings.CHAIN_BACKEND == "opengradient":
                 # Numbers travel as 128-bit fixed-point pairs: check they fit before queuing.
+                # (Imported here: the chain side loads web3, which the web process rarely needs.)
+                from inference.chain import OpenGradientBackend
+
                 try:
                     OpenGradientBackend.model_input({spec.name: inputs[spec.name]})
                 except ValueError as exc:

@@ -71,9 +71,9 @@ def _save(job: InferenceJob, **fields) -> None:
         setattr(job, name, value)
 
 
-def fail(job: InferenceJob, reason: str) -> None:
+def fail(job: InferenceJob, reason: str, **fields) -> None:
     log.info("inference failed job=%s reason=%s", job.pk, reason)
-    _save(job, status=Status.FAILED, error=reason, finished_at=timezone.now())
+    _save(job, status=Status.FAILED, error=reason, finished_at=timezone.now(), **fields)
 
 
 def advance(job_id: int) -> None:
@@ -83,10 +83,9 @@ def advance(job_id: int) -> None:
         return
     try:
         _advance(job)
-    except (Transient, LeaseLost) as exc:
-        if isinstance(exc, LeaseLost):
-            log.warning("inference lease lost job=%s", job.pk)
-            return
+    except LeaseLost:
+        log.warning("inference lease lost job=%s", job.pk)
+    except Transient:
         raise
     except ImproperlyConfigured as exc:
         log.error("inference settings incomplete job=%s problem=%s", job.pk, exc)
@@ -153,9 +152,22 @@ def _rpc(call, *args, **kwargs):
         raise Transient(_describe(exc)) from exc
 
 
-def _revert_reason(exc: ContractLogicError) -> str:
+def _rpc_message(exc: Exception) -> str:
+    """The node's own words for a refusal (no URL in them), shortened."""
     message = getattr(exc, "message", None) or str(exc)
-    return message.removeprefix("execution reverted: ").strip() or "no reason given"
+    return str(message)[:300]
+
+
+def _revert_reason(exc: ContractLogicError) -> str:
+    return _rpc_message(exc).removeprefix("execution reverted: ").strip() or "no reason given"
+
+
+def _lock_own(job: InferenceJob) -> InferenceJob:
+    """The job's row, locked, if this worker still holds its lease (else LeaseLost)."""
+    locked = InferenceJob.objects.select_for_update().get(pk=job.pk)
+    if locked.lease_token != job.lease_token:
+        raise LeaseLost(f"job {job.pk}")
+    return locked
 
 
 def sign_and_store(job: InferenceJob, backend) -> bool:
@@ -189,9 +201,7 @@ def sign_and_store(job: InferenceJob, backend) -> bool:
             chain_id=chain_id, address=account.address, defaults={"next_nonce": pending}
         )
     with transaction.atomic():
-        locked = InferenceJob.objects.select_for_update().get(pk=job.pk)
-        if locked.lease_token != job.lease_token:
-            raise LeaseLost(f"job {job.pk}")  # a slower run must never sign
+        locked = _lock_own(job)  # a slower run must never sign
         if locked.tx_hash is not None:  # signed by an earlier run after all
             job.refresh_from_db()
             return True
@@ -209,7 +219,7 @@ def sign_and_store(job: InferenceJob, backend) -> bool:
             contract_address=contract.address,
             sender=account.address,
             nonce=nonce,
-            tx_hash="0x" + signed.hash.hex().removeprefix("0x"),
+            tx_hash=Web3.to_hex(signed.hash),
             signed_tx=bytes(signed.raw_transaction),
             submitted_at=timezone.now(),
             last_problem="",
@@ -225,11 +235,6 @@ def _known(w3: Web3, tx_hash: str) -> bool:
         return _rpc(w3.eth.get_transaction, tx_hash) is not None
     except TransactionNotFound:
         return False
-
-
-def _rpc_message(exc: Exception) -> str:
-    message = getattr(exc, "message", None) or str(exc)
-    return str(message)[:300]
 
 
 FEE_REFUSALS = ("underpriced", "fee cap", "base fee", "max fee per gas", "fee too low")
@@ -274,13 +279,12 @@ def _replace_with_higher_fees(job: InferenceJob, w3: Web3, reason: str) -> None:
     )
     signed = chain.signing_account().sign_transaction(tx)
     with transaction.atomic():
-        locked = InferenceJob.objects.select_for_update().get(pk=job.pk)
-        if locked.lease_token != job.lease_token or locked.tx_hash != job.tx_hash:
+        if _lock_own(job).tx_hash != job.tx_hash:
             raise LeaseLost(f"job {job.pk}")
         previous = job.tx_hash
         _save(
             job,
-            tx_hash="0x" + signed.hash.hex().removeprefix("0x"),
+            tx_hash=Web3.to_hex(signed.hash),
             signed_tx=bytes(signed.raw_transaction),
             last_problem=f"The chain refused the fees of {previous} ({reason}); replaced by a "
             "transaction with the same nonce and higher fees.",
@@ -363,15 +367,13 @@ def _finish(job: InferenceJob, backend, w3: Web3, receipt) -> None:
             )
         except ContractLogicError as exc:
             fail_reason += f": {_revert_reason(exc)}"
-        _save(job, **done)
-        fail(job, fail_reason + ".")
+        fail(job, fail_reason + ".", **done)
         return
-    contract = backend.contract(w3)
+    contract = backend.contract(w3, job.contract_address)  # the one the job called
     try:
         result = backend.result(contract, receipt, job)
     except ValueError as exc:
-        _save(job, **done)
-        fail(job, f"The transaction was mined but its result could not be read: {exc}")
+        fail(job, f"The transaction was mined but its result could not be read: {exc}", **done)
         return
     if "outputs" in result:
         result["output_sha256"] = tensors.sha256_hex(result["outputs"])

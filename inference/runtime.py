@@ -1,8 +1,6 @@
 """Running ONNX models in a worker with onnxruntime, sessions cached per process by Blob ID."""
 
 import logging
-import shutil
-import tempfile
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -10,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.storage import default_storage
 
-from hub.storage import local_path
+from hub.storage import with_local_path
 from inference import tensors
 
 log = logging.getLogger(__name__)
@@ -69,14 +67,7 @@ def _load_session(blob):
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ModelError(f"onnxruntime could not load the model: {exc}") from exc
 
-    path = local_path(default_storage, blob.storage_key)
-    if path is not None:
-        return load(path)
-    with tempfile.NamedTemporaryFile(suffix=".onnx") as tmp:
-        with default_storage.open(blob.storage_key, "rb") as src:
-            shutil.copyfileobj(src, tmp, 1024 * 1024)
-        tmp.flush()
-        return load(tmp.name)
+    return with_local_path(default_storage, blob.storage_key, load, suffix=".onnx")
 
 
 def run_model(blob, inputs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

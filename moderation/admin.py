@@ -60,23 +60,20 @@ class ReportAdmin(admin.ModelAdmin):
         "closed_by",
     ]
     actions = [
-        simple_action(
-            name="resolve_reports",
-            description="Resolve the selected reports",
-            permission="change",
-            apply=lambda r, m: services.report_close(
-                report=r, moderator=m, status=ReportStatus.RESOLVED
-            ),
-            done="Resolved {count} report(s).",
-        ),
-        simple_action(
-            name="dismiss_reports",
-            description="Dismiss the selected reports",
-            permission="change",
-            apply=lambda r, m: services.report_close(
-                report=r, moderator=m, status=ReportStatus.DISMISSED
-            ),
-            done="Dismissed {count} report(s).",
+        *(
+            simple_action(
+                name=f"{verb}_reports",
+                description=f"{verb.capitalize()} the selected reports",
+                permission="change",
+                apply=lambda r, m, status=status: services.report_close(
+                    report=r, moderator=m, status=status
+                ),
+                done=f"{past} {{count}} report(s).",
+            )
+            for verb, past, status in [
+                ("resolve", "Resolved", ReportStatus.RESOLVED),
+                ("dismiss", "Dismissed", ReportStatus.DISMISSED),
+            ]
         ),
         reason_action(
             name="hide_reported_repositories",

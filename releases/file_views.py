@@ -257,10 +257,11 @@ def _serve_blob(request: HttpRequest, rf: ReleaseFile, repo: Repository) -> Http
     start, length, status = 0, blob.size, 200
     header = request.headers.get("Range")
     if_range = request.headers.get("If-Range")
-    if header and blob.size and RANGE_RE.match(header.strip()) and if_range in (None, etag):
+    match = RANGE_RE.match(header.strip()) if header else None
+    if match and blob.size and if_range in (None, etag):
         # A Range that is malformed, multi-part or for another version (If-Range) gets the
         # whole file, as HTTP says.
-        parsed = _parse_range(header, blob.size)
+        parsed = _parse_range(match, blob.size)
         if parsed is None:
             return HttpResponse(status=416, headers={"Content-Range": f"bytes */{blob.size}"})
         start, length, status = parsed[0], parsed[1], 206
@@ -292,9 +293,8 @@ def _etag_matches(header: str, etag: str) -> bool:
     return etag in (tag.strip().removeprefix("W/") for tag in header.split(","))
 
 
-def _parse_range(header: str, size: int) -> tuple[int, int] | None:
-    match = RANGE_RE.match(header.strip())
-    if not match or match.groups() == ("", ""):
+def _parse_range(match: re.Match, size: int) -> tuple[int, int] | None:
+    if match.groups() == ("", ""):
         return None
     first, last = match.groups()
     if first == "":

@@ -197,10 +197,6 @@ class Upload(models.Model):
     def chunk_count(self) -> int:
         return max(1, -(-self.size // self.chunk_size))
 
-    @property
-    def received_bytes(self) -> int:
-        return min(self.size, self.chunks_received * self.chunk_size)
-
     def chunk_length(self, index: int) -> int:
         """Bytes expected in chunk `index` (the last one may be shorter; an empty file has one)."""
         return max(0, min(self.chunk_size, self.size - index * self.chunk_size))

@@ -26,34 +26,21 @@ def upload_verify(upload_id: str) -> None:
     verify(upload=upload)
 
 
-def _with_local_copy(store, key: str, reader):
-    """Call `reader(path)` on the stored object: in place on local storage, else on a copy."""
-    import shutil
-    import tempfile
-
-    from hub.storage import local_path
-
-    path = local_path(store, key)
-    if path is not None:
-        return reader(path)
-    with tempfile.NamedTemporaryFile(suffix=".onnx") as tmp, store.open(key, "rb") as src:
-        shutil.copyfileobj(src, tmp, 1024 * 1024)
-        tmp.flush()
-        return reader(tmp.name)
-
-
 @shared_task(acks_late=True, ignore_result=True)
 def blob_read_signature(blob_pk: int) -> None:
     """Read the ONNX signature of a blob once; a file that is not ONNX is marked so."""
     from django.core.files.storage import default_storage
 
     from hub.onnx_signature import read_signature
+    from hub.storage import with_local_path
 
     blob = Blob.objects.filter(pk=blob_pk).first()
     if blob is None or blob.onnx_status != OnnxStatus.UNCHECKED:
         return
     try:
-        signature = _with_local_copy(default_storage, blob.storage_key, read_signature)
+        signature = with_local_path(
+            default_storage, blob.storage_key, read_signature, suffix=".onnx"
+        )
     except ValueError as exc:
         Blob.objects.filter(pk=blob.pk).update(onnx_status=OnnxStatus.INVALID, onnx_error=str(exc))
         log.info("onnx signature blob=%s status=invalid reason=%s", blob.blob_id, exc)

@@ -292,7 +292,6 @@ def file_link(*, release: Release, user: User, path: str, sha256: str) -> Releas
     if copy is None:
         # Same answer whether the content is missing or only in places the user cannot read.
         raise UploadRefused("No file with this content is available to you; upload it.", 404)
-    _check_room(release)
     return _add_file(release=release, path=path, blob=copy.blob, user=user)
 
 
@@ -436,11 +435,13 @@ class _CountingReader:
 # chunk is an object of its own, streamed into the blob by the verification.
 
 
+def _staging_key(upload: Upload) -> str:
+    return f"uploads/{upload.id}/data"
+
+
 def _staging_path(store, upload: Upload) -> str | None:
-    local = storage.local_path(store, f"uploads/{upload.id}/data")
-    if local is not None:
-        os.makedirs(os.path.dirname(local), exist_ok=True)
-    return local
+    """The local file the chunks are written into, or None on storage without local files."""
+    return storage.local_path(store, _staging_key(upload))
 
 
 def _stage_chunk(store, upload: Upload, index: int, counter: "_CountingReader") -> bool:
@@ -449,6 +450,7 @@ def _stage_chunk(store, upload: Upload, index: int, counter: "_CountingReader") 
     local = _staging_path(store, upload)
     if local is not None:
         offset = index * upload.chunk_size
+        os.makedirs(os.path.dirname(local), exist_ok=True)
         with open(local, "ab") as fh:
             fh.truncate(offset)  # drop what an interrupted attempt at this chunk left
             fh.seek(offset)
@@ -517,7 +519,7 @@ def upload_verify(*, upload: Upload) -> None:
     hasher = BlobIdHasher()
     local = _staging_path(store, upload)
     if local is not None:
-        staging = f"uploads/{upload.id}/data"
+        staging = _staging_key(upload)
         with open(local, "rb") as fh:
             while data := fh.read(storage.PIECE):
                 hasher.update(data)

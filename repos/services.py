@@ -88,10 +88,6 @@ def _apply_description(repository: Repository, description: str) -> None:
     repository.summary = markdown_excerpt(description)
 
 
-def _forget_facets_on_commit(owner_id: int) -> None:
-    transaction.on_commit(lambda: facets_forget(owner_id))
-
-
 def _name_taken_error() -> ValidationError:
     return ValidationError({"name": "You already have a repository with this name."})
 
@@ -125,7 +121,7 @@ def repository_create(
             repository.latest_release = release
             repository.save(update_fields=["latest_release"])
             _refresh_search_vector(repository, tag_names)
-            _forget_facets_on_commit(repository.owner_id)
+            facets_forget(repository.owner_id)
     except IntegrityError as exc:
         if Repository.objects.filter(owner=owner, name__iexact=name).exists():
             raise _name_taken_error() from exc
@@ -151,7 +147,7 @@ def repository_update(
     repository.save()
     _set_tags(repository, tag_names)
     _refresh_search_vector(repository, tag_names)
-    _forget_facets_on_commit(repository.owner_id)
+    facets_forget(repository.owner_id)
     return repository
 
 
@@ -185,7 +181,7 @@ def repository_set_visibility(*, repository: Repository, visibility: str) -> Rep
         raise ValidationError({"visibility": "Choose public or private."})
     repository.visibility = visibility
     repository.save(update_fields=["visibility", "updated_at"])
-    _forget_facets_on_commit(repository.owner_id)
+    facets_forget(repository.owner_id)
     log.info("repository visibility id=%s visibility=%s", repository.pk, visibility)
     return repository
 
@@ -201,7 +197,7 @@ def repository_delete(*, repository: Repository, confirm_name: str) -> None:
         # The repository's own latest_release points into the rows being deleted.
         Repository.objects.filter(pk=pk).update(latest_release=None)
         repository.delete()
-        _forget_facets_on_commit(repository.owner_id)
+        facets_forget(repository.owner_id)
     log.info("repository deleted id=%s repo=%s", pk, full_name)
 
 
@@ -212,4 +208,4 @@ def repository_refresh_derived(*, repository: Repository) -> None:
         description_html=repository.description_html, summary=repository.summary
     )
     _refresh_search_vector(repository, list(repository.tags.values_list("name", flat=True)))
-    _forget_facets_on_commit(repository.owner_id)
+    facets_forget(repository.owner_id)

@@ -47,9 +47,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             demo = self._user(DEMO_USER, DEMO_PASSWORD, staff=False)
             self._user(ADMIN_USER, ADMIN_PASSWORD, staff=True)
-            moderator = self._user(MODERATOR_USER, MODERATOR_PASSWORD, staff=False)
-            moderator.is_staff = True
-            moderator.save(update_fields=["is_staff"])
+            moderator = self._user(MODERATOR_USER, MODERATOR_PASSWORD, staff=True, superuser=False)
             moderator.groups.add(Group.objects.get(name="Moderators"))
             visitor = self._user(VISITOR_USER, VISITOR_PASSWORD, staff=False)
             tasks = {t.slug: t for t in Task.objects.all()}
@@ -82,11 +80,14 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Loaded {len(REPOSITORIES)} demo repositories for {DEMO_USER}.")
         )
 
-    def _user(self, username: str, password: str, *, staff: bool) -> User:
+    def _user(
+        self, username: str, password: str, *, staff: bool, superuser: bool | None = None
+    ) -> User:
         user = User.objects.filter(username__iexact=username).first()
         if user is None:
             user = User(username=username, email=f"{username}@example.com")
             user.set_password(password)
-            user.is_staff = user.is_superuser = staff
+            user.is_staff = staff
+            user.is_superuser = staff if superuser is None else superuser
             user.save()
         return user
