@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import User
 from hub import storage
@@ -587,16 +588,26 @@ def release_file_delete(*, release_file: ReleaseFile) -> None:
 
 
 def release_copy_files(*, release: Release, source: Release, user: User) -> int:
-    """Put the files of `source` into `release` by reference (no transfer); returns how many."""
-    taken = set(release.files.values_list("path", flat=True))
-    new = [
-        ReleaseFile(release=release, path=rf.path, blob_id=rf.blob_id, uploaded_by=user)
-        for rf in source.files.filter(blob__blocked_at__isnull=True)
-        if rf.path not in taken
-    ]
-    if len(taken) + len(new) > settings.HUB_MAX_FILES_PER_RELEASE:
-        raise UploadRefused("Copying would pass the limit of files in a release.")
-    ReleaseFile.objects.bulk_create(new, ignore_conflicts=True)
+    """Put the files of `source` into `release` by reference (no transfer); returns how many.
+
+    Under the release's lock, like `_add_file`: paths already there are skipped, and so are
+    paths deleted from `release` that stay reserved for other content.
+    """
+    with transaction.atomic():
+        Release.objects.select_for_update(no_key=True).filter(pk=release.pk).first()
+        taken = set(release.files.values_list("path", flat=True))
+        reserved = dict(release.deleted_paths.values_list("path", "sha256"))
+        new = [
+            ReleaseFile(release=release, path=rf.path, blob_id=rf.blob_id, uploaded_by=user)
+            for rf in source.files.filter(blob__blocked_at__isnull=True).select_related("blob")
+            if rf.path not in taken and reserved.get(rf.path, rf.blob.sha256) == rf.blob.sha256
+        ]
+        if len(taken) + len(new) > settings.HUB_MAX_FILES_PER_RELEASE:
+            raise UploadRefused("Copying would pass the limit of files in a release.")
+        ReleaseFile.objects.bulk_create(new, ignore_conflicts=True)
+        release.deleted_paths.filter(path__in=[rf.path for rf in new]).delete()
+    if new:
+        Repository.objects.filter(pk=release.repository_id).update(updated_at=timezone.now())
     return len(new)
 
 

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from hub.celery import app as celery_app
-from releases.models import Blob, ReleaseFile, Upload
+from releases.models import Blob, DeletedPath, ReleaseFile, Upload
 from tests.factories import RepositoryFactory, UserFactory, add_releases
 
 pytestmark = pytest.mark.django_db
@@ -423,3 +423,18 @@ def test_cancel_during_verification_adds_nothing(personas, repo):
     upload_verify(upload=Upload.objects.get(id=state["id"]))
     assert not ReleaseFile.objects.exists()
     assert Upload.objects.get().error == "Cancelled."
+
+
+def test_copying_files_skips_paths_reserved_for_other_content(
+    personas, repo, django_capture_on_commit_callbacks
+):
+    upload(personas["owner"], repo, "a.bin", b"aaa")
+    upload(personas["owner"], repo, "b.bin", b"bbb")
+    add_releases(repo, "minor")
+    target = repo.releases.get(minor=1)
+    DeletedPath.objects.create(release=target, path="a.bin", sha256=sha(b"other"))
+    DeletedPath.objects.create(release=target, path="b.bin", sha256=sha(b"bbb"))
+    response = personas["owner"].post(vurl(repo, "release_copy", "v1.01"))
+    assert response.status_code == 302
+    assert list(target.files.values_list("path", flat=True)) == ["b.bin"]
+    assert list(target.deleted_paths.values_list("path", flat=True)) == ["a.bin"]
