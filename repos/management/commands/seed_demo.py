@@ -6,7 +6,7 @@ from django.db import transaction
 from accounts.models import User
 from hub import demo_models
 from moderation.models import ReportReason
-from moderation.services import report_create
+from moderation.services import report_create, repository_feature
 from releases.services import release_create
 from releases.tasks import blob_read_signature
 from releases.uploads import file_add_content
@@ -69,7 +69,11 @@ class Command(BaseCommand):
                         release=latest, path=path, data=getattr(demo_models, maker)(), user=demo
                     )
                     blob_read_signature(rf.blob_id)  # in-process: the page shows it at once
-            # Something in the moderators' queue.
+            # A featured model for the home page, and something in the moderators' queue.
+            repository_feature(
+                repository=Repository.objects.get(owner=demo, name=REPOSITORIES[0]["name"]),
+                moderator=moderator,
+            )
             report_create(
                 repository=Repository.objects.get(owner=demo, name="pixel-sprite-diffusion"),
                 reporter=visitor,
