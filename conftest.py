@@ -33,7 +33,18 @@ def other(db):
 
 @pytest.fixture
 def staff(db):
-    return UserFactory(username="root", is_staff=True)
+    """A superuser: holds every permission, so reads private and hidden repositories."""
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def moderator(db):
+    """Staff in the Moderators group (made by a migration), not a superuser."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(username="mod", is_staff=True)
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
 
 
 def _client_for(user) -> Client:

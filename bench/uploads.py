@@ -47,9 +47,10 @@ from django.test import Client  # noqa: E402
 from accounts.models import User  # noqa: E402
 from hub.blobid import BlobIdHasher  # noqa: E402
 from releases.models import Upload  # noqa: E402
-from releases.uploads import file_add_content, upload_verify  # noqa: E402
+from releases.services.files import file_add_content  # noqa: E402
+from releases.services.releases import repository_create  # noqa: E402
+from releases.services.uploads import upload_complete  # noqa: E402
 from repos.models import License, Task  # noqa: E402
-from repos.services import repository_create  # noqa: E402
 
 MIB = 1024 * 1024
 
@@ -100,7 +101,7 @@ def upload_through_api(
                 gc.collect()
     transfer = time.perf_counter() - started
     upload = Upload.objects.get(id=state["id"])
-    verify = timed(lambda: upload_verify(upload=upload))
+    verify = timed(lambda: upload_complete(upload=upload))
     upload.refresh_from_db()
     assert upload.status == "done", upload.error
     return transfer, verify
@@ -160,7 +161,7 @@ def upload_over_http(client: Client, path: Path, name: str) -> tuple[float, floa
         server.terminate()
         server.wait(timeout=30)
     upload = Upload.objects.get(id=state["id"])
-    verify = timed(lambda: upload_verify(upload=upload))
+    verify = timed(lambda: upload_complete(upload=upload))
     upload.refresh_from_db()
     assert upload.status == "done", upload.error
     return transfer, verify

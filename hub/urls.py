@@ -6,15 +6,16 @@ from markdownx.views import MarkdownifyView
 
 from hub.converters import NameConverter, VersionConverter
 from moderation import views as moderation_views
-from releases import file_views
-from releases import views as release_views
+from releases.views import api as upload_api
+from releases.views import files as file_views
+from releases.views import pages as release_views
 from repos import views as repo_views
 
 register_converter(NameConverter, "name")
 register_converter(VersionConverter, "version")
 
 repo_patterns = [
-    path("", repo_views.repo_detail, name="repo_detail"),
+    path("", release_views.repo_detail, name="repo_detail"),
     path("edit/", repo_views.repo_edit, name="repo_edit"),
     path("settings/", repo_views.repo_settings, name="repo_settings"),
     path("settings/rename/", repo_views.repo_rename, name="repo_rename"),
@@ -39,17 +40,16 @@ repo_patterns = [
     path("resolve/<version:version>/<path:path>", file_views.resolve, name="resolve"),
 ]
 
-# JSON endpoints of the uploader. Session authentication with CSRF today; every view takes
-# the user from the request, so token authentication can be added without changing them.
+# JSON endpoints of the uploader (releases/views/api.py).
 api_release = "repos/<name:owner>/<name:name>/releases/<version:version>"
 api_patterns = [
-    path(f"{api_release}/plan", file_views.files_plan, name="files_plan"),
-    path(f"{api_release}/link", file_views.files_link, name="files_link"),
-    path(f"{api_release}/uploads", file_views.upload_start, name="upload_start"),
-    path("uploads/<uuid:upload_id>", file_views.upload_detail, name="upload_detail"),
+    path(f"{api_release}/plan", upload_api.files_plan, name="files_plan"),
+    path(f"{api_release}/link", upload_api.files_link, name="files_link"),
+    path(f"{api_release}/uploads", upload_api.upload_start, name="upload_start"),
+    path("uploads/<uuid:upload_id>", upload_api.upload_detail, name="upload_detail"),
     path(
         "uploads/<uuid:upload_id>/chunks/<int:index>",
-        file_views.upload_chunk,
+        upload_api.upload_chunk,
         name="upload_chunk",
     ),
 ]
@@ -57,7 +57,7 @@ api_patterns = [
 urlpatterns = [
     path("", repo_views.home, name="home"),
     path("models", repo_views.model_list, name="model_list"),
-    path("new", repo_views.repo_create, name="repo_create"),
+    path("new", release_views.repo_create, name="repo_create"),
     path("accounts/", include("accounts.urls")),
     path("blobs/<str:blob_id>", file_views.blob_download, name="blob_download"),
     path("api/", include(api_patterns)),

@@ -3,9 +3,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from hub.errors import Blocked, NotFound
 from inference import tensors
 from inference.models import InferenceJob, Mode
 from releases.models import ReleaseFile
+from repos import access
 
 
 def file_label(rf: ReleaseFile) -> str:
@@ -23,8 +25,16 @@ def job_create(
     enqueue: bool = True,
 ) -> InferenceJob:
     """Record a test inference of `file` and queue it once the record is committed
-    (`enqueue=False` leaves the sending to the caller: benchmarks and tests)."""
+    (`enqueue=False` leaves the sending to the caller: benchmarks and tests).
+
+    Raises NotFound when `user` may not run it and Blocked for content the moderators removed.
+    """
     from inference.tasks import run_inference
+
+    if not (access.may_run_inference(user) and access.may_read(user, file.release.repository)):
+        raise NotFound("No such file.")
+    if not access.content_usable(file.blob):
+        raise Blocked(f"{access.BLOCKED_MESSAGE} It cannot be run.")
 
     job = InferenceJob.objects.create(
         file=file,

@@ -1,11 +1,23 @@
+"""The moderators' admin: the reports queue, the read-only log, and moderation added to the
+admins of users, repositories and files (registered by the apps below, replaced here)."""
+
 from django.contrib import admin
 from django.db.models import Case, IntegerField, Value, When
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from accounts.admin import HubUserAdmin
+from accounts.models import User
 from hub.admin_tools import admin_link, count_subquery
 from moderation import services
 from moderation.admin_actions import reason_action, simple_action
 from moderation.models import ModerationAction, Report, ReportStatus
+from releases.admin import ReleaseFileAdmin
+from releases.models import ReleaseFile
+from repos import access
+from repos.admin import RepositoryAdmin
+from repos.models import Repository
 
 
 def open_reports_subquery(repository_ref: str = "pk"):
@@ -88,13 +100,18 @@ class ReportAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # Not super(): it orders by get_ordering() before these annotations exist.
-        return Report.objects.select_related("repository__owner", "reporter").annotate(
-            open_count=open_reports_subquery("repository"),
-            queue_rank=Case(
-                When(status=ReportStatus.OPEN, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            ),
+        readable = access.readable_q(request.user, prefix="repository__")
+        return (
+            Report.objects.filter(readable)
+            .select_related("repository__owner", "reporter")
+            .annotate(
+                open_count=open_reports_subquery("repository"),
+                queue_rank=Case(
+                    When(status=ReportStatus.OPEN, then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                ),
+            )
         )
 
     def get_ordering(self, request):
@@ -176,3 +193,162 @@ class ModerationActionInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+# Moderation on the admins of the layers below: each is registered there without it and
+# replaced here by a subclass that adds the actions, columns and log this app owns.
+
+
+class ModerationStateFilter(admin.SimpleListFilter):
+    title = "moderation"
+    parameter_name = "moderation"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("hidden", "Hidden"),
+            ("hidden_by_ban", "Hidden by a ban"),
+            ("listed", "Not hidden"),
+            ("featured", "Featured"),
+            ("reported", "With open reports"),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "hidden":
+                return queryset.filter(hidden_at__isnull=False)
+            case "hidden_by_ban":
+                return queryset.filter(hidden_by_ban=True)
+            case "listed":
+                return queryset.filter(hidden_at__isnull=True)
+            case "featured":
+                return queryset.filter(featured_at__isnull=False)
+            case "reported":
+                return queryset.filter(open_count__gt=0)
+        return queryset
+
+
+def _replace(model, admin_class):
+    admin.site.unregister(model)
+    admin.site.register(model, admin_class)
+
+
+class ModeratedRepositoryAdmin(RepositoryAdmin):
+    list_display = [*RepositoryAdmin.list_display]
+    list_display.insert(list_display.index("state") + 1, "open_reports")
+    list_filter = [ModerationStateFilter, *RepositoryAdmin.list_filter]
+    inlines = [ModerationActionInline]
+    actions = [
+        reason_action(
+            name="hide_repositories",
+            description="Hide the selected repositories",
+            permission="moderate",
+            apply=lambda repo, m, reason: services.repository_hide(
+                repository=repo, moderator=m, reason=reason
+            ),
+            done="Hid {count} repository(ies).",
+            explanation="A hidden repository disappears from browse, search, its owner's page "
+            "and downloads for everyone but its owner, who sees it with this reason, and the "
+            "moderators.",
+        ),
+        simple_action(
+            name="restore_repositories",
+            description="Restore the selected hidden repositories",
+            permission="moderate",
+            apply=lambda repo, m: services.repository_restore(repository=repo, moderator=m),
+            done="Restored {count} repository(ies).",
+        ),
+        simple_action(
+            name="feature_repositories",
+            description="Feature the selected repositories on the home page",
+            permission="moderate",
+            apply=lambda repo, m: services.repository_feature(repository=repo, moderator=m),
+            done="Featured {count} repository(ies).",
+        ),
+        simple_action(
+            name="unfeature_repositories",
+            description="Stop featuring the selected repositories",
+            permission="moderate",
+            apply=lambda repo, m: services.repository_feature(
+                repository=repo, moderator=m, featured=False
+            ),
+            done="Stopped featuring {count} repository(ies).",
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(open_count=open_reports_subquery())
+
+    def has_moderate_permission(self, request) -> bool:
+        return request.user.has_perm(access.MODERATE)
+
+    @admin.display(description="Open reports", ordering="open_count")
+    def open_reports(self, repo):
+        if not repo.open_count:
+            return 0
+        url = reverse("admin:moderation_report_changelist")
+        return format_html(
+            '<a href="{}?repository__id__exact={}&amp;status__exact=open">{}</a>',
+            url,
+            repo.pk,
+            repo.open_count,
+        )
+
+
+class ModeratedUserAdmin(HubUserAdmin):
+    list_display = [*HubUserAdmin.list_display]
+    list_display.insert(list_display.index("email") + 1, "repositories")
+    actions = [
+        reason_action(
+            name="ban_users",
+            description="Ban the selected users",
+            permission="ban",
+            apply=lambda user, m, reason: services.user_ban(user=user, moderator=m, reason=reason),
+            done="Banned {count} user(s).",
+            explanation="A banned account cannot log in or use the API, and all its "
+            "repositories are hidden. Unbanning restores what the ban hid and nothing else.",
+        ),
+        simple_action(
+            name="unban_users",
+            description="Unban the selected users",
+            permission="ban",
+            apply=lambda user, m: services.user_unban(user=user, moderator=m),
+            done="Unbanned {count} user(s).",
+        ),
+    ]
+
+    def get_queryset(self, request):
+        owned = count_subquery(Repository.objects.all(), "owner")
+        return super().get_queryset(request).annotate(repo_count=owned)
+
+    def has_ban_permission(self, request) -> bool:
+        return request.user.has_perm("accounts.ban_user")
+
+    @admin.display(description="Repositories", ordering="repo_count")
+    def repositories(self, user):
+        return user.repo_count or 0
+
+
+class ModeratedReleaseFileAdmin(ReleaseFileAdmin):
+    actions = [
+        reason_action(
+            name="delete_unsafe_files",
+            description="Delete the selected files as unsafe and block their content",
+            permission="remove_unsafe",
+            apply=lambda rf, m, reason: (
+                services.file_delete_unsafe(release_file=rf, moderator=m, reason=reason) or True
+            ),
+            done="Deleted {count} file(s).",
+            explanation="Each file leaves its release, and its content is blocked on the whole "
+            "hub: no release or Blob ID URL serves it any more, and nobody can upload, link, "
+            "copy or run it again. Other releases holding the same bytes keep the entry, marked "
+            "as removed.",
+        ),
+    ]
+
+    def has_remove_unsafe_permission(self, request) -> bool:
+        return request.user.has_perm("releases.remove_unsafe_file")
+
+
+_replace(Repository, ModeratedRepositoryAdmin)
+_replace(User, ModeratedUserAdmin)
+_replace(ReleaseFile, ModeratedReleaseFileAdmin)

@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
-from moderation.services import ModerationRefused
+from hub.errors import HubError
 
 
 class ReasonForm(forms.Form):
@@ -27,7 +27,7 @@ def _apply_all(modeladmin, request, queryset, apply: Callable, done: str) -> Non
         try:
             if apply(obj):
                 changed += 1
-        except ModerationRefused as exc:
+        except HubError as exc:
             refused.append(str(exc))
     modeladmin.message_user(request, done.format(count=changed), messages.SUCCESS)
     for problem in refused:

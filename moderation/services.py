@@ -9,17 +9,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from hub.errors import Conflict, Invalid, LimitReached, Refused
 from moderation.models import Action, ModerationAction, Report, ReportReason, ReportStatus
 from releases.models import Blob, ReleaseFile
-from releases.uploads import release_file_delete
+from releases.services.files import release_file_delete
+from repos.facets import facets_forget
 from repos.models import Repository
-from repos.selectors import facets_forget
 
 log = logging.getLogger(__name__)
-
-
-class ModerationRefused(Exception):
-    """The action cannot be done; the message says why, for the person who asked."""
 
 
 def _record(moderator: User, action: Action, target: str, reason: str = "", **links):
@@ -43,7 +40,7 @@ def _locked(repository: Repository) -> Repository:
 def _require_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ModerationRefused("Give a reason: it is recorded and shown to the owner.")
+        raise Invalid("Give a reason: it is recorded and shown to the owner.")
     return reason
 
 
@@ -70,7 +67,7 @@ def repository_restore(*, repository: Repository, moderator: User, reason: str =
     if repo.hidden_at is None:
         return False
     if repo.hidden_by_ban and repo.owner.is_banned:
-        raise ModerationRefused(
+        raise Conflict(
             f"{repo.full_name} is hidden because its owner is banned: unban the owner instead."
         )
     repo.hidden_at = None
@@ -103,9 +100,9 @@ def user_ban(*, user: User, moderator: User, reason: str) -> bool:
     reason = _require_reason(reason)
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.pk == moderator.pk:
-        raise ModerationRefused("You cannot ban yourself.")
+        raise Refused("You cannot ban yourself.")
     if user.is_staff or user.is_superuser:
-        raise ModerationRefused(
+        raise Refused(
             f"{user.username} is staff: take away their staff status before banning them."
         )
     if user.is_banned:
@@ -193,9 +190,9 @@ def report_create(*, repository: Repository, reporter: User, reason: str, text: 
     """File a report. Refused for one's own repository, while the same user's report on it is
     open, and past HUB_REPORTS_PER_DAY reports by the user in the last 24 hours."""
     if repository.owner_id == reporter.pk:
-        raise ModerationRefused("You cannot report your own repository.")
+        raise Refused("You cannot report your own repository.")
     if reason not in ReportReason.values:
-        raise ModerationRefused("Choose a reason.")
+        raise Invalid("Choose a reason.")
     limit = settings.HUB_REPORTS_PER_DAY
     since = timezone.now() - timedelta(days=1)
     try:
@@ -203,7 +200,7 @@ def report_create(*, repository: Repository, reporter: User, reason: str, text: 
             # The reporter's row lock makes concurrent reports of one account count in turn.
             list(User.objects.select_for_update().filter(pk=reporter.pk).values_list("pk"))
             if Report.objects.filter(reporter=reporter, created_at__gte=since).count() >= limit:
-                raise ModerationRefused(
+                raise LimitReached(
                     f"You have sent {limit} reports in the last 24 hours, the most an account "
                     "can. Please try again tomorrow."
                 )
@@ -211,7 +208,7 @@ def report_create(*, repository: Repository, reporter: User, reason: str, text: 
                 repository=repository, reporter=reporter, reason=reason, text=text.strip()
             )
     except IntegrityError:
-        raise ModerationRefused(
+        raise Conflict(
             "You already reported this repository; the moderators have not closed that report yet."
         ) from None
     log.info("report created id=%s repo=%s", report.pk, repository.pk)

@@ -3,16 +3,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from hub.errors import HubError
 from moderation import services
 from moderation.forms import ReportForm
 from moderation.models import Report, ReportStatus
 from repos import selectors
-from repos.views import follows_renames
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@follows_renames
 def repo_report(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     """Report a repository the user can see to the moderators."""
     repo = selectors.repository_get_readable(user=request.user, owner=owner, name=name)
@@ -31,7 +30,7 @@ def repo_report(request: HttpRequest, owner: str, name: str) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 text=form.cleaned_data["text"],
             )
-        except services.ModerationRefused as refused:
+        except HubError as refused:
             problem = str(refused)
         else:
             return redirect(repo.url("repo_report_sent"))
@@ -53,7 +52,6 @@ def repo_report(request: HttpRequest, owner: str, name: str) -> HttpResponse:
 
 
 @login_required
-@follows_renames
 def repo_report_sent(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     repo = selectors.repository_get_readable(user=request.user, owner=owner, name=name)
     report = (

@@ -2,9 +2,8 @@ from django.contrib import admin
 from django.template.defaultfilters import filesizeformat
 
 from hub.admin_tools import admin_link, count_subquery
-from moderation import services as moderation
-from moderation.admin_actions import reason_action
 from releases.models import Blob, Release, ReleaseFile
+from repos.access import readable_q
 
 
 @admin.register(Release)
@@ -19,7 +18,13 @@ class ReleaseAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         files = count_subquery(ReleaseFile.objects.all(), "release")
-        return super().get_queryset(request).defer("notes", "notes_html").annotate(n_files=files)
+        return (
+            super()
+            .get_queryset(request)
+            .filter(readable_q(request.user, prefix="repository__"))
+            .defer("notes", "notes_html")
+            .annotate(n_files=files)
+        )
 
     @admin.display(description="Repository", ordering="repository__name")
     def repository_link(self, release):
@@ -32,8 +37,8 @@ class ReleaseAdmin(admin.ModelAdmin):
 
 @admin.register(ReleaseFile)
 class ReleaseFileAdmin(admin.ModelAdmin):
-    """Files, for finding and deleting unsafe ones. The delete here is the moderator's action:
-    recorded in the log, the path kept reserved like an owner's delete."""
+    """Files, for finding unsafe ones (`moderation.admin` adds the moderator's delete: recorded
+    in the log, the content blocked, the path kept reserved like an owner's delete)."""
 
     list_display = [
         "path",
@@ -55,21 +60,9 @@ class ReleaseFileAdmin(admin.ModelAdmin):
     ]
     date_hierarchy = "created_at"
     readonly_fields = ["release", "path", "blob", "uploaded_by", "created_at"]
-    actions = [
-        reason_action(
-            name="delete_unsafe_files",
-            description="Delete the selected files as unsafe and block their content",
-            permission="remove_unsafe",
-            apply=lambda rf, m, reason: (
-                moderation.file_delete_unsafe(release_file=rf, moderator=m, reason=reason) or True
-            ),
-            done="Deleted {count} file(s).",
-            explanation="Each file leaves its release, and its content is blocked on the whole "
-            "hub: no release or Blob ID URL serves it any more, and nobody can upload, link or "
-            "copy it again. Other releases holding the same bytes keep the entry, marked as "
-            "removed.",
-        ),
-    ]
+    def get_queryset(self, request):
+        readable = readable_q(request.user, prefix="release__repository__")
+        return super().get_queryset(request).filter(readable)
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -84,9 +77,6 @@ class ReleaseFileAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-    def has_remove_unsafe_permission(self, request) -> bool:
-        return request.user.has_perm("releases.remove_unsafe_file")
 
     @admin.display(description="Repository", ordering="release__repository__name")
     def repository_link(self, rf):

@@ -1,7 +1,7 @@
 from django import forms
 from markdownx.fields import MarkdownxFormField
 
-from releases.services import next_version
+from releases.services.releases import next_version
 
 
 class ReleaseCreateForm(forms.Form):

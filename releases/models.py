@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from markdownx.models import MarkdownxField
 
 
@@ -203,3 +204,17 @@ class Upload(models.Model):
 
     def chunk_key(self, index: int) -> str:
         return f"uploads/{self.id}/{index:06d}"
+
+    def as_json(self) -> dict:
+        """The upload's state as the uploader (and any API client) reads it."""
+        return {
+            "id": str(self.id),
+            "path": self.path,
+            "size": self.size,
+            "chunk_size": self.chunk_size,
+            "chunk_count": self.chunk_count,
+            "chunks_received": self.chunks_received,
+            "status": self.status,
+            "error": self.error,
+            "url": reverse("upload_detail", kwargs={"upload_id": self.id}),
+        }

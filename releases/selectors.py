@@ -1,9 +1,16 @@
-from django.db.models import Q, QuerySet
-from django.http import Http404
+"""Reads of releases and their files, scoped by the access policy, and the upload plan."""
 
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from hub.errors import HubError, Invalid, NotFound
+from releases import rules
 from releases.models import Release, ReleaseFile
+from repos.access import readable_q
 from repos.models import Repository
-from repos.selectors import readable_q
 
 
 def release_list(*, repository: Repository) -> QuerySet[Release]:
@@ -17,13 +24,26 @@ def release_get(*, repository: Repository, version: tuple[int, int]) -> Release:
         repository.releases.select_related("created_by").filter(major=major, minor=minor).first()
     )
     if release is None:
-        raise Http404("No such release.")
+        raise NotFound("No such release.")
     release.repository = repository
     return release
 
 
+def release_file_get(*, release: Release, path: str) -> ReleaseFile:
+    """The file at `path` (any Unicode form: stored paths are NFC) of a readable release."""
+    try:
+        path = rules.clean_path(path)
+    except Invalid:
+        raise NotFound("No such file in this release.") from None
+    rf = release.files.select_related("blob").filter(path=path).first()
+    if rf is None:
+        raise NotFound("No such file in this release.")
+    rf.release = release
+    return rf
+
+
 def release_file_readable_by_blob_id(*, user, blob_id: str) -> ReleaseFile:
-    """A file with this Blob ID in a repository `user` may read; 404 otherwise."""
+    """A file with this Blob ID in a repository `user` may read; NotFound otherwise."""
     rf = (
         ReleaseFile.objects.filter(readable_q(user, prefix="release__repository__"))
         .filter(blob__blob_id=blob_id)
@@ -32,7 +52,7 @@ def release_file_readable_by_blob_id(*, user, blob_id: str) -> ReleaseFile:
         .first()
     )
     if rf is None:
-        raise Http404("No such blob.")
+        raise NotFound("No such blob.")
     return rf
 
 
@@ -52,3 +72,106 @@ def release_previous(*, release: Release) -> Release | None:
         .order_by("-major", "-minor")
         .first()
     )
+
+
+def readable_copies(*, user, sha256s: set[str]) -> dict[str, ReleaseFile]:
+    """For each digest, a file with that content in a repository `user` may read (the newest).
+
+    One query for the whole list; content found only where the user cannot read it is simply
+    absent from the answer, so it is never revealed.
+    """
+    if not sha256s:
+        return {}
+    found: dict[str, ReleaseFile] = {}
+    rows = (
+        ReleaseFile.objects.filter(readable_q(user, prefix="release__repository__"))
+        .filter(blob__sha256__in=sha256s)
+        .select_related("release__repository__owner", "blob")
+        .order_by("blob__sha256", "-created_at")
+    )
+    if connection.vendor == "postgresql":
+        rows = rows.distinct("blob__sha256")  # one row a digest, however common the content
+    for rf in rows:
+        found.setdefault(rf.blob.sha256, rf)
+    return found
+
+
+@dataclass
+class PlannedFile:
+    path: str
+    size: int
+    sha256: str
+    action: str  # upload | present | link | conflict | invalid
+    message: str = ""
+    warning: str = ""
+    source: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v not in ("", {}, None)}
+
+
+def _source(rf: ReleaseFile) -> dict:
+    repo = rf.release.repository
+    return {
+        "repository": repo.full_name,
+        "version": rf.release.version,
+        "path": rf.path,
+        "url": rf.release.get_absolute_url(),
+        "label": f"identical to {repo.full_name} {rf.release.version} {rf.path}",
+    }
+
+
+def files_plan(*, release: Release, user, files) -> list[PlannedFile]:
+    """What to do with each file the browser wants to put into `release`; changes nothing.
+
+    Each file gets the answer of the addition rule (`releases.rules`): upload it, it is
+    present, it conflicts, or link it without transfer to a copy the user may read.
+    """
+    if not isinstance(files, list) or not files:
+        raise Invalid("Send a list of files with path, size and sha256.")
+    if len(files) > settings.HUB_MAX_FILES_PER_RELEASE:
+        raise Invalid(f"A release holds at most {settings.HUB_MAX_FILES_PER_RELEASE:,} files.")
+    wanted = {
+        sha for e in files if isinstance(e, dict) and (sha := rules.clean_sha256(e.get("sha256")))
+    }
+    state = rules.contents(release, sha256s=wanted)
+    twins = {
+        rf.blob.sha256: rf
+        for rf in release.files.filter(blob__sha256__in=wanted).select_related("blob")
+    }
+    for rf in twins.values():
+        rf.release = release
+    elsewhere = readable_copies(user=user, sha256s=wanted - set(twins))
+    plan: list[PlannedFile] = []
+    seen: set[str] = set()
+    for entry in files:
+        try:
+            path, size, sha256 = rules.clean_entry(entry)
+        except Invalid as exc:
+            raw = entry.get("path") if isinstance(entry, dict) else None
+            shown = raw[:300] if isinstance(raw, str) else ""
+            plan.append(PlannedFile(shown, 0, "", "invalid", exc.message))
+            continue
+        if path in seen:
+            plan.append(PlannedFile(path, size, sha256, "invalid", "This path is listed twice."))
+            continue
+        seen.add(path)
+        plan.append(_plan_one(state, path, size, sha256, twins, elsewhere))
+    rules.check_room(state, sum(p.action in ("upload", "link") for p in plan))
+    return plan
+
+
+def _plan_one(state, path: str, size: int, sha256: str, twins, elsewhere) -> PlannedFile:
+    try:
+        verdict = rules.check_addition(state, path=path, sha256=sha256)
+    except HubError as exc:
+        action = "conflict" if exc.details.get("state") == "conflict" else "invalid"
+        return PlannedFile(path, size, sha256, action, exc.message)
+    if verdict == rules.Verdict.PRESENT:
+        return PlannedFile(path, size, sha256, "present", "Already in this release.")
+    if (twin := twins.get(sha256)) is not None:
+        warning = f"Same content as “{twin.path}” in this release."
+        return PlannedFile(path, size, sha256, "link", warning=warning, source=_source(twin))
+    if (copy := elsewhere.get(sha256)) is not None:
+        return PlannedFile(path, size, sha256, "link", source=_source(copy))
+    return PlannedFile(path, size, sha256, "upload")

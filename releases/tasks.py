@@ -1,8 +1,11 @@
+"""Background work on release files. Tasks take ids and call a service."""
+
 import logging
 
 from celery import shared_task
 
 from releases.models import Blob, OnnxStatus, Upload
+from releases.services.uploads import upload_complete
 
 log = logging.getLogger(__name__)
 
@@ -14,20 +17,17 @@ log = logging.getLogger(__name__)
     retry_backoff=True,
     max_retries=8,
 )
-def upload_verify(upload_id: str) -> None:
+def verify_upload(upload_id: str) -> None:
     """Check a fully received upload against its declared sha256 and add it to its release."""
-    from releases.uploads import upload_verify as verify
-
     upload = (
         Upload.objects.select_related("release__repository", "user").filter(id=upload_id).first()
     )
-    if upload is None:
-        return
-    verify(upload=upload)
+    if upload is not None:
+        upload_complete(upload=upload)
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def blob_read_signature(blob_pk: int) -> None:
+def read_onnx_signature(blob_pk: int) -> None:
     """Read the ONNX signature of a blob once; a file that is not ONNX is marked so."""
     from django.core.files.storage import default_storage
 

@@ -1,13 +1,10 @@
 from django.contrib import admin
 from django.db import models
-from django.urls import reverse
 from django.utils.html import format_html
 
 from hub.admin_tools import admin_link
-from moderation import services as moderation
-from moderation.admin import ModerationActionInline, open_reports_subquery
-from moderation.admin_actions import reason_action, simple_action
 from repos import services
+from repos.access import readable_q
 from repos.models import License, Repository, RepositoryRedirect, Tag, Task
 
 
@@ -32,47 +29,21 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-class ModerationStateFilter(admin.SimpleListFilter):
-    title = "moderation"
-    parameter_name = "moderation"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("hidden", "Hidden"),
-            ("hidden_by_ban", "Hidden by a ban"),
-            ("listed", "Not hidden"),
-            ("featured", "Featured"),
-            ("reported", "With open reports"),
-        ]
-
-    def queryset(self, request, queryset):
-        match self.value():
-            case "hidden":
-                return queryset.filter(hidden_at__isnull=False)
-            case "hidden_by_ban":
-                return queryset.filter(hidden_by_ban=True)
-            case "listed":
-                return queryset.filter(hidden_at__isnull=True)
-            case "featured":
-                return queryset.filter(featured_at__isnull=False)
-            case "reported":
-                return queryset.filter(open_count__gt=0)
-        return queryset
-
-
 @admin.register(Repository)
 class RepositoryAdmin(admin.ModelAdmin):
+    """Repositories the staff member may read (`repos.access`). Moderation (actions, the
+    log, open reports) is added by `moderation.admin`."""
+
     list_display = [
         "name",
         "owner_link",
         "task",
         "visibility",
         "state",
-        "open_reports",
         "downloads",
         "updated_at",
     ]
-    list_filter = [ModerationStateFilter, "visibility", "task", "license"]
+    list_filter = ["visibility", "task", "license"]
     list_select_related = ["owner", "task", "license"]
     search_fields = ["name", "owner__username"]
     date_hierarchy = "created_at"
@@ -86,58 +57,17 @@ class RepositoryAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    inlines = [ModerationActionInline]
-    actions = [
-        reason_action(
-            name="hide_repositories",
-            description="Hide the selected repositories",
-            permission="moderate",
-            apply=lambda repo, m, reason: moderation.repository_hide(
-                repository=repo, moderator=m, reason=reason
-            ),
-            done="Hid {count} repository(ies).",
-            explanation="A hidden repository disappears from browse, search, its owner's page "
-            "and downloads for everyone but its owner, who sees it with this reason, and staff.",
-        ),
-        simple_action(
-            name="restore_repositories",
-            description="Restore the selected hidden repositories",
-            permission="moderate",
-            apply=lambda repo, m: moderation.repository_restore(repository=repo, moderator=m),
-            done="Restored {count} repository(ies).",
-        ),
-        simple_action(
-            name="feature_repositories",
-            description="Feature the selected repositories on the home page",
-            permission="moderate",
-            apply=lambda repo, m: moderation.repository_feature(repository=repo, moderator=m),
-            done="Featured {count} repository(ies).",
-        ),
-        simple_action(
-            name="unfeature_repositories",
-            description="Stop featuring the selected repositories",
-            permission="moderate",
-            apply=lambda repo, m: moderation.repository_feature(
-                repository=repo, moderator=m, featured=False
-            ),
-            done="Stopped featuring {count} repository(ies).",
-        ),
-    ]
-
     def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)
+            .filter(readable_q(request.user))
             .defer("description", "description_html", "search_vector")
-            .annotate(open_count=open_reports_subquery())
         )
 
     def has_add_permission(self, request) -> bool:
         # Repositories are created on the site, where the first release comes with them.
         return False
-
-    def has_moderate_permission(self, request) -> bool:
-        return request.user.has_perm("repos.moderate_repository")
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
@@ -155,18 +85,6 @@ class RepositoryAdmin(admin.ModelAdmin):
         if repo.featured_at:
             parts.append("Featured")
         return ", ".join(parts) or "—"
-
-    @admin.display(description="Open reports", ordering="open_count")
-    def open_reports(self, repo):
-        if not repo.open_count:
-            return 0
-        url = reverse("admin:moderation_report_changelist")
-        return format_html(
-            '<a href="{}?repository__id__exact={}&amp;status__exact=open">{}</a>',
-            url,
-            repo.pk,
-            repo.open_count,
-        )
 
     @admin.display(description="Moderation")
     def moderation_state(self, repo):

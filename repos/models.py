@@ -102,6 +102,7 @@ class Repository(models.Model):
         verbose_name_plural = "repositories"
         permissions = [
             ("moderate_repository", "Can hide, restore and feature repositories"),
+            ("view_private_repository", "Can read every private repository"),
         ]
         constraints = [
             models.UniqueConstraint(

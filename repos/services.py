@@ -1,4 +1,5 @@
-"""Writes of repositories. Each function is one transaction; views call nothing else."""
+"""Writes of repositories. Each function is one transaction and raises `hub.errors` (with the
+form field concerned in `field`) when it will not do what was asked."""
 
 import logging
 import re
@@ -10,8 +11,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Value
 
 from accounts.models import User
+from hub.errors import Conflict, Invalid
 from hub.markdown import markdown_excerpt, render_markdown
 from hub.names import validate_url_name
+from repos.facets import facets_forget
 from repos.models import (
     MAX_TAGS,
     NAME_MAX_LENGTH,
@@ -23,13 +26,26 @@ from repos.models import (
     Task,
     Visibility,
 )
-from repos.selectors import facets_forget
 
 log = logging.getLogger(__name__)
 
 
 def validate_repository_name(name: str) -> None:
     validate_url_name(name, kind="repository name", max_length=NAME_MAX_LENGTH)
+
+
+def _clean_name(name: str) -> None:
+    try:
+        validate_repository_name(name)
+    except ValidationError as exc:
+        raise Invalid(exc.messages[0], field="name") from None
+
+
+def _clean_tags(tags) -> list[str]:
+    try:
+        return normalize_tags(tags)
+    except ValidationError as exc:
+        raise Invalid(exc.messages[0], field="tags") from None
 
 
 def normalize_tags(raw: str | Iterable[str]) -> list[str]:
@@ -88,11 +104,11 @@ def _apply_description(repository: Repository, description: str) -> None:
     repository.summary = markdown_excerpt(description)
 
 
-def _name_taken_error() -> ValidationError:
-    return ValidationError({"name": "You already have a repository with this name."})
+def _name_taken_error() -> Conflict:
+    return Conflict("You already have a repository with this name.", field="name")
 
 
-def repository_create(
+def repository_create_bare(
     *,
     owner: User,
     name: str,
@@ -102,11 +118,11 @@ def repository_create(
     tags: Iterable[str] = (),
     visibility: str = Visibility.PUBLIC,
 ) -> Repository:
-    """Create a repository and its first release, v1.00, in one transaction."""
-    from releases.services import release_create_first
-
-    validate_repository_name(name)
-    tag_names = normalize_tags(tags)
+    """The repository alone, without releases. Front doors call
+    `releases.services.releases.repository_create`, which adds v1.00 in the same transaction;
+    the caller holds the transaction."""
+    _clean_name(name)
+    tag_names = _clean_tags(tags)
     repository = Repository(
         owner=owner, name=name, task=task, license=license, visibility=visibility
     )
@@ -117,9 +133,6 @@ def repository_create(
             # A new repository takes over an old name that redirected elsewhere.
             RepositoryRedirect.objects.filter(owner=owner, old_name__iexact=name).delete()
             _set_tags(repository, tag_names)
-            release = release_create_first(repository=repository, user=owner)
-            repository.latest_release = release
-            repository.save(update_fields=["latest_release"])
             _refresh_search_vector(repository, tag_names)
             facets_forget(repository.owner_id)
     except IntegrityError as exc:
@@ -140,7 +153,7 @@ def repository_update(
     tags: Iterable[str],
 ) -> Repository:
     """Change a repository's description, task, licence and tags."""
-    tag_names = normalize_tags(tags)
+    tag_names = _clean_tags(tags)
     _apply_description(repository, description)
     repository.task = task
     repository.license = license
@@ -153,7 +166,7 @@ def repository_update(
 
 def repository_rename(*, repository: Repository, new_name: str) -> Repository:
     """Rename; the old name keeps redirecting to the repository until it is reused."""
-    validate_repository_name(new_name)
+    _clean_name(new_name)
     old_name = repository.name
     if new_name == old_name:
         return repository
@@ -178,7 +191,7 @@ def repository_rename(*, repository: Repository, new_name: str) -> Repository:
 
 def repository_set_visibility(*, repository: Repository, visibility: str) -> Repository:
     if visibility not in Visibility.values:
-        raise ValidationError({"visibility": "Choose public or private."})
+        raise Invalid("Choose public or private.", field="visibility")
     repository.visibility = visibility
     repository.save(update_fields=["visibility", "updated_at"])
     facets_forget(repository.owner_id)
@@ -189,9 +202,7 @@ def repository_set_visibility(*, repository: Repository, visibility: str) -> Rep
 def repository_delete(*, repository: Repository, confirm_name: str) -> None:
     """Delete a repository with its releases; its name becomes free again."""
     if confirm_name.strip() != repository.full_name and confirm_name.strip() != repository.name:
-        raise ValidationError(
-            {"confirm_name": f"Type “{repository.name}” to confirm the deletion."}
-        )
+        raise Invalid(f"Type “{repository.name}” to confirm the deletion.", field="confirm_name")
     pk, full_name = repository.pk, repository.full_name
     with transaction.atomic():
         # The repository's own latest_release points into the rows being deleted.

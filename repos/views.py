@@ -1,21 +1,17 @@
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from hub.errors import HubError
 from hub.pagination import paginate_ids
-from releases.selectors import release_files
-from repos import selectors, services
+from hub.web import form_error
+from repos import facets, selectors, services
 from repos.forms import (
     DeleteForm,
     RenameForm,
-    RepositoryCreateForm,
     RepositoryMetadataForm,
     SearchForm,
     VisibilityForm,
@@ -23,36 +19,11 @@ from repos.forms import (
 from repos.models import License, Repository
 
 
-def follows_renames(view):
-    """Answer a renamed repository's old URLs with a permanent redirect to the new ones."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except selectors.RepositoryMoved as moved:
-            match = request.resolver_match
-            target = moved.repository
-            url = reverse(
-                match.view_name,
-                kwargs={**match.kwargs, "owner": target.owner.username, "name": target.name},
-            )
-            if request.META.get("QUERY_STRING"):
-                url = f"{url}?{request.META['QUERY_STRING']}"
-            if request.method in ("GET", "HEAD"):
-                return HttpResponsePermanentRedirect(url)
-            response = HttpResponse(status=308)
-            response["Location"] = url
-            return response
-
-    return wrapper
-
-
 def _search_context(request: HttpRequest, filters: selectors.RepositoryFilters) -> dict:
-    facets = selectors.facets(user=request.user)
+    counts = facets.facets(user=request.user)
     return {
-        "tasks": facets.tasks,
-        "popular_tags": facets.tags,
+        "tasks": counts.tasks,
+        "popular_tags": counts.tags,
         "filters": filters,
         "sorts": SearchForm.base_fields["sort"].choices,
     }
@@ -103,49 +74,6 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
 
 
 @login_required
-def repo_create(request: HttpRequest) -> HttpResponse:
-    form = RepositoryCreateForm(request.POST or None, owner=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            repo = services.repository_create(
-                owner=request.user,
-                name=data["name"],
-                description=data["description"],
-                task=data["task"],
-                license=data["license"],
-                tags=data["tags"],
-                visibility=data["visibility"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, f"Created {repo.full_name} with release v1.00.")
-            return redirect(repo)
-    return render(request, "repos/repo_create.html", {"form": form})
-
-
-@follows_renames
-def repo_detail(request: HttpRequest, owner: str, name: str) -> HttpResponse:
-    repo = selectors.repository_get_readable(user=request.user, owner=owner, name=name)
-    releases = list(repo.releases.order_by("-major", "-minor")[:11])
-    return render(
-        request,
-        "repos/repo_detail.html",
-        {
-            "repo": repo,
-            "tags": list(repo.tags.all()),
-            "releases": releases[:10],
-            "more_releases": len(releases) > 10,
-            "release_count": repo.releases.count() if len(releases) > 10 else len(releases),
-            "is_owner": request.user.pk == repo.owner_id,
-            "files": release_files(release=repo.latest_release) if repo.latest_release else [],
-        },
-    )
-
-
-@login_required
-@follows_renames
 def repo_edit(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     repo = selectors.repository_get_manageable(user=request.user, owner=owner, name=name)
     form = RepositoryMetadataForm(request.POST or None, instance=repo)
@@ -181,7 +109,6 @@ def _settings_page(request: HttpRequest, repo: Repository, **forms) -> HttpRespo
 
 
 @login_required
-@follows_renames
 def repo_settings(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     repo = selectors.repository_get_manageable(user=request.user, owner=owner, name=name)
     return _settings_page(request, repo)
@@ -189,7 +116,6 @@ def repo_settings(request: HttpRequest, owner: str, name: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@follows_renames
 def repo_rename(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     repo = selectors.repository_get_manageable(user=request.user, owner=owner, name=name)
     form = RenameForm(request.POST)
@@ -197,8 +123,8 @@ def repo_rename(request: HttpRequest, owner: str, name: str) -> HttpResponse:
         old = repo.name
         try:
             services.repository_rename(repository=repo, new_name=form.cleaned_data["name"])
-        except ValidationError as exc:
-            form.add_error("name", exc.messages)
+        except HubError as exc:
+            form_error(form, exc)
         else:
             messages.success(
                 request, f"Renamed to {repo.name}. Links to {old} keep working and redirect here."
@@ -209,7 +135,6 @@ def repo_rename(request: HttpRequest, owner: str, name: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@follows_renames
 def repo_visibility(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     repo = selectors.repository_get_manageable(user=request.user, owner=owner, name=name)
     form = VisibilityForm(request.POST)
@@ -222,7 +147,6 @@ def repo_visibility(request: HttpRequest, owner: str, name: str) -> HttpResponse
 
 @login_required
 @require_POST
-@follows_renames
 def repo_delete(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     repo = selectors.repository_get_manageable(user=request.user, owner=owner, name=name)
     form = DeleteForm(request.POST)
@@ -231,8 +155,8 @@ def repo_delete(request: HttpRequest, owner: str, name: str) -> HttpResponse:
             services.repository_delete(
                 repository=repo, confirm_name=form.cleaned_data["confirm_name"]
             )
-        except ValidationError as exc:
-            form.add_error("confirm_name", exc.messages)
+        except HubError as exc:
+            form_error(form, exc)
         else:
             messages.success(request, f"Deleted {owner}/{repo.name}.")
             return redirect(request.user)

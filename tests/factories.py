@@ -3,9 +3,8 @@
 import factory
 
 from accounts.models import User
-from releases.services import release_create
+from releases.services.releases import release_create, repository_create
 from repos.models import License, Task
-from repos.services import repository_create
 
 PASSWORD = "correct-horse-battery-staple"
 

@@ -12,7 +12,7 @@ from django.utils.functional import empty
 
 from hub.celery import app as celery_app
 from releases.models import Blob, ReleaseFile
-from releases.tasks import blob_read_signature
+from releases.tasks import read_onnx_signature
 from tests.factories import RepositoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,13 +97,13 @@ def test_an_upload_lands_in_s3_and_downloads_redirect_to_a_presigned_url(
 
 def test_onnx_signatures_are_read_from_s3(owner, s3_storage):
     from hub import demo_models
-    from releases.uploads import file_add_content
+    from releases.services.files import file_add_content
 
     repo = RepositoryFactory(owner=owner, name="s3-onnx")
     rf = file_add_content(
         release=repo.latest_release, path="m.onnx", data=demo_models.risk_score(), user=owner
     )
-    blob_read_signature(rf.blob_id)
+    read_onnx_signature(rf.blob_id)
     rf.blob.refresh_from_db()
     assert rf.blob.onnx_status == "valid"
     assert rf.blob.onnx_signature["inputs"][0]["name"] == "position"

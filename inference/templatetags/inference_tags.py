@@ -48,3 +48,21 @@ def short_hash(value: str | None) -> str:
     if not value:
         return ""
     return f"{value[:10]}…{value[-6:]}"
+
+
+@register.simple_tag(takes_context=True)
+def inference_panel(context, file) -> str:
+    """The file page's test-inference panel, for those who may run the file; else nothing.
+
+    A tag, so that the file page (in `releases`) needs nothing from this app above it."""
+    from django.template.loader import render_to_string
+
+    from inference.selectors import file_panel
+
+    request = context["request"]
+    panel = file_panel(user=request.user, rf=file)
+    if panel is None:
+        return ""
+    return render_to_string(
+        "partials/inference_panel.html", {"panel": panel, "file": file}, request=request
+    )

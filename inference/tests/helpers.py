@@ -10,8 +10,8 @@ from hub import demo_models
 from inference import services, tensors
 from inference.models import InferenceJob, Mode
 from releases.models import ReleaseFile
-from releases.tasks import blob_read_signature
-from releases.uploads import file_add_content
+from releases.services.files import file_add_content
+from releases.tasks import read_onnx_signature
 
 
 def model_that_fails_at_run_time() -> bytes:
@@ -58,7 +58,7 @@ def onnx_file(repo, path: str = "risk.onnx", data: bytes | None = None) -> Relea
     release = repo.releases.first()
     data = data if data is not None else MODELS[path.rsplit("/", 1)[-1]]()
     rf = file_add_content(release=release, path=path, data=data, user=repo.owner)
-    blob_read_signature(rf.blob.pk)
+    read_onnx_signature(rf.blob.pk)
     return ReleaseFile.objects.select_related("blob", "release__repository__owner").get(pk=rf.pk)
 
 

@@ -1,16 +1,7 @@
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 
 from tests.factories import UserFactory
-
-
-@pytest.fixture
-def moderator(db):
-    """Staff in the Moderators group (made by a migration), not a superuser."""
-    user = UserFactory(username="mod", is_staff=True)
-    user.groups.add(Group.objects.get(name="Moderators"))
-    return user
 
 
 @pytest.fixture

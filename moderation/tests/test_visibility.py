@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from moderation import services
-from releases.uploads import file_add_content
+from releases.services.files import file_add_content
 from repos.models import Task
 from tests.factories import PASSWORD, RepositoryFactory
 

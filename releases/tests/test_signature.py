@@ -3,8 +3,8 @@ import pytest
 from hub import demo_models
 from hub.onnx_signature import read_signature
 from releases.models import Blob, OnnxStatus
-from releases.tasks import blob_read_signature
-from releases.uploads import file_add_content
+from releases.services.files import file_add_content
+from releases.tasks import read_onnx_signature
 from tests.factories import RepositoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def test_a_file_that_is_not_onnx_is_marked_so(owner):
     rf = file_add_content(
         release=repo.latest_release, path="fake.onnx", data=b"not a model", user=owner
     )
-    blob_read_signature(rf.blob_id)
+    read_onnx_signature(rf.blob_id)
     blob = Blob.objects.get(pk=rf.blob_id)
     assert blob.onnx_status == OnnxStatus.INVALID
     assert "not an ONNX model" in blob.onnx_error
@@ -51,7 +51,7 @@ def test_the_file_page_shows_the_signature(personas, owner):
         data=demo_models.volatility_model(),
         user=owner,
     )
-    blob_read_signature(rf.blob_id)
+    read_onnx_signature(rf.blob_id)
     page = (
         personas["anonymous"]
         .get("/alice/sig-repo/releases/v1.00/files/models/vol.onnx")

@@ -347,7 +347,7 @@ def test_storage_failure_answers_503_and_counts_nothing(personas, repo, monkeypa
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("releases.uploads._stage_chunk", full_disk)
+    monkeypatch.setattr("releases.services.staging.stage_chunk", full_disk)
     response = client.put(
         f"{state['url']}/chunks/0", b"abc", content_type="application/octet-stream"
     )
@@ -408,7 +408,7 @@ def test_download_http_details(personas, repo):
 
 
 def test_cancel_during_verification_adds_nothing(personas, repo):
-    from releases.uploads import upload_verify
+    from releases.services.uploads import upload_complete
 
     client = personas["owner"]
     data = b"z" * 1500
@@ -420,7 +420,7 @@ def test_cancel_during_verification_adds_nothing(personas, repo):
         client.put(f"{state['url']}/chunks/{index}", piece, content_type="application/octet-stream")
     assert client.get(state["url"]).json()["status"] == "verifying"
     assert client.delete(state["url"]).json()["status"] == "failed"
-    upload_verify(upload=Upload.objects.get(id=state["id"]))
+    upload_complete(upload=Upload.objects.get(id=state["id"]))
     assert not ReleaseFile.objects.exists()
     assert Upload.objects.get().error == "Cancelled."
 

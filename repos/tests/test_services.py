@@ -1,7 +1,7 @@
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from hub.errors import Conflict, Invalid
 from releases.models import Release
 from repos import services
 from repos.models import Repository, RepositoryRedirect, Tag
@@ -20,7 +20,7 @@ def test_a_failed_creation_leaves_nothing_behind(owner, monkeypatch):
     def explode(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("releases.services.release_create_first", explode)
+    monkeypatch.setattr("releases.services.releases.release_create_first", explode)
     with pytest.raises(RuntimeError):
         RepositoryFactory(owner=owner, name="half-made", tags=["onnx"])
     assert not Repository.objects.filter(name="half-made").exists()
@@ -32,7 +32,7 @@ def test_a_failed_creation_leaves_nothing_behind(owner, monkeypatch):
     ["", "-lead", "trail-", "has space", "sl/ash", "a" * 97, "settings", "Releases", "new"],
 )
 def test_it_refuses_bad_repository_names(owner, name):
-    with pytest.raises(ValidationError):
+    with pytest.raises(Invalid):
         RepositoryFactory(owner=owner, name=name)
     assert not Repository.objects.exists()
 
@@ -46,7 +46,7 @@ def test_it_accepts_good_repository_names(owner, name):
 
 def test_names_are_unique_per_owner_whatever_the_case(owner, other):
     RepositoryFactory(owner=owner, name="Model")
-    with pytest.raises(ValidationError, match="already have"):
+    with pytest.raises(Conflict, match="already have"):
         RepositoryFactory(owner=owner, name="model")
     assert RepositoryFactory(owner=other, name="model").owner == other
 
@@ -82,7 +82,7 @@ def test_tags_are_normalized():
     ],
 )
 def test_it_refuses_bad_tags(owner, raw, message):
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(Invalid, match=message):
         RepositoryFactory(owner=owner, name="tagged", tags=raw)
     assert not Repository.objects.exists()
     assert not Tag.objects.exists()
@@ -118,7 +118,7 @@ def test_renaming_back_drops_the_redirect(public_repo):
 
 def test_rename_to_a_taken_name_changes_nothing(owner, public_repo):
     RepositoryFactory(owner=owner, name="taken")
-    with pytest.raises(ValidationError, match="already have"):
+    with pytest.raises(Conflict, match="already have"):
         services.repository_rename(repository=public_repo, new_name="TAKEN")
     public_repo.refresh_from_db()
     assert public_repo.name == "eth-volatility"
@@ -126,7 +126,7 @@ def test_rename_to_a_taken_name_changes_nothing(owner, public_repo):
 
 
 def test_delete_needs_the_name_and_frees_it(owner, public_repo):
-    with pytest.raises(ValidationError):
+    with pytest.raises(Invalid):
         services.repository_delete(repository=public_repo, confirm_name="eth")
     assert Repository.objects.filter(pk=public_repo.pk).exists()
     services.repository_delete(repository=public_repo, confirm_name="eth-volatility")

@@ -115,7 +115,7 @@ def test_the_owner_uploads_two_files_in_chunks_and_sees_them_with_blob_ids(
 def test_dropping_a_file_the_release_already_has_uploads_nothing(
     hub_server, seeded, upload_media, page
 ):
-    from releases.uploads import file_add_content
+    from releases.services.files import file_add_content
 
     weights = content(200 * 1024, seed=3)
     owner, release = release_page(hub_server, page)
@@ -138,7 +138,7 @@ def test_dropping_a_file_the_release_already_has_uploads_nothing(
 def test_a_file_with_new_content_at_a_taken_path_asks_for_a_new_release(
     hub_server, seeded, upload_media, page, tmp_path
 ):
-    from releases.uploads import file_add_content
+    from releases.services.files import file_add_content
 
     original = content(100 * 1024, seed=4)
     retrained = content(100 * 1024, seed=5)

@@ -42,7 +42,7 @@ def test_an_interrupted_upload_resumes_from_the_last_stored_chunk(
 
 
 def test_a_stranger_cannot_see_a_private_file(hub_server, seeded, shared_storage, page):
-    from releases.uploads import file_add_content
+    from releases.services.files import file_add_content
 
     owner = UserFactory(username="petra")
     repo = RepositoryFactory(owner=owner, name="private-weights", visibility="private")
@@ -64,7 +64,7 @@ def test_a_stranger_cannot_see_a_private_file(hub_server, seeded, shared_storage
 def test_a_folder_keeps_its_paths_and_a_duplicate_inside_is_skipped(
     hub_server, seeded, celery_worker_process, shared_storage, page, tmp_path
 ):
-    from releases.uploads import file_add_content
+    from releases.services.files import file_add_content
 
     folder = tmp_path / "model"
     (folder / "weights").mkdir(parents=True)

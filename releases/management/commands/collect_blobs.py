@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from releases.uploads import blobs_collect_garbage, uploads_expire
+from releases.services.maintenance import blobs_collect_garbage, uploads_expire
 
 
 class Command(BaseCommand):

@@ -7,12 +7,11 @@ from accounts.models import User
 from hub import demo_models
 from moderation.models import ReportReason
 from moderation.services import report_create, repository_feature
-from releases.services import release_create
-from releases.tasks import blob_read_signature
-from releases.uploads import file_add_content
+from releases.services.files import file_add_content
+from releases.services.releases import release_create, repository_create
+from releases.tasks import read_onnx_signature
 from repos.demo import REPOSITORIES
 from repos.models import License, Repository, Task
-from repos.services import repository_create
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo-password-123"
@@ -68,7 +67,7 @@ class Command(BaseCommand):
                     rf = file_add_content(
                         release=latest, path=path, data=getattr(demo_models, maker)(), user=demo
                     )
-                    blob_read_signature(rf.blob_id)  # in-process: the page shows it at once
+                    read_onnx_signature(rf.blob_id)  # in-process: the page shows it at once
             # A featured model for the home page, and something in the moderators' queue.
             repository_feature(
                 repository=Repository.objects.get(owner=demo, name=REPOSITORIES[0]["name"]),

@@ -1,34 +1,74 @@
+"""Pages of a repository and its releases: the repository page (model card and the latest
+release's files), creating a repository with v1.00, the release list, a release, a new
+release."""
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from hub.errors import HubError
 from hub.pagination import paginate
-from releases import selectors, services
+from hub.web import form_error
+from releases import selectors
 from releases.forms import ReleaseCreateForm
+from releases.services import releases as services
+from repos import access
 from repos import selectors as repo_selectors
-from repos.views import follows_renames
+from repos.forms import RepositoryCreateForm
 
 
-@follows_renames
+@login_required
+def repo_create(request: HttpRequest) -> HttpResponse:
+    form = RepositoryCreateForm(request.POST or None, owner=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            repo = services.repository_create(owner=request.user, **form.cleaned_data)
+        except HubError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, f"Created {repo.full_name} with release v1.00.")
+            return redirect(repo)
+    return render(request, "repos/repo_create.html", {"form": form})
+
+
+def repo_detail(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    repo = repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
+    releases = list(selectors.release_list(repository=repo)[:11])
+    return render(
+        request,
+        "repos/repo_detail.html",
+        {
+            "repo": repo,
+            "tags": list(repo.tags.all()),
+            "releases": releases[:10],
+            "more_releases": len(releases) > 10,
+            "release_count": repo.releases.count() if len(releases) > 10 else len(releases),
+            "is_owner": access.may_manage(request.user, repo),
+            "files": selectors.release_files(release=repo.latest_release)
+            if repo.latest_release
+            else [],
+        },
+    )
+
+
 def release_list(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     repo = repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
     page = paginate(request, selectors.release_list(repository=repo), settings.HUB_PAGE_SIZE)
     return render(
         request,
         "releases/release_list.html",
-        {"repo": repo, "page": page, "is_owner": request.user.pk == repo.owner_id},
+        {"repo": repo, "page": page, "is_owner": access.may_manage(request.user, repo)},
     )
 
 
-@follows_renames
 def release_detail(
     request: HttpRequest, owner: str, name: str, version: tuple[int, int]
 ) -> HttpResponse:
     repo = repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
     release = selectors.release_get(repository=repo, version=version)
-    is_owner = request.user.pk == repo.owner_id
+    is_owner = access.may_manage(request.user, repo)
     files = selectors.release_files(release=release)
     previous = selectors.release_previous(release=release) if is_owner and not files else None
     return render(
@@ -47,7 +87,6 @@ def release_detail(
 
 
 @login_required
-@follows_renames
 def release_create(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     repo = repo_selectors.repository_get_manageable(user=request.user, owner=owner, name=name)
     latest = repo.latest_release

@@ -1,15 +1,17 @@
-"""Writes of releases. Version numbers are assigned here and nowhere else."""
+"""Writes of releases, and the creation of a repository with its first release. Version
+numbers are assigned here and nowhere else."""
 
 import logging
 from typing import Literal
 
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from hub.errors import Invalid, NotFound
 from hub.markdown import render_markdown
 from releases.models import Release
+from repos import services as repo_services
 from repos.models import Repository
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,17 @@ def release_create_first(*, repository: Repository, user: User | None) -> Releas
     return Release.objects.create(
         repository=repository, major=1, minor=0, created_by=user, notes="", notes_html=""
     )
+
+
+def repository_create(*, owner: User, **fields) -> Repository:
+    """Create a repository (`repos.services.repository_create_bare` takes the fields) and its
+    first release, v1.00, in one transaction."""
+    with transaction.atomic():
+        repository = repo_services.repository_create_bare(owner=owner, **fields)
+        release = release_create_first(repository=repository, user=owner)
+        Repository.objects.filter(pk=repository.pk).update(latest_release=release)
+        repository.latest_release = release
+    return repository
 
 
 def next_version(current: tuple[int, int] | None, bump: Bump) -> tuple[int, int]:
@@ -44,7 +57,7 @@ def release_create(
     number instead of failing.
     """
     if bump not in ("minor", "major"):
-        raise ValueError(f"bump must be 'minor' or 'major', not {bump!r}")
+        raise Invalid("Choose a minor or a major release.")
     notes_html = render_markdown(notes)
     for attempt in range(_ATTEMPTS):
         try:
@@ -52,7 +65,7 @@ def release_create(
                 # NO KEY UPDATE: rivals for the next number queue here, while inserts
                 # that only reference the repository (key share) are not blocked.
                 if not Repository.objects.select_for_update(no_key=True).filter(pk=repository.pk):
-                    raise Http404("This repository was deleted.")
+                    raise NotFound("This repository was deleted.")
                 top = (
                     Release.objects.filter(repository=repository)
                     .order_by("-major", "-minor")

@@ -1,0 +1,88 @@
+"""The JSON API front door's one mapping of domain errors to answers.
+
+`json_api` wraps a view: signed-out callers get 401, `hub.errors` exceptions become
+`{"error": message, …details}` with the status their class has here, a storage failure 503
+(nothing was saved), and the body helpers refuse what is not JSON. Details that are model
+objects are written with their `as_json()`.
+"""
+
+import functools
+import json
+import logging
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, JsonResponse
+
+from hub.errors import (
+    Blocked,
+    Conflict,
+    HubError,
+    Invalid,
+    LimitReached,
+    Moved,
+    NotFound,
+    Refused,
+    TooLarge,
+    Unavailable,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS = {
+    TooLarge: 413,
+    Invalid: 400,
+    LimitReached: 400,
+    Refused: 403,
+    Blocked: 403,
+    NotFound: 404,
+    Moved: 404,  # an API client names things by their current name
+    Conflict: 409,
+    Unavailable: 503,
+}
+STORAGE_DOWN = (
+    "The file storage is unavailable or full; nothing was saved. "
+    "Try again later: the upload resumes where it stopped."
+)
+
+
+def error_response(exc: HubError) -> JsonResponse:
+    status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
+    body = {"error": exc.message if not isinstance(exc, Moved) else "Not found."}
+    for key, value in exc.details.items():
+        body[key] = value.as_json() if hasattr(value, "as_json") else value
+    return JsonResponse(body, status=status)
+
+
+def json_api(*, signed_out: str = "Sign in first."):
+    """Decorator for a JSON view; `signed_out` is the 401 message."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+            if not request.user.is_authenticated:
+                return JsonResponse({"error": signed_out}, status=401)
+            try:
+                return view(request, *args, **kwargs)
+            except HubError as exc:
+                return error_response(exc)
+            except OSError as exc:
+                # Storage full or unavailable: the transaction rolled back, nothing counted.
+                log.error("storage error path=%s error=%s", request.path, exc)
+                return JsonResponse({"error": STORAGE_DOWN}, status=503)
+
+        return wrapper
+
+    return decorate
+
+
+def json_body(request: HttpRequest, *, expect: type | None = None, hint: str = ""):
+    """The request's JSON body (of type `expect` when given); raises Invalid otherwise."""
+    try:
+        body = json.loads(request.body or b"null")
+    except RequestDataTooBig:
+        raise TooLarge("The request is too large: send fewer files at once.") from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise Invalid("The request body is not valid JSON.") from None
+    if expect is not None and not isinstance(body, expect):
+        raise Invalid(hint or "The request body has the wrong shape.")
+    return body

@@ -1,0 +1,68 @@
+"""The page front door's one mapping of domain errors to HTTP answers.
+
+Views let `hub.errors` exceptions rise; this middleware answers them the same way on every
+page: NotFound and Refused become Django's 404 and 403 (the hub's own error pages), Moved a
+permanent redirect to the same view under the new name, Blocked a plain 410, and anything
+else a short page with the message. A view that wants an error inside its form catches it
+itself.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from hub.errors import (
+    Blocked,
+    Conflict,
+    HubError,
+    LimitReached,
+    Moved,
+    NotFound,
+    Refused,
+    Unavailable,
+)
+
+PAGE_STATUS = {Conflict: 409, LimitReached: 400, Unavailable: 503}
+
+
+def moved_url(request: HttpRequest, moved: Moved) -> str:
+    """The URL of the view that answered `request`, with the arguments that moved."""
+    match = request.resolver_match
+    url = reverse(match.view_name, kwargs={**match.kwargs, **moved.to})
+    if request.META.get("QUERY_STRING"):
+        url = f"{url}?{request.META['QUERY_STRING']}"
+    return url
+
+
+class DomainErrorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if not isinstance(exc, HubError):
+            return None
+        if isinstance(exc, NotFound):
+            raise Http404(exc.message)
+        if isinstance(exc, Refused):
+            raise PermissionDenied(exc.message)
+        if isinstance(exc, Moved):
+            url = moved_url(request, exc)
+            if request.method in ("GET", "HEAD"):
+                return HttpResponsePermanentRedirect(url)
+            return HttpResponse(status=308, headers={"Location": url})
+        if isinstance(exc, Blocked):
+            return HttpResponse(
+                exc.message + "\n", status=410, content_type="text/plain; charset=utf-8"
+            )
+        status = next((s for cls, s in PAGE_STATUS.items() if isinstance(exc, cls)), 400)
+        return render(request, "error.html", {"message": exc.message}, status=status)
+
+
+def form_error(form, exc: HubError) -> None:
+    """Show a service's refusal on the form, on its field when the form has that field."""
+    field = exc.details.get("field")
+    form.add_error(field if field in form.fields else None, exc.message)

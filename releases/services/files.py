@@ -1,0 +1,149 @@
+"""Writes of the files in a release: adding content (stored once per hub), linking content
+already on the hub, copying a release's files, deleting a file.
+
+Every addition asks the one rule in `releases.rules` under the release's row lock, so the
+file limit and the reserved paths hold however many additions land at once.
+"""
+
+import io
+import logging
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from hub import storage
+from hub.blobid import BlobIdHasher
+from hub.errors import Blocked, Conflict, NotFound
+from releases import rules
+from releases.models import Blob, DeletedPath, OnnxStatus, Release, ReleaseFile, blob_storage_key
+from releases.selectors import readable_copies
+from repos.models import Repository
+
+log = logging.getLogger(__name__)
+
+
+def _lock(release: Release) -> None:
+    # NO KEY UPDATE: additions to one release take turns; reads and inserts elsewhere do not.
+    Release.objects.select_for_update(no_key=True).filter(pk=release.pk).first()
+
+
+def _touch(release: Release) -> None:
+    Repository.objects.filter(pk=release.repository_id).update(updated_at=timezone.now())
+
+
+def file_add(*, release: Release, path: str, blob: Blob, user: User | None) -> ReleaseFile:
+    """Put `blob` at `path` (already canonical); the same content already there is a no-op.
+
+    Raises Conflict or Blocked as the addition rule says, LimitReached when the release is
+    full, and Conflict when the blob was collected meanwhile.
+    """
+    with transaction.atomic():
+        _lock(release)
+        # Hold the blob against garbage collection until this file row is committed.
+        locked = Blob.objects.select_for_update(no_key=True).filter(pk=blob.pk).first()
+        if locked is None:
+            raise Conflict("This content was just removed from the hub; upload it again.")
+        state = rules.contents(release, paths={path}, sha256s={blob.sha256})
+        if rules.check_addition(state, path=path, sha256=blob.sha256) == rules.Verdict.PRESENT:
+            return release.files.get(path=path)
+        rules.check_room(state, 1)
+        rf = ReleaseFile.objects.create(release=release, path=path, blob=blob, uploaded_by=user)
+        DeletedPath.objects.filter(release=release, path=path).delete()
+    _touch(release)
+    if rf.is_onnx and blob.onnx_status == OnnxStatus.UNCHECKED:
+        from releases.tasks import read_onnx_signature
+
+        transaction.on_commit(lambda: read_onnx_signature.delay(blob.pk))
+    return rf
+
+
+def file_link(*, release: Release, user: User, path, sha256) -> ReleaseFile:
+    """Add content the user can already read elsewhere on the hub, without transfer."""
+    path = rules.clean_path(path)
+    digest = rules.clean_sha256(sha256 or "")
+    copy = readable_copies(user=user, sha256s={digest}).get(digest) if digest else None
+    if copy is None:
+        # Same answer whether the content is missing or only in places the user cannot read.
+        raise NotFound("No file with this content is available to you; upload it.")
+    return file_add(release=release, path=path, blob=copy.blob, user=user)
+
+
+def blob_put(
+    *, sha256: str, blob_id: str, size: int, put: Callable[[str], None], drop: Callable[[], None]
+) -> Blob:
+    """The hub's one blob of this content. When it is new, `put(key)` stores the bytes under
+    its content-addressed key in the same transaction as the row; when it exists, `drop()`
+    throws the offered bytes away. Safe against a concurrent put of the same content."""
+    store = storage.storage()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                blob = Blob.objects.create(sha256=sha256, blob_id=blob_id, size=size)
+        except IntegrityError:
+            # On the hub already (or being added right now: the insert waited for it).
+            drop()
+            return Blob.objects.get(sha256=sha256)
+        key = blob_storage_key(sha256)
+        if store.exists(key):
+            store.delete(key)  # bytes left by a run that crashed before its commit
+        put(key)
+        return blob
+
+
+def file_add_content(*, release: Release, path: str, data: bytes, user: User | None) -> ReleaseFile:
+    """Add small content held in memory (demo data, scripts): stored and hashed like an upload."""
+    path = rules.clean_path(path)
+    hasher = BlobIdHasher()
+    hasher.update(data)
+    store = storage.storage()
+    with transaction.atomic():
+        blob = blob_put(
+            sha256=hasher.hexdigest_sha256(),
+            blob_id=hasher.blob_id(),
+            size=len(data),
+            put=lambda key: storage.save_stream(store, key, io.BytesIO(data)),
+            drop=lambda: None,
+        )
+        return file_add(release=release, path=path, blob=blob, user=user)
+
+
+def release_copy_files(*, release: Release, source: Release, user: User) -> int:
+    """Put the files of `source` into `release` by reference (no transfer); returns how many.
+
+    Paths the rule refuses (taken, reserved for other content, blocked) are skipped; the
+    rest must fit in the release.
+    """
+    with transaction.atomic():
+        _lock(release)
+        offered = list(source.files.select_related("blob"))
+        state = rules.contents(release, sha256s={rf.blob.sha256 for rf in offered})
+        new = []
+        for rf in offered:
+            try:
+                verdict = rules.check_addition(state, path=rf.path, sha256=rf.blob.sha256)
+            except (Conflict, Blocked):
+                continue
+            if verdict == rules.Verdict.NEW:
+                new.append(
+                    ReleaseFile(release=release, path=rf.path, blob_id=rf.blob_id, uploaded_by=user)
+                )
+        rules.check_room(state, len(new))
+        ReleaseFile.objects.bulk_create(new, ignore_conflicts=True)
+        release.deleted_paths.filter(path__in=[rf.path for rf in new]).delete()
+    if new:
+        _touch(release)
+    return len(new)
+
+
+@transaction.atomic
+def release_file_delete(*, release_file: ReleaseFile) -> None:
+    """Remove a file from its release. The blob stays while anything references it, and the
+    path stays reserved for the same content."""
+    DeletedPath.objects.update_or_create(
+        release_id=release_file.release_id,
+        path=release_file.path,
+        defaults={"sha256": release_file.blob.sha256},
+    )
+    release_file.delete()

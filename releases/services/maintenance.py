@@ -1,0 +1,40 @@
+"""Clean-up run by `manage.py collect_blobs`: unreferenced blobs and abandoned uploads."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from hub import storage
+from releases.models import ACTIVE_UPLOAD, Blob, Upload, UploadStatus
+from releases.services import staging
+from releases.services.uploads import upload_fail
+
+
+def blobs_collect_garbage() -> int:
+    """Delete blobs that no release references, from storage and database; returns how many."""
+    store = storage.storage()
+    removed = 0
+    for blob in Blob.objects.filter(~Q(release_files__isnull=False)).iterator():
+        with transaction.atomic():
+            locked = Blob.objects.select_for_update().filter(pk=blob.pk).first()
+            if locked is None or locked.release_files.exists():
+                continue
+            locked.delete()
+            # The bytes go once the row is gone for good, not before.
+            transaction.on_commit(lambda key=blob.storage_key: store.delete(key))
+            removed += 1
+    return removed
+
+
+def uploads_expire(*, days: int) -> int:
+    """Fail uploads that received nothing for `days` days and delete their chunks."""
+    cutoff = timezone.now() - timedelta(days=days)
+    count = 0
+    for upload in Upload.objects.filter(status=UploadStatus.RECEIVING, updated_at__lt=cutoff):
+        upload_fail(upload, "Abandoned: no chunk arrived for a long time.")
+        count += 1
+    active = {str(u) for u in Upload.objects.filter(ACTIVE_UPLOAD).values_list("id", flat=True)}
+    staging.remove_orphans(active)
+    return count

@@ -1,0 +1,77 @@
+"""The uploader's JSON endpoints: plan, link, start an upload, its state and its chunks.
+
+Session authentication with CSRF today; every view takes the user from the request, so token
+authentication can be added without changing them. Errors are mapped by `hub.api.json_api`.
+"""
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hub.api import json_api, json_body
+from releases import selectors
+from releases.services import files, uploads
+from repos import selectors as repo_selectors
+
+upload_api = json_api(signed_out="Sign in to upload files.")
+
+
+def _owned_release(request: HttpRequest, owner: str, name: str, version):
+    repo = repo_selectors.repository_get_manageable(user=request.user, owner=owner, name=name)
+    return selectors.release_get(repository=repo, version=version)
+
+
+@require_POST
+@upload_api
+def files_plan(request: HttpRequest, owner: str, name: str, version) -> JsonResponse:
+    release = _owned_release(request, owner, name, version)
+    body = json_body(request)
+    files_wanted = body.get("files") if isinstance(body, dict) else None
+    plan = selectors.files_plan(release=release, user=request.user, files=files_wanted)
+    return JsonResponse({"files": [p.as_dict() for p in plan]})
+
+
+@require_POST
+@upload_api
+def files_link(request: HttpRequest, owner: str, name: str, version) -> JsonResponse:
+    release = _owned_release(request, owner, name, version)
+    body = json_body(request, expect=dict, hint="Send path and sha256.")
+    rf = files.file_link(
+        release=release, user=request.user, path=body.get("path"), sha256=body.get("sha256")
+    )
+    return JsonResponse({"path": rf.path, "status": "linked"}, status=201)
+
+
+@require_POST
+@upload_api
+def upload_start(request: HttpRequest, owner: str, name: str, version) -> JsonResponse:
+    release = _owned_release(request, owner, name, version)
+    body = json_body(request, expect=dict, hint="Send path, size and sha256.")
+    upload = uploads.upload_start(
+        release=release,
+        user=request.user,
+        path=body.get("path"),
+        size=body.get("size"),
+        sha256=body.get("sha256"),
+    )
+    return JsonResponse(upload.as_json(), status=201)
+
+
+@require_http_methods(["GET", "DELETE"])
+@upload_api
+def upload_detail(request: HttpRequest, upload_id) -> JsonResponse:
+    if request.method == "DELETE":
+        uploads.upload_cancel(upload_id=upload_id, user=request.user)
+    return JsonResponse(uploads.upload_get(upload_id=upload_id, user=request.user).as_json())
+
+
+@require_http_methods(["PUT"])
+@upload_api
+def upload_chunk(request: HttpRequest, upload_id, index: int) -> JsonResponse:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = -1
+    upload = uploads.upload_put_chunk(
+        upload_id=upload_id, user=request.user, index=index, stream=request, length=length
+    )
+    return JsonResponse(upload.as_json())
