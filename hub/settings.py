@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "releases",
     "inference",
     "moderation",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -378,18 +378,28 @@ def test_a_deleted_path_stays_reserved_for_its_content(personas, repo):
 
 def test_hostile_requests_get_clear_json_errors(personas, repo):
     client = personas["owner"]
+    zeros = "0" * 64
+    # A lone surrogate, written as the JSON escape itself: json.loads turns it into U+D800.
+    surrogate = '{"files": [{"path": "a\\ud800b", "size": 1, "sha256": "%s"}]}' % zeros
+    assert "\\ud800" in surrogate and "\ud800" in json.loads(surrogate)["files"][0]["path"]
     cases = [
-        (json.dumps({"files": [{"path": "\\ud800", "size": 1, "sha256": "0" * 64}]}), 200),
-        (json.dumps({"files": [{"path": "a", "size": 10**400, "sha256": "0" * 64}]}), 200),
-        ("[" * 100000, 400),
-        (json.dumps({"files": [{"path": 5, "size": 1, "sha256": "0" * 64}]}), 200),
+        (surrogate, 200, "control characters"),
+        (json.dumps({"files": [{"path": "a", "size": 10**400, "sha256": zeros}]}), 200, "larger"),
+        ("[" * 100000, 400, "not valid JSON"),
+        (json.dumps({"files": [{"path": 5, "size": 1, "sha256": zeros}]}), 200, "must be text"),
     ]
-    for body, status in cases:
+    for body, status, message in cases:
         response = client.post(vurl(repo, "files_plan"), body, content_type="application/json")
         assert response.status_code == status, body[:40]
         assert response["Content-Type"] == "application/json"
-    answers = post_json(client, vurl(repo, "files_plan"), json.loads(cases[0][0])).json()
-    assert answers["files"][0]["action"] == "invalid"
+        answer = response.json()
+        if status == 200:
+            assert answer["files"][0]["action"] == "invalid", body[:40]
+            answer = answer["files"][0]["message"]
+        else:
+            answer = answer["error"]
+        assert message in answer, (body[:40], answer)
+    assert not repo.latest_release.files.exists()
 
 
 def test_download_http_details(personas, repo):

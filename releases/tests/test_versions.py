@@ -105,3 +105,27 @@ def test_a_lost_race_retries_with_the_next_number(monkeypatch):
     assert release.version == "v1.02"
     assert calls["n"] == 2
     assert list(repo.releases.values_list("notes", flat=True)) == ["ours", "rival", ""]
+
+
+def test_creating_a_repository_creates_release_v1_00(owner):
+    repo = RepositoryFactory(owner=owner, name="opengradient-1-hour-volatility-ethusdt1")
+    assert [r.version for r in repo.releases.all()] == ["v1.00"]
+    assert repo.latest_release.version == "v1.00"
+
+
+def test_a_failed_creation_leaves_nothing_behind(owner, monkeypatch):
+    def explode(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("releases.services.releases.release_create_first", explode)
+    with pytest.raises(RuntimeError):
+        RepositoryFactory(owner=owner, name="half-made", tags=["onnx"])
+    assert not Repository.objects.filter(name="half-made").exists()
+    assert not Release.objects.exists()
+
+
+def test_deleting_a_repository_deletes_its_releases(owner, public_repo):
+    from repos import services
+
+    services.repository_delete(repository=public_repo, confirm_name="eth-volatility")
+    assert not Release.objects.exists()

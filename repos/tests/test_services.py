@@ -2,29 +2,11 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from hub.errors import Conflict, Invalid
-from releases.models import Release
 from repos import services
 from repos.models import Repository, RepositoryRedirect, Tag
 from tests.factories import RepositoryFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def test_creating_a_repository_creates_release_v1_00(owner):
-    repo = RepositoryFactory(owner=owner, name="opengradient-1-hour-volatility-ethusdt1")
-    assert [r.version for r in repo.releases.all()] == ["v1.00"]
-    assert repo.latest_release.version == "v1.00"
-
-
-def test_a_failed_creation_leaves_nothing_behind(owner, monkeypatch):
-    def explode(**kwargs):
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr("releases.services.releases.release_create_first", explode)
-    with pytest.raises(RuntimeError):
-        RepositoryFactory(owner=owner, name="half-made", tags=["onnx"])
-    assert not Repository.objects.filter(name="half-made").exists()
-    assert not Release.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -131,5 +113,5 @@ def test_delete_needs_the_name_and_frees_it(owner, public_repo):
     assert Repository.objects.filter(pk=public_repo.pk).exists()
     services.repository_delete(repository=public_repo, confirm_name="eth-volatility")
     assert not Repository.objects.exists()
-    assert not Release.objects.exists()
+    assert not RepositoryRedirect.objects.exists()
     assert RepositoryFactory(owner=owner, name="eth-volatility").latest_release.version == "v1.00"

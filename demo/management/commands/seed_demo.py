@@ -10,7 +10,7 @@ from moderation.services import report_create, repository_feature
 from releases.services.files import file_add_content
 from releases.services.releases import release_create, repository_create
 from releases.tasks import read_onnx_signature
-from repos.demo import REPOSITORIES
+from demo.content import REPOSITORIES
 from repos.models import License, Repository, Task
 
 DEMO_USER = "demo"
