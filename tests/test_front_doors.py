@@ -1,0 +1,165 @@
+"""Every front door asks the one access policy: each persona × each kind of repository.
+
+Personas: the owner, another user, an anonymous visitor, a moderator (the Moderators group)
+and a superuser. Repositories: public, private, hidden by the moderators, and public with
+content the moderators blocked. Front doors: the repository and file pages, downloads by path
+and by Blob ID, the uploader's JSON API, the duplicate answer of the upload plan, the
+test-inference panel and the inference service the worker's jobs come from.
+"""
+
+import hashlib
+import json
+
+import onnx
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.utils import timezone
+
+from hub import demo_models
+from hub.errors import Blocked, NotFound
+from inference import services as inference_services
+from inference.models import InferenceJob, Mode
+from inference.tests.helpers import example_inputs, onnx_file
+from releases.models import Blob
+from tests.factories import RepositoryFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["owner", "other", "anonymous", "moderator", "superuser"]
+STATES = ["public", "private", "hidden", "blocked"]
+READERS = {
+    "public": {"owner", "other", "anonymous", "moderator", "superuser"},
+    "private": {"owner", "superuser"},
+    "hidden": {"owner", "moderator", "superuser"},
+    "blocked": {"owner", "other", "anonymous", "moderator", "superuser"},
+}
+
+
+@pytest.fixture
+def world(shared_storage):
+    owner = UserFactory(username="alice")
+    users = {
+        "owner": owner,
+        "other": UserFactory(username="bob"),
+        "anonymous": None,
+        "moderator": UserFactory(username="mod", is_staff=True),
+        "superuser": UserFactory(username="root", is_staff=True, is_superuser=True),
+    }
+    users["moderator"].groups.add(Group.objects.get(name="Moderators"))
+    files = {}
+    for state in STATES:
+        repo = RepositoryFactory(
+            owner=owner,
+            name=f"{state}-model",
+            visibility="private" if state == "private" else "public",
+        )
+        # Content of its own in each repository, so no answer can come from another one.
+        model = onnx.load_from_string(demo_models.risk_score())
+        model.doc_string = f"the {state} copy"
+        data = onnx_file(repo, "model.onnx", data=model.SerializeToString()).blob
+        files[state] = repo.latest_release.files.get()
+        if state == "hidden":
+            repo.hidden_at, repo.hidden_reason = timezone.now(), "Spam."
+            repo.save(update_fields=["hidden_at", "hidden_reason"])
+        if state == "blocked":
+            Blob.objects.filter(pk=data.pk).update(
+                blocked_at=timezone.now(), blocked_reason="Malware."
+            )
+            files[state].blob.refresh_from_db()
+    scratch = {
+        who: RepositoryFactory(owner=user, name="scratch")
+        for who, user in users.items()
+        if user is not None and who != "owner"
+    }
+    scratch["owner"] = RepositoryFactory(owner=owner, name="scratch")
+    clients = {}
+    for who, user in users.items():
+        clients[who] = Client()
+        if user is not None:
+            clients[who].force_login(user)
+    return {"users": users, "files": files, "clients": clients, "scratch": scratch}
+
+
+def _expect(readable: bool, yes: int) -> int:
+    return yes if readable else 404
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("who", PERSONAS)
+def test_every_front_door_gives_each_persona_the_same_answer(world, who, state):
+    client = world["clients"][who]
+    rf = world["files"][state]
+    repo = rf.release.repository
+    readable = who in READERS[state]
+    blocked = state == "blocked"
+    file_page = f"/{repo.full_name}/releases/v1.00/files/model.onnx"
+
+    # Pages.
+    assert client.get(repo.get_absolute_url()).status_code == _expect(readable, 200)
+    page = client.get(file_page)
+    assert page.status_code == _expect(readable, 200)
+
+    # Downloads, by path and by Blob ID: blocked content is gone for everyone.
+    served = 410 if blocked else 200
+    resolve = client.get(f"/{repo.full_name}/resolve/v1.00/model.onnx")
+    assert resolve.status_code == _expect(readable, served)
+    by_id = client.get(f"/blobs/{rf.blob.blob_id}")
+    assert by_id.status_code == _expect(readable, served)
+    if readable and not blocked:
+        assert hashlib.sha256(b"".join(resolve.streaming_content)).hexdigest() == rf.blob.sha256
+
+    # The uploader's JSON API on this repository: only its owner may add.
+    entry = {"path": "new.bin", "size": 3, "sha256": hashlib.sha256(b"new").hexdigest()}
+    plan_url = f"/api/repos/{repo.full_name}/releases/v1.00/plan"
+    answer = client.post(plan_url, json.dumps({"files": [entry]}), content_type="application/json")
+    if who == "anonymous":
+        assert answer.status_code == 401
+    elif not readable:
+        assert answer.status_code == 404
+        assert answer.json() == {"error": "No such repository."}
+    else:
+        assert answer.status_code == (200 if who == "owner" else 403)
+
+    # The duplicate answer: planning the same bytes into one's own repository offers a link
+    # only to a copy the persona may read, and never to blocked content.
+    if who != "anonymous":
+        scratch = world["scratch"][who]
+        mine = {"path": "copy.onnx", "size": rf.blob.size, "sha256": rf.blob.sha256}
+        planned = client.post(
+            f"/api/repos/{scratch.full_name}/releases/v1.00/plan",
+            json.dumps({"files": [mine]}),
+            content_type="application/json",
+        ).json()["files"][0]
+        if blocked:
+            assert planned["action"] == "invalid"
+        elif readable:
+            assert planned["action"] == "link"
+            assert planned["source"]["repository"] == repo.full_name
+        else:
+            assert planned == {k: v for k, v in mine.items()} | {"action": "upload"}
+
+    # The test-inference panel and the service behind the worker's jobs.
+    runs = who == "superuser" and readable
+    html = page.content.decode() if readable else ""
+    assert ("Run test inference" in html) is runs
+    if runs and blocked:
+        assert "removed this content from the hub as unsafe" in html
+        assert 'action="/inference/files/' not in html
+    run_url = f"/inference/files/{rf.pk}/run/"
+    form = client.post(run_url, {"input_0": "[[1, 2, 3, 4]]", "mode": "VANILLA"})
+    assert form.status_code == (400 if runs and blocked else 302 if runs else 404)
+    user = world["users"][who]
+    if user is not None:
+        try:
+            inference_services.job_create(
+                file=rf, user=user, mode=Mode.VANILLA, inputs=example_inputs(rf), enqueue=False
+            )
+        except (NotFound, Blocked) as exc:
+            assert not runs or blocked, exc
+            assert isinstance(exc, Blocked if runs else NotFound)
+        else:
+            assert runs and not blocked
+    assert InferenceJob.objects.filter(file=rf).count() == (1 if runs and not blocked else 0) * (
+        2 if user is not None else 1
+    )
