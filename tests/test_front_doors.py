@@ -137,7 +137,7 @@ def test_every_front_door_gives_each_persona_the_same_answer(world, who, state):
             assert planned["action"] == "link"
             assert planned["source"]["repository"] == repo.full_name
         else:
-            assert planned == {k: v for k, v in mine.items()} | {"action": "upload"}
+            assert planned == mine | {"action": "upload"}
 
     # The test-inference panel and the service behind the worker's jobs.
     runs = who == "superuser" and readable
