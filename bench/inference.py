@@ -58,8 +58,8 @@ from inference import chain, services, tensors  # noqa: E402
 from inference.anvil import start_anvil  # noqa: E402
 from inference.models import FINISHED, InferenceJob, Status  # noqa: E402
 from inference.tasks import run_inference  # noqa: E402
-from releases.tasks import blob_read_signature  # noqa: E402
-from releases.uploads import file_add_content  # noqa: E402
+from releases.services.files import file_add_content  # noqa: E402
+from releases.tasks import read_onnx_signature  # noqa: E402
 from repos.models import License, Task  # noqa: E402
 from repos.services import repository_create  # noqa: E402
 
@@ -75,7 +75,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def setup_chain():
     anvil = start_anvil(ANVIL_PORT, "--silent")
-    w3 = chain._web3(f"http://127.0.0.1:{ANVIL_PORT}")
+    w3 = chain.web3(f"http://127.0.0.1:{ANVIL_PORT}")
     hub_key, plain_key = Account.create(), Account.create()
     for account in (hub_key, plain_key):
         w3.provider.make_request("anvil_setBalance", [account.address, hex(10**24)])
@@ -105,7 +105,7 @@ def setup_model():
         data=demo_models.direction_classifier(),
         user=user,
     )
-    blob_read_signature(rf.blob.pk)
+    read_onnx_signature(rf.blob.pk)
     rf.refresh_from_db()
     return user, rf
 

@@ -27,6 +27,10 @@ class SessionCache:
         self._items: OrderedDict[str, tuple[Any, int]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def __contains__(self, key: str) -> bool:
+        with self._lock:
+            return key in self._items
+
     @property
     def size(self) -> int:
         return sum(size for _, size in self._items.values())

@@ -35,7 +35,7 @@ def anvil(tmp_path_factory):
     proc = start_anvil(port, "--silent")
     url = f"http://127.0.0.1:{port}"
     account = Account.create()
-    w3 = chain._web3(url)
+    w3 = chain.web3(url)
     w3.provider.make_request("anvil_setBalance", [account.address, hex(10**24)])
     key_file = tmp_path_factory.mktemp("chain") / "signing-key"
     key_file.write_text(account.key.hex() + "\n")

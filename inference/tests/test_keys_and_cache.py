@@ -1,5 +1,3 @@
-import sys
-
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from eth_account import Account
@@ -92,11 +90,3 @@ def test_a_job_fails_with_a_clear_reason_when_no_signing_key_is_configured(
         "The hub's chain settings are incomplete: No signing key: set CHAIN_PRIVATE_KEY or "
         "CHAIN_PRIVATE_KEY_FILE."
     )
-
-
-def test_importing_the_chain_side_leaves_pythons_recursion_limit_alone():
-    import eth_account  # noqa: F401  (raises the limit when first imported)
-
-    from inference import chain  # noqa: F401
-
-    assert sys.getrecursionlimit() == 1000

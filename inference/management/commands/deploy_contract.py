@@ -1,5 +1,4 @@
-import json
-
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from inference import chain
@@ -8,7 +7,8 @@ from inference import chain
 class Command(BaseCommand):
     help = (
         "Compile the hub's inference contract (Vyper) from source and deploy it on the chain "
-        "at CHAIN_RPC_URL; its address is kept in DATA_DIR/chain/deployment.json."
+        "at CHAIN_RPC_URL; its address and ABI are kept in DATA_DIR/chain/deployment.json, "
+        "where the workers read them."
     )
 
     def add_arguments(self, parser):
@@ -17,10 +17,17 @@ class Command(BaseCommand):
             action="store_true",
             help="Deploy only when the recorded address holds no contract on this chain.",
         )
+        parser.add_argument(
+            "--write-abi",
+            action="store_true",
+            help="Only write the ABI compiled from source to the committed "
+            f"{chain.HUB_ABI_FILE.name} next to it (after changing the contract).",
+        )
 
-    def handle(self, *args, if_needed: bool, **options):
-        from django.conf import settings
-
+    def handle(self, *args, if_needed: bool, write_abi: bool, **options):
+        if write_abi:
+            self.stdout.write(f"Wrote {chain.write_hub_abi()}.")
+            return
         if settings.CHAIN_BACKEND != "local":
             raise CommandError("deploy_contract is for CHAIN_BACKEND=local.")
         w3 = chain.web3()
@@ -37,13 +44,10 @@ class Command(BaseCommand):
             return
         account = chain.signing_account()
         address, block = chain.deploy(w3, account, chain.HUB_CONTRACT)
-        settings.CHAIN_DATA_DIR.mkdir(parents=True, exist_ok=True)
-        target = chain.deployment_file()
-        tmp = target.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps({"chain_id": chain_id, "address": address, "block": block}, indent=2)
+        abi = chain.compile_vyper(chain.HUB_CONTRACT)["abi"]  # compiled once, for deploy
+        chain.write_deployment(
+            {"chain_id": chain_id, "address": address, "block": block, "abi": abi}
         )
-        tmp.replace(target)
         self.stdout.write(
             self.style.SUCCESS(f"Deployed InferenceLog at {address} (block {block}).")
         )

@@ -1,16 +1,12 @@
-"""The life of an inference job in a worker: claim, run the model, sign once, store, broadcast,
-follow to the receipt. Every step can run again after a crash or a redelivery and picks up
-where the job is: a job with a stored transaction is only followed, never signed again."""
+"""Signing a job's transaction once, storing it before anything is sent, broadcasting it and
+following it to its receipt; a stored transaction is only ever re-sent, or replaced on the same
+nonce."""
 
 import logging
 import time
-import uuid
-from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from eth_account.typed_transactions import TypedTransaction
 from hexbytes import HexBytes
@@ -18,124 +14,14 @@ from web3 import Web3
 from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
 
 from inference import chain, tensors
-from inference.models import FINISHED, InferenceJob, SigningAccount, Status
-from inference.runtime import ModelError, run_model
+from inference.models import InferenceJob, SigningAccount, Status
+from inference.pipeline.leases import LeaseLost, fail, lock_own, save
 
 log = logging.getLogger(__name__)
 
 
 class Transient(Exception):
     """The chain could not be reached: the task retries with a delay."""
-
-
-class LeaseLost(Exception):
-    """Another worker holds the job now (this one was too slow): stop touching it."""
-
-
-def claim(job_id: int) -> InferenceJob | None:
-    """Take the job's lease, so that two workers never work on one job at once. Every write
-    of the holder checks the lease's token and renews it."""
-    now = timezone.now()
-    token = uuid.uuid4()
-    taken = (
-        InferenceJob.objects.filter(pk=job_id)
-        .exclude(status__in=FINISHED)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(
-            lease_until=now + timedelta(seconds=settings.INFERENCE_LEASE_SECONDS),
-            lease_token=token,
-            attempts=F("attempts") + 1,
-        )
-    )
-    if not taken:
-        return None
-    return InferenceJob.objects.select_related("file__blob").get(pk=job_id)
-
-
-def release(job: InferenceJob) -> None:
-    InferenceJob.objects.filter(pk=job.pk, lease_token=job.lease_token).update(
-        lease_until=None, lease_token=None
-    )
-
-
-def _save(job: InferenceJob, **fields) -> None:
-    """Write fields of the job if this worker still holds its lease, and renew the lease."""
-    now = timezone.now()
-    lease = now + timedelta(seconds=settings.INFERENCE_LEASE_SECONDS)
-    changed = InferenceJob.objects.filter(pk=job.pk, lease_token=job.lease_token).update(
-        **{"updated_at": now, "lease_until": lease, **fields}
-    )
-    if not changed:
-        raise LeaseLost(f"job {job.pk}")
-    for name, value in fields.items():
-        setattr(job, name, value)
-
-
-def fail(job: InferenceJob, reason: str, **fields) -> None:
-    log.info("inference failed job=%s reason=%s", job.pk, reason)
-    _save(job, status=Status.FAILED, error=reason, finished_at=timezone.now(), **fields)
-
-
-def advance(job_id: int) -> None:
-    """Move the job as far as it can go now."""
-    job = claim(job_id)
-    if job is None:
-        return
-    try:
-        _advance(job)
-    except LeaseLost:
-        log.warning("inference lease lost job=%s", job.pk)
-    except Transient:
-        raise
-    except ImproperlyConfigured as exc:
-        log.error("inference settings incomplete job=%s problem=%s", job.pk, exc)
-        _stop(job, f"The hub's chain settings are incomplete: {exc}")
-    except Exception as exc:
-        # A bug or an unforeseen answer: say so on the job rather than leave it running.
-        log.exception("inference error job=%s", job.pk)
-        _stop(job, f"Unexpected error in the worker: {exc.__class__.__name__}: {exc}")
-    finally:
-        release(job)
-
-
-def _stop(job: InferenceJob, problem: str) -> None:
-    """Fail a job that has signed nothing; a signed one only notes the problem, since its
-    transaction may still be mined."""
-    try:
-        if job.tx_hash is None:
-            fail(job, problem)
-        else:
-            _save(job, last_problem=problem)
-    except LeaseLost:
-        pass
-
-
-def _advance(job: InferenceJob) -> None:
-    backend = chain.backend()
-    if job.tx_hash is None:
-        if job.status == Status.QUEUED:
-            _save(job, status=Status.RUNNING, started_at=timezone.now())
-        if backend.runs_model and job.outputs is None and not run_model_step(job):
-            return
-        if not sign_and_store(job, backend):
-            return
-        follow(job, backend, fresh=True)
-        return
-    follow(job, backend)
-
-
-def run_model_step(job: InferenceJob) -> bool:
-    """Run the model in this worker and store the outputs; False when the job failed."""
-    if job.file is None:
-        fail(job, "The file was deleted before the model could run.")
-        return False
-    try:
-        outputs = run_model(job.file.blob, job.inputs)
-    except ModelError as exc:
-        fail(job, str(exc))
-        return False
-    _save(job, outputs=outputs, output_sha256=tensors.sha256_hex(outputs))
-    return True
 
 
 def _describe(exc: Exception) -> str:
@@ -160,14 +46,6 @@ def _rpc_message(exc: Exception) -> str:
 
 def _revert_reason(exc: ContractLogicError) -> str:
     return _rpc_message(exc).removeprefix("execution reverted: ").strip() or "no reason given"
-
-
-def _lock_own(job: InferenceJob) -> InferenceJob:
-    """The job's row, locked, if this worker still holds its lease (else LeaseLost)."""
-    locked = InferenceJob.objects.select_for_update().get(pk=job.pk)
-    if locked.lease_token != job.lease_token:
-        raise LeaseLost(f"job {job.pk}")
-    return locked
 
 
 def sign_and_store(job: InferenceJob, backend) -> bool:
@@ -201,7 +79,7 @@ def sign_and_store(job: InferenceJob, backend) -> bool:
             chain_id=chain_id, address=account.address, defaults={"next_nonce": pending}
         )
     with transaction.atomic():
-        locked = _lock_own(job)  # a slower run must never sign
+        locked = lock_own(job)  # a slower run must never sign
         if locked.tx_hash is not None:  # signed by an earlier run after all
             job.refresh_from_db()
             return True
@@ -211,7 +89,7 @@ def sign_and_store(job: InferenceJob, backend) -> bool:
         nonce = slot.next_nonce
         tx = {**unsigned, "nonce": nonce}
         signed = account.sign_transaction(tx)
-        _save(
+        save(
             job,
             status=Status.SUBMITTED,
             backend=backend.name,
@@ -257,7 +135,7 @@ def broadcast(job: InferenceJob, w3: Web3) -> bool:
             _replace_with_higher_fees(job, w3, _rpc_message(exc))
             _rpc(w3.eth.send_raw_transaction, bytes(job.signed_tx))
             return True
-        _save(
+        save(
             job,
             last_problem=f"The chain refused the transaction ({_rpc_message(exc)}); the hub "
             "will send it again.",
@@ -279,10 +157,10 @@ def _replace_with_higher_fees(job: InferenceJob, w3: Web3, reason: str) -> None:
     )
     signed = chain.signing_account().sign_transaction(tx)
     with transaction.atomic():
-        if _lock_own(job).tx_hash != job.tx_hash:
+        if lock_own(job).tx_hash != job.tx_hash:
             raise LeaseLost(f"job {job.pk}")
         previous = job.tx_hash
-        _save(
+        save(
             job,
             tx_hash=Web3.to_hex(signed.hash),
             signed_tx=bytes(signed.raw_transaction),
@@ -302,7 +180,7 @@ def _forget_signature(job: InferenceJob, reason: str) -> None:
         SigningAccount.objects.select_for_update().filter(
             chain_id=job.chain_id, address=job.sender, next_nonce__lt=pending
         ).update(next_nonce=pending)
-        _save(
+        save(
             job,
             tx_hash=None,
             signed_tx=None,
@@ -329,7 +207,7 @@ def follow(job: InferenceJob, backend, *, fresh: bool = False) -> None:
             return
         receipt = _wait_for_receipt(w3, job.tx_hash)
         if receipt is None:
-            _save(
+            save(
                 job,
                 last_problem=f"Not mined within {settings.CHAIN_RECEIPT_TIMEOUT} s; "
                 "the hub will look again.",
@@ -377,7 +255,7 @@ def _finish(job: InferenceJob, backend, w3: Web3, receipt) -> None:
         return
     if "outputs" in result:
         result["output_sha256"] = tensors.sha256_hex(result["outputs"])
-    _save(
+    save(
         job,
         **done,
         **result,
@@ -391,36 +269,4 @@ def _finish(job: InferenceJob, backend, w3: Web3, receipt) -> None:
         job.tx_hash,
         receipt["blockNumber"],
         receipt["gasUsed"],
-    )
-
-
-def give_up(job_id: int, problem: str) -> None:
-    """Retries are spent. A job whose transaction is signed is not failed, since that
-    transaction may still be mined: it stays submitted for the periodic check."""
-    job = claim(job_id)
-    if job is None:
-        return  # finished, or another worker has it
-    try:
-        attempts = settings.INFERENCE_RPC_RETRIES + 1
-        _stop(
-            job,
-            f"The chain's RPC endpoint could not be reached after {attempts} attempts ({problem}).",
-        )
-    finally:
-        release(job)
-
-
-def note_problem(job_id: int, problem: str) -> None:
-    InferenceJob.objects.filter(pk=job_id).update(last_problem=problem, updated_at=timezone.now())
-
-
-def stuck_job_ids(limit: int = 500) -> list[int]:
-    """Unfinished jobs nobody is working on that have not moved for a while."""
-    now = timezone.now()
-    return list(
-        InferenceJob.objects.exclude(status__in=FINISHED)
-        .filter(updated_at__lt=now - timedelta(seconds=settings.INFERENCE_STUCK_AFTER))
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .order_by("updated_at")
-        .values_list("pk", flat=True)[:limit]
     )
