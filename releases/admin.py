@@ -60,6 +60,7 @@ class ReleaseFileAdmin(admin.ModelAdmin):
     ]
     date_hierarchy = "created_at"
     readonly_fields = ["release", "path", "blob", "uploaded_by", "created_at"]
+
     def get_queryset(self, request):
         readable = readable_q(request.user, prefix="release__repository__")
         return super().get_queryset(request).filter(readable)

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from hub.errors import HubError, Invalid, NotFound
 from releases import rules
-from releases.models import Release, ReleaseFile
+from releases.models import ACTIVE_UPLOAD, Release, ReleaseFile, Upload, UploadStatus
 from repos.access import readable_q
 from repos.models import Repository
 
@@ -71,6 +71,18 @@ def release_previous(*, release: Release) -> Release | None:
         )
         .order_by("-major", "-minor")
         .first()
+    )
+
+
+def uploads_unfinished(*, release: Release, user) -> list[Upload]:
+    """The user's uploads into `release` that stopped while receiving chunks (a closed tab,
+    a pause): dropping the same file again resumes each where it stopped."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Upload.objects.filter(release=release, user=user, status=UploadStatus.RECEIVING)
+        .filter(ACTIVE_UPLOAD)
+        .order_by("path")
     )
 
 

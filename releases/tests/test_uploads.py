@@ -380,7 +380,7 @@ def test_hostile_requests_get_clear_json_errors(personas, repo):
     client = personas["owner"]
     zeros = "0" * 64
     # A lone surrogate, written as the JSON escape itself: json.loads turns it into U+D800.
-    surrogate = '{"files": [{"path": "a\\ud800b", "size": 1, "sha256": "%s"}]}' % zeros
+    surrogate = '{"files": [{"path": "a\\ud800b", "size": 1, "sha256": "' + zeros + '"}]}'
     assert "\\ud800" in surrogate and "\ud800" in json.loads(surrogate)["files"][0]["path"]
     cases = [
         (surrogate, 200, "control characters"),

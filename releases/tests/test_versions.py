@@ -4,8 +4,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from releases.models import Release
-from repos.models import Repository
 from releases.services.releases import next_version, release_create
+from repos.models import Repository
 from tests.factories import RepositoryFactory, add_releases
 
 

@@ -81,6 +81,9 @@ def release_detail(
             "previous": previous,
             "is_latest": release.pk == repo.latest_release_id,
             "is_owner": is_owner,
+            "unfinished": selectors.uploads_unfinished(release=release, user=request.user)
+            if is_owner
+            else [],
             "max_file_size": settings.HUB_MAX_FILE_SIZE,
         },
     )
