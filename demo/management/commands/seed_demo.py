@@ -4,13 +4,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
+from demo.content import REPOSITORIES
 from hub import demo_models
 from moderation.models import ReportReason
 from moderation.services import report_create, repository_feature
 from releases.services.files import file_add_content
 from releases.services.releases import release_create, repository_create
 from releases.tasks import read_onnx_signature
-from demo.content import REPOSITORIES
 from repos.models import License, Repository, Task
 
 DEMO_USER = "demo"
