@@ -3,6 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from hub import queue
 from hub.errors import Blocked, NotFound
 from inference import tensors
 from inference.models import InferenceJob, Mode
@@ -15,7 +16,6 @@ def file_label(rf: ReleaseFile) -> str:
     return f"{repo.owner.username}/{repo.name} {rf.release.version} {rf.path}"
 
 
-@transaction.atomic
 def job_create(
     *,
     file: ReleaseFile,
@@ -25,7 +25,9 @@ def job_create(
     enqueue: bool = True,
 ) -> InferenceJob:
     """Record a test inference of `file` and queue it once the record is committed
-    (`enqueue=False` leaves the sending to the caller: benchmarks and tests).
+    (`enqueue=False` leaves the sending to the caller: benchmarks and tests). When the broker
+    cannot be reached the job stays queued in the database, `job.queued` is False, and the
+    periodic check sends it once the broker is back.
 
     Raises NotFound when `user` may not run it and Blocked for content the moderators removed.
     """
@@ -36,7 +38,7 @@ def job_create(
     if not access.content_usable(file.blob):
         raise Blocked(f"{access.BLOCKED_MESSAGE} It cannot be run.")
 
-    job = InferenceJob.objects.create(
+    job = InferenceJob.objects.create(  # one INSERT: committed at once
         file=file,
         repository=file.release.repository,
         model_id=file.blob.blob_id,
@@ -48,5 +50,9 @@ def job_create(
         backend=settings.CHAIN_BACKEND,
     )
     if enqueue:
-        transaction.on_commit(lambda: run_inference.delay(job.pk))
+
+        def send() -> None:
+            job.queued = queue.send(run_inference, job.pk)
+
+        transaction.on_commit(send)
     return job

@@ -3,6 +3,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from hub import queue
 from inference import pipeline
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def resume_stuck_jobs() -> int:
     """Periodic: hand unfinished jobs that nobody works on back to the workers."""
     ids = pipeline.stuck_job_ids()
     for job_id in ids:
-        run_inference.delay(job_id)
+        queue.send(run_inference, job_id)
     if ids:
         log.info("inference resumed jobs=%s", len(ids))
     return len(ids)

@@ -29,7 +29,14 @@ def job_run(request: HttpRequest, file_id: int) -> HttpResponse:
         except HubError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, f"Test inference #{job.pk} is queued.")
+            if getattr(job, "queued", True):
+                messages.success(request, f"Test inference #{job.pk} is queued.")
+            else:
+                messages.warning(
+                    request,
+                    f"Test inference #{job.pk} is recorded and will start as soon as the hub's "
+                    "workers are reachable; this page follows it.",
+                )
             return redirect(job)
     return render(
         request,

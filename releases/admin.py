@@ -1,7 +1,7 @@
 from django.contrib import admin
-from django.template.defaultfilters import filesizeformat
 
 from hub.admin_tools import admin_link, count_subquery
+from hub.formats import human_size
 from releases.models import Blob, Release, ReleaseFile
 from repos.access import readable_q
 
@@ -93,7 +93,7 @@ class ReleaseFileAdmin(admin.ModelAdmin):
 
     @admin.display(description="Size", ordering="blob__size")
     def size(self, rf):
-        return filesizeformat(rf.blob.size)
+        return human_size(rf.blob.size)
 
 
 @admin.register(Blob)
@@ -136,7 +136,7 @@ class BlobAdmin(admin.ModelAdmin):
 
     @admin.display(description="Size", ordering="size")
     def readable_size(self, blob):
-        return filesizeformat(blob.size)
+        return human_size(blob.size)
 
     @admin.display(description="Files", ordering="n_files")
     def file_count(self, blob):

@@ -39,11 +39,9 @@ def serve(request: HttpRequest, rf: ReleaseFile) -> HttpResponse:
     etag = f'"{blob.blob_id}"'
     if _etag_matches(request.headers.get("If-None-Match", ""), etag):
         return HttpResponse(status=304, headers={"ETag": etag})
-    if "Range" not in request.headers or request.headers["Range"].startswith("bytes=0-"):
-        # A download counts once, not once for every range a download manager asks for.
-        download_record(repository_id=rf.release.repository_id)
     store = default_storage
     if storage.local_path(store, blob.storage_key) is None:  # e.g. S3: a presigned redirect
+        _count(request, rf, first_byte=0)
         url = store.url(blob.storage_key, parameters={
             "ResponseContentDisposition": content_disposition_header(True, rf.name)
         })  # fmt: skip
@@ -53,12 +51,14 @@ def serve(request: HttpRequest, rf: ReleaseFile) -> HttpResponse:
     if_range = request.headers.get("If-Range")
     match = RANGE_RE.match(header.strip()) if header else None
     if match and blob.size and if_range in (None, etag):
-        # A Range that is malformed, multi-part or for another version (If-Range) gets the
-        # whole file, as HTTP says.
+        # A Range that is malformed, multi-part, backwards (5-2) or for another version
+        # (If-Range) gets the whole file, as HTTP says; one past the end gets 416.
         parsed = _parse_range(match, blob.size)
-        if parsed is None:
+        if parsed == UNSATISFIABLE:
             return HttpResponse(status=416, headers={"Content-Range": f"bytes */{blob.size}"})
-        start, length, status = parsed[0], parsed[1], 206
+        if parsed is not None:
+            start, length, status = parsed[0], parsed[1], 206
+    _count(request, rf, first_byte=start)
     if status == 200 and request.method != "HEAD":
         response = FileResponse(
             store.open(blob.storage_key, "rb"), as_attachment=True, filename=rf.name
@@ -81,23 +81,37 @@ def serve(request: HttpRequest, rf: ReleaseFile) -> HttpResponse:
     return response
 
 
+def _count(request: HttpRequest, rf: ReleaseFile, *, first_byte: int) -> None:
+    """A download counts once: for a GET of the whole file or of its first range, not for a
+    HEAD, a revalidation (304) or the further ranges a download manager asks for."""
+    if request.method == "GET" and first_byte == 0:
+        download_record(repository_id=rf.release.repository_id)
+
+
 def _etag_matches(header: str, etag: str) -> bool:
     if header.strip() == "*":
         return True
     return etag in (tag.strip().removeprefix("W/") for tag in header.split(","))
 
 
+UNSATISFIABLE = (-1, -1)
+
+
 def _parse_range(match: re.Match, size: int) -> tuple[int, int] | None:
-    if match.groups() == ("", ""):
-        return None
+    """(start, length) of a single byte range; None to ignore the header (send everything);
+    UNSATISFIABLE when it asks only for bytes past the end."""
     first, last = match.groups()
+    if first == "" and last == "":
+        return None
     if first == "":
         length = min(int(last), size)
-        return (size - length, length) if length else None
+        return (size - length, length) if length else UNSATISFIABLE
     start = int(first)
+    if last and int(last) < start:
+        return None  # not a valid range (RFC 9110 14.1.1): the header is ignored
+    if start >= size:
+        return UNSATISFIABLE
     end = min(int(last), size - 1) if last else size - 1
-    if start >= size or end < start:
-        return None
     return start, end - start + 1
 
 

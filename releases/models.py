@@ -179,10 +179,20 @@ class Upload(models.Model):
     release_file = models.ForeignKey(
         ReleaseFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Verification (releases.services.uploads.upload_complete): a worker holds the upload
+    # until `lease_until`, renewing it while it hashes; `verified_at` and `blob_id` are set,
+    # and committed, once the received bytes matched the declared sha256, so a run that comes
+    # after a crash finishes from there instead of needing the staged bytes again.
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    blob_id = models.CharField(max_length=100, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        indexes = [
+            models.Index(fields=["status", "updated_at"], name="releases_upload_status_upd"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["release", "path"],

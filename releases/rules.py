@@ -16,14 +16,16 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 
 from hub.errors import Blocked, Conflict, Invalid, LimitReached
+from hub.formats import human_size
 from releases.models import Blob, Release
 from releases.paths import normalize_path
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-BLOCKED_MESSAGE = "The moderators removed this content from the hub; it cannot be added."
+# Said of blocked content wherever it is offered: the same words whether or not the sender
+# could know that the content was on the hub (it may have been in someone's private release).
+BLOCKED_MESSAGE = "The hub does not accept this file; nothing was added."
 
 
 class Verdict(StrEnum):
@@ -112,7 +114,7 @@ def clean_entry(entry) -> tuple[str, int, str]:
     if size > settings.HUB_MAX_FILE_SIZE:
         raise Invalid(
             f"“{path}” is larger than the limit: files can be at most "
-            f"{filesizeformat(settings.HUB_MAX_FILE_SIZE)}."
+            f"{human_size(settings.HUB_MAX_FILE_SIZE)}."
         )
     sha256 = clean_sha256(entry.get("sha256", ""))
     if sha256 is None:

@@ -97,7 +97,7 @@ def readable_copies(*, user, sha256s: set[str]) -> dict[str, ReleaseFile]:
     found: dict[str, ReleaseFile] = {}
     rows = (
         ReleaseFile.objects.filter(readable_q(user, prefix="release__repository__"))
-        .filter(blob__sha256__in=sha256s)
+        .filter(blob__sha256__in=sha256s, blob__blocked_at__isnull=True)
         .select_related("release__repository__owner", "blob")
         .order_by("blob__sha256", "-created_at")
     )
@@ -146,10 +146,14 @@ def files_plan(*, release: Release, user, files) -> list[PlannedFile]:
     wanted = {
         sha for e in files if isinstance(e, dict) and (sha := rules.clean_sha256(e.get("sha256")))
     }
-    state = rules.contents(release, sha256s=wanted)
+    # Blocked digests are not asked about: the plan answers them like any new content, so it
+    # never tells whether a digest is on the hub; the verification refuses them after transfer.
+    state = rules.contents(release)
     twins = {
         rf.blob.sha256: rf
-        for rf in release.files.filter(blob__sha256__in=wanted).select_related("blob")
+        for rf in release.files.filter(
+            blob__sha256__in=wanted, blob__blocked_at__isnull=True
+        ).select_related("blob")
     }
     for rf in twins.values():
         rf.release = release

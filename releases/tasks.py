@@ -3,9 +3,12 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
+from hub import queue
 from releases.models import Blob, OnnxStatus, Upload
-from releases.services.uploads import upload_complete
+from releases.services import maintenance
+from releases.services.uploads import upload_complete, uploads_stuck
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +19,8 @@ log = logging.getLogger(__name__)
     autoretry_for=(OSError,),  # storage unavailable: try again later, nothing was added
     retry_backoff=True,
     max_retries=8,
+    soft_time_limit=3600,  # a 10 GiB file hashes in about a minute; this is a hung storage
+    time_limit=3700,
 )
 def verify_upload(upload_id: str) -> None:
     """Check a fully received upload against its declared sha256 and add it to its release."""
@@ -27,6 +32,28 @@ def verify_upload(upload_id: str) -> None:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def resume_stuck_uploads() -> int:
+    """Periodic: queue the verification of uploads nobody verifies (never queued because the
+    broker was away, or their worker died), and the signature of ONNX blobs never read."""
+    stuck = uploads_stuck()
+    for upload_id in stuck:
+        queue.send(verify_upload, upload_id)
+    unread = maintenance.onnx_blobs_unread(older_than=settings.HUB_UPLOAD_STUCK_AFTER)
+    for blob_pk in unread:
+        queue.send(read_onnx_signature, blob_pk)
+    if stuck or unread:
+        log.info("resumed uploads=%s signatures=%s", len(stuck), len(unread))
+    return len(stuck) + len(unread)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def clean_up_uploads() -> int:
+    """Periodic: fail uploads abandoned for HUB_UPLOAD_EXPIRE_DAYS and free the staging space
+    of every upload that is no longer active."""
+    return maintenance.uploads_expire(days=settings.HUB_UPLOAD_EXPIRE_DAYS)
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=600, time_limit=660)
 def read_onnx_signature(blob_pk: int) -> None:
     """Read the ONNX signature of a blob once; a file that is not ONNX is marked so."""
     from django.core.files.storage import default_storage

@@ -131,8 +131,8 @@ def test_every_front_door_gives_each_persona_the_same_answer(world, who, state):
             json.dumps({"files": [mine]}),
             content_type="application/json",
         ).json()["files"][0]
-        if blocked:
-            assert planned["action"] == "invalid"
+        if blocked:  # answered like new content: the plan never tells what the hub holds
+            assert planned == mine | {"action": "upload"}
         elif readable:
             assert planned["action"] == "link"
             assert planned["source"]["repository"] == repo.full_name

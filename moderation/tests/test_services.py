@@ -143,6 +143,8 @@ def test_the_content_of_an_unsafe_file_is_blocked_everywhere(
     from django.urls import reverse
 
     from hub.errors import Blocked
+    from releases.models import Upload
+    from releases.services.uploads import upload_complete
 
     data = b"MZ payload, twice"
     release = public_repo.releases.get()
@@ -158,22 +160,36 @@ def test_the_content_of_an_unsafe_file_is_blocked_everywhere(
     page = personas["other"].get("/bob/mirror/releases/v1.00/files/copy.onnx").content.decode()
     assert "removed this content from the hub as unsafe" in page
     # Nobody can put the same bytes back: not the owner at the old path, not anyone elsewhere.
-    with pytest.raises(Blocked, match="moderators removed this content"):
+    with pytest.raises(Blocked, match="does not accept this file"):
         file_add_content(release=release, path="evil.onnx", data=data, user=owner)
-    plan = personas["owner"].post(
-        "/api/repos/alice/eth-volatility/releases/v1.00/plan",
-        json.dumps({"files": [{"path": "evil.onnx", "size": len(data),
-                               "sha256": hashlib.sha256(data).hexdigest()}]}),
-        content_type="application/json",
-    ).json()  # fmt: skip
-    assert plan["files"][0]["action"] == "invalid"
+    # The plan and the start of an upload answer as for any new content: they must not tell
+    # anyone that these bytes are (or were) on the hub. The transfer is then refused.
+    digest = hashlib.sha256(data).hexdigest()
+    plan = (
+        personas["owner"]
+        .post(
+            "/api/repos/alice/eth-volatility/releases/v1.00/plan",
+            json.dumps({"files": [{"path": "evil.onnx", "size": len(data), "sha256": digest}]}),
+            content_type="application/json",
+        )
+        .json()
+    )
+    assert plan["files"][0]["action"] == "upload"
     start = personas["owner"].post(
         "/api/repos/alice/eth-volatility/releases/v1.00/uploads",
-        json.dumps({"path": "again.onnx", "size": len(data),
-                    "sha256": hashlib.sha256(data).hexdigest()}),
+        json.dumps({"path": "again.onnx", "size": len(data), "sha256": digest}),
         content_type="application/json",
-    )  # fmt: skip
-    assert start.status_code == 403
+    )
+    assert start.status_code == 201
+    upload = start.json()
+    chunk = personas["owner"].put(
+        f"{upload['url']}/chunks/0", data, content_type="application/octet-stream"
+    )
+    assert chunk.json()["status"] == "verifying"
+    upload_complete(upload=Upload.objects.get(id=upload["id"]))
+    refused = personas["owner"].get(upload["url"]).json()
+    assert refused["status"] == "failed"
+    assert refused["error"] == "The hub does not accept this file; nothing was added."
     assert ReleaseFile.objects.filter(release=release).count() == 0
 
 

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from hub import storage
+from hub import queue, storage
 from hub.blobid import BlobIdHasher
 from hub.errors import Blocked, Conflict, NotFound
 from releases import rules
@@ -55,7 +55,7 @@ def file_add(*, release: Release, path: str, blob: Blob, user: User | None) -> R
     if rf.is_onnx and blob.onnx_status == OnnxStatus.UNCHECKED:
         from releases.tasks import read_onnx_signature
 
-        transaction.on_commit(lambda: read_onnx_signature.delay(blob.pk))
+        queue.send_on_commit(read_onnx_signature, blob.pk)
     return rf
 
 
@@ -71,11 +71,17 @@ def file_link(*, release: Release, user: User, path, sha256) -> ReleaseFile:
 
 
 def blob_put(
-    *, sha256: str, blob_id: str, size: int, put: Callable[[str], None], drop: Callable[[], None]
+    *,
+    sha256: str,
+    blob_id: str,
+    size: int,
+    put: Callable[[str], None] | None,
+    drop: Callable[[], None],
 ) -> Blob:
     """The hub's one blob of this content. When it is new, `put(key)` stores the bytes under
-    its content-addressed key in the same transaction as the row; when it exists, `drop()`
-    throws the offered bytes away. Safe against a concurrent put of the same content."""
+    its content-addressed key in the same transaction as the row (`put=None`: they are there
+    already, verified); when it exists, `drop()` throws the offered bytes away. Safe against
+    a concurrent put of the same content."""
     store = storage.storage()
     with transaction.atomic():
         try:
@@ -85,10 +91,11 @@ def blob_put(
             # On the hub already (or being added right now: the insert waited for it).
             drop()
             return Blob.objects.get(sha256=sha256)
-        key = blob_storage_key(sha256)
-        if store.exists(key):
-            store.delete(key)  # bytes left by a run that crashed before its commit
-        put(key)
+        if put is not None:
+            key = blob_storage_key(sha256)
+            if store.exists(key):
+                store.delete(key)  # bytes left by a run that crashed before its commit
+            put(key)
         return blob
 
 

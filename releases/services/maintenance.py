@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hub import storage
-from releases.models import ACTIVE_UPLOAD, Blob, Upload, UploadStatus
+from releases.models import ACTIVE_UPLOAD, Blob, OnnxStatus, Upload, UploadStatus
 from releases.services import staging
 from releases.services.uploads import upload_fail
 
@@ -38,3 +38,14 @@ def uploads_expire(*, days: int) -> int:
     active = {str(u) for u in Upload.objects.filter(ACTIVE_UPLOAD).values_list("id", flat=True)}
     staging.remove_orphans(active)
     return count
+
+
+def onnx_blobs_unread(*, older_than: int, limit: int = 500) -> list[int]:
+    """ONNX blobs whose signature was never read (the task was never queued or died)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than)
+    rows = Blob.objects.filter(
+        onnx_status=OnnxStatus.UNCHECKED,
+        created_at__lt=cutoff,
+        release_files__path__iendswith=".onnx",
+    ).distinct()
+    return list(rows.values_list("pk", flat=True)[:limit])

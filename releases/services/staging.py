@@ -1,11 +1,17 @@
 """Where the chunks of an upload wait for verification.
 
-On storage with local paths they go into one file at their offsets (written once, renamed
-into place at the end: no second copy of the bytes); elsewhere (S3) each chunk is an object of
-its own, streamed into the blob by the verification.
+A chunk's body is first received into an object of its own (`incoming`), with no lock held,
+so a slow client blocks nobody. Only then, under the upload's row lock, is it accepted: on
+storage with local paths it is copied into one staging file at its offset (that file is later
+renamed into place, no second copy of the whole file); elsewhere (S3) it becomes the chunk's
+own object, streamed into the blob by the verification. The staged bytes are therefore
+exactly the accepted chunks, whatever repeated or concurrent requests arrive.
 """
 
+import hashlib
 import os
+import shutil
+import uuid
 from collections.abc import Callable
 
 from hub import storage
@@ -13,7 +19,7 @@ from releases.models import Upload
 
 
 class CountingReader:
-    """Reads at most `limit` bytes from a request stream, counting them."""
+    """Reads at most `limit` bytes from a request stream, counting and hashing them."""
 
     closed = False
 
@@ -21,6 +27,7 @@ class CountingReader:
         self._stream = stream
         self._left = limit
         self.count = 0
+        self.sha256 = hashlib.sha256()
 
     def seekable(self) -> bool:
         return False
@@ -36,14 +43,19 @@ class CountingReader:
             if not data:
                 break
             parts.append(data)
+            self.sha256.update(data)
             wanted -= len(data)
             self._left -= len(data)
             self.count += len(data)
         return b"".join(parts)
 
 
+def _folder(upload: Upload) -> str:
+    return f"uploads/{upload.id}"
+
+
 def _key(upload: Upload) -> str:
-    return f"uploads/{upload.id}/data"
+    return f"{_folder(upload)}/data"
 
 
 def _local(store, upload: Upload) -> str | None:
@@ -51,31 +63,65 @@ def _local(store, upload: Upload) -> str | None:
     return storage.local_path(store, _key(upload))
 
 
-def stage_chunk(upload: Upload, index: int, reader: CountingReader) -> bool:
-    """Store chunk `index`; False (and nothing kept) if the body ended early."""
+def receive(upload: Upload, index: int, reader: CountingReader) -> str | None:
+    """Store one request's body for chunk `index` in an object of its own; its key, or None
+    (and nothing kept) when the body ended before the chunk's length."""
     store = storage.storage()
-    expected = upload.chunk_length(index)
-    local = _local(store, upload)
-    if local is not None:
-        offset = index * upload.chunk_size
-        os.makedirs(os.path.dirname(local), exist_ok=True)
-        with open(local, "ab") as fh:
-            fh.truncate(offset)  # drop what an interrupted attempt at this chunk left
-            fh.seek(offset)
-            while data := reader.read(storage.PIECE):
-                fh.write(data)
-            if reader.count != expected:
-                fh.truncate(offset)
-                return False
-        return True
-    key = upload.chunk_key(index)
-    if store.exists(key):
-        store.delete(key)  # left by an attempt that failed before it was counted
-    storage.save_stream(store, key, reader)
-    if reader.count != expected:
+    key = f"{_folder(upload)}/incoming-{index:06d}-{uuid.uuid4().hex}"
+    key = storage.save_stream(store, key, reader)
+    if reader.count != upload.chunk_length(index):
         store.delete(key)
-        return False
-    return True
+        return None
+    return key
+
+
+def accept(upload: Upload, index: int, incoming: str) -> None:
+    """Put a received chunk in its place. The caller holds the upload's row lock and has
+    checked that `index` is the next chunk."""
+    store = storage.storage()
+    local = _local(store, upload)
+    if local is None:
+        key = upload.chunk_key(index)
+        if store.exists(key):
+            store.delete(key)  # left by an attempt that failed before it was counted
+        storage.move(store, incoming, key)
+        return
+    offset = index * upload.chunk_size
+    os.makedirs(os.path.dirname(local), exist_ok=True)
+    with open(local, "ab"):
+        pass  # exists from now on, empty for chunk 0
+    with open(local, "r+b") as fh, store.open(incoming, "rb") as src:
+        fh.seek(offset)
+        shutil.copyfileobj(src, fh, storage.PIECE)
+        fh.truncate(offset + upload.chunk_length(index))
+    store.delete(incoming)
+
+
+def staged_sha256(upload: Upload, index: int) -> str:
+    """The sha256 of chunk `index` as it was accepted."""
+    store = storage.storage()
+    local = _local(store, upload)
+    digest = hashlib.sha256()
+    if local is None:
+        pieces = storage.iter_range(store, upload.chunk_key(index), 0, upload.chunk_length(index))
+    else:
+        start = index * upload.chunk_size
+        pieces = storage.iter_range(store, _key(upload), start, upload.chunk_length(index))
+    for piece in pieces:
+        digest.update(piece)
+    return digest.hexdigest()
+
+
+def drop(key: str) -> None:
+    storage.storage().delete(key)
+
+
+def is_staged(upload: Upload) -> bool:
+    """Whether every accepted chunk is still in staging."""
+    store = storage.storage()
+    if _local(store, upload) is not None:
+        return store.exists(_key(upload))
+    return all(store.exists(upload.chunk_key(i)) for i in range(upload.chunk_count))
 
 
 def assemble(upload: Upload, tap: Callable[[bytes], None]) -> str:
@@ -89,7 +135,7 @@ def assemble(upload: Upload, tap: Callable[[bytes], None]) -> str:
                 tap(data)
         return _key(upload)
     keys = [upload.chunk_key(i) for i in range(upload.chunk_count)]
-    assembled = f"uploads/{upload.id}/assembled"
+    assembled = f"{_folder(upload)}/assembled"
     if store.exists(assembled):
         store.delete(assembled)
     reader = storage.ChainedReader(store, keys, tap=tap)
@@ -99,34 +145,32 @@ def assemble(upload: Upload, tap: Callable[[bytes], None]) -> str:
         reader.close()
 
 
-def discard(upload: Upload) -> None:
-    """Delete the staged chunks of an upload (those that exist)."""
-    store = storage.storage()
-    local = _local(store, upload)
-    if local is not None:
-        if os.path.exists(local):
-            os.remove(local)
+def _clear(store, folder: str) -> None:
+    try:
+        _folders, names = store.listdir(folder)
+    except FileNotFoundError:
         return
-    for index in range(upload.chunk_count):
-        key = upload.chunk_key(index)
-        if store.exists(key):
-            store.delete(key)
+    for name in names:
+        store.delete(f"{folder}/{name}")
+    local = storage.local_path(store, folder)
+    if local and os.path.isdir(local) and not os.listdir(local):
+        os.rmdir(local)
 
 
-def remove_orphans(active_ids: set[str]) -> None:
-    """Delete staged bytes of uploads that are no longer active (finished, or their
-    repository was deleted)."""
+def discard(upload: Upload) -> None:
+    """Delete everything staged for an upload: its chunks and any half-received bodies."""
+    _clear(storage.storage(), _folder(upload))
+
+
+def remove_orphans(active_ids: set[str]) -> int:
+    """Delete staged bytes of uploads that are no longer active (finished, failed, or their
+    repository was deleted); returns how many uploads' folders were cleared."""
     store = storage.storage()
     try:
         folders, _files = store.listdir("uploads")
     except FileNotFoundError:
-        return
-    for folder in folders:
-        if folder in active_ids:
-            continue
-        _sub, names = store.listdir(f"uploads/{folder}")
-        for name in names:
-            store.delete(f"uploads/{folder}/{name}")
-        local = storage.local_path(store, f"uploads/{folder}")
-        if local and os.path.isdir(local) and not os.listdir(local):
-            os.rmdir(local)
+        return 0
+    orphans = [folder for folder in folders if folder not in active_ids]
+    for folder in orphans:
+        _clear(store, f"uploads/{folder}")
+    return len(orphans)

@@ -9,16 +9,21 @@ file to the release through `files.file_add`).
 
 import hmac
 import logging
+import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
 
 from accounts.models import User
-from hub import storage
+from hub import queue, storage
 from hub.blobid import BlobIdHasher
-from hub.errors import Conflict, HubError, Invalid, NotFound
+from hub.errors import Conflict, HubError, Invalid, NotFound, TooLarge
+from hub.formats import human_size
 from releases import rules
-from releases.models import ACTIVE_UPLOAD, Release, Upload, UploadStatus
+from releases.models import ACTIVE_UPLOAD, Release, Upload, UploadStatus, blob_storage_key
 from releases.services import staging
 from releases.services.files import blob_put, file_add
 
@@ -28,15 +33,20 @@ log = logging.getLogger(__name__)
 def upload_start(*, release: Release, user: User, path, size, sha256) -> Upload:
     """Begin an upload, or return the unfinished one for the same file so it can resume.
 
-    Raises Invalid for a malformed request, Conflict (`state` "present" or "conflict") and
-    Blocked as the addition rule says, LimitReached when the release is full.
+    Raises Invalid for a malformed request, Conflict (`state` "present" or "conflict") as the
+    addition rule says, LimitReached when the release is full and TooLarge when the user's
+    unfinished uploads would take more than their quota of staging space. Content the
+    moderators blocked is not refused here: that would tell anyone who asks that the content
+    exists somewhere; it is refused after transfer, like any content the hub does not take.
     """
     path, size, sha256 = rules.clean_entry({"path": path, "size": size, "sha256": sha256})
-    state = rules.contents(release, paths={path}, sha256s={sha256})
+    state = rules.contents(release, paths={path})
     if rules.check_addition(state, path=path, sha256=sha256) == rules.Verdict.PRESENT:
         raise Conflict("Already in this release.", state="present")
     rules.check_room(state, 1)
     with transaction.atomic():
+        # The user's row lock makes their concurrent starts count the quota in turn.
+        User.objects.select_for_update().filter(pk=user.pk).first()
         active = (
             Upload.objects.select_for_update().filter(ACTIVE_UPLOAD, release=release, path=path)
         ).first()
@@ -44,6 +54,7 @@ def upload_start(*, release: Release, user: User, path, size, sha256) -> Upload:
             if active.user_id == user.pk and active.sha256 == sha256 and active.size == size:
                 return active
             raise Conflict(f"Another upload of “{path}” with other content is in progress.")
+        _check_quota(user, size)
         try:
             with transaction.atomic():
                 return Upload.objects.create(
@@ -62,6 +73,25 @@ def upload_start(*, release: Release, user: User, path, size, sha256) -> Upload:
             raise Conflict(f"Another upload of “{path}” is in progress.") from None
 
 
+def staging_use(user: User) -> int:
+    """Bytes the user's unfinished uploads may take in staging (their declared sizes)."""
+    active = Upload.objects.filter(ACTIVE_UPLOAD, user=user)
+    return active.aggregate(total=Sum("size"))["total"] or 0
+
+
+def _check_quota(user: User, size: int) -> None:
+    quota = settings.HUB_UPLOAD_QUOTA
+    used = staging_use(user)
+    if used + size > quota:
+        raise TooLarge(
+            f"Your unfinished uploads take {human_size(used)} of your {human_size(quota)} for "
+            f"files on their way in; this file needs {human_size(size)} more. Finish or cancel "
+            "other uploads first.",
+            used=used,
+            quota=quota,
+        )
+
+
 def upload_get(*, upload_id, user: User) -> Upload:
     """One of the user's own uploads; NotFound for anyone else's."""
     upload = Upload.objects.filter(id=upload_id, user=user).first()
@@ -71,9 +101,11 @@ def upload_get(*, upload_id, user: User) -> Upload:
 
 
 def _check_chunk(upload: Upload | None, index: int, length: int) -> Upload:
+    """The chunk is well-formed and the upload still takes chunks; raises otherwise."""
     if upload is None:
         raise NotFound("No such upload.")
     if upload.status != UploadStatus.RECEIVING:
+        # Its bytes may already be on their way into the blob: nothing to compare with.
         raise Conflict(
             f"This upload is {upload.get_status_display().lower()}; it takes no more chunks.",
             upload=upload,
@@ -83,10 +115,10 @@ def _check_chunk(upload: Upload | None, index: int, length: int) -> Upload:
             f"Chunk {index} is past the declared size ({upload.chunk_count} chunks).",
             upload=upload,
         )
-    if index != upload.chunks_received:
-        word = "was already received" if index < upload.chunks_received else "is out of order"
+    if index > upload.chunks_received:
         raise Conflict(
-            f"Chunk {index} {word}; send chunk {upload.chunks_received} next.", upload=upload
+            f"Chunk {index} is out of order; send chunk {upload.chunks_received} next.",
+            upload=upload,
         )
     expected = upload.chunk_length(index)
     if length != expected:
@@ -97,27 +129,54 @@ def _check_chunk(upload: Upload | None, index: int, length: int) -> Upload:
 def upload_put_chunk(*, upload_id, user: User, index: int, stream, length: int) -> Upload:
     """Store chunk `index` of an upload, read from `stream` (exactly `length` bytes).
 
-    The bytes are written with no transaction open, so a slow client holds no lock; the chunk
-    is counted afterwards under a row lock, after checking that nothing changed meanwhile.
+    The body is received with no transaction open, so a slow client holds no lock; it is
+    accepted afterwards under the upload's row lock, if `index` is still the next chunk. A
+    chunk sent again (a retry, a second tab) changes nothing: while the upload receives, the
+    same bytes are answered like the first time and other bytes are refused; once the last
+    chunk handed the file to the verification, every chunk is refused with the upload's state.
+    The last chunk queues the verification; if the broker cannot be reached, the periodic
+    check queues it later.
     """
-    from releases.tasks import verify_upload
-
     upload = _check_chunk(Upload.objects.filter(id=upload_id, user=user).first(), index, length)
     reader = staging.CountingReader(stream, length)
-    if not staging.stage_chunk(upload, index, reader):
+    incoming = staging.receive(upload, index, reader)
+    if incoming is None:
         raise Invalid(
             f"Chunk {index} ended after {reader.count:,} of {length:,} bytes; send it again.",
             upload=upload,
         )
-    with transaction.atomic():
-        locked = Upload.objects.select_for_update().filter(id=upload_id, user=user).first()
-        upload = _check_chunk(locked, index, length)  # e.g. cancelled, or counted by a retry
-        upload.chunks_received += 1
-        if upload.chunks_received == upload.chunk_count:
-            upload.status = UploadStatus.VERIFYING
-            transaction.on_commit(lambda: verify_upload.delay(str(upload.id)))
-        upload.save(update_fields=["chunks_received", "status", "updated_at"])
+    try:
+        with transaction.atomic():
+            locked = Upload.objects.select_for_update().filter(id=upload_id, user=user).first()
+            upload = _check_chunk(locked, index, length)  # e.g. cancelled meanwhile
+            if index < upload.chunks_received:
+                if staging.staged_sha256(upload, index) != reader.sha256.hexdigest():
+                    raise Conflict(
+                        f"Chunk {index} was already received with other bytes; send chunk "
+                        f"{upload.chunks_received} next.",
+                        upload=upload,
+                    )
+                return upload  # the same bytes again: nothing to do
+            staging.accept(upload, index, incoming)
+            upload.chunks_received += 1
+            if upload.chunks_received == upload.chunk_count:
+                upload.status = UploadStatus.VERIFYING
+            upload.save(update_fields=["chunks_received", "status", "updated_at"])
+    finally:
+        staging.drop(incoming)  # a no-op once accepted
+    if upload.status == UploadStatus.VERIFYING:
+
+        def send() -> None:
+            upload.queued = queue.send(_verify_task(), str(upload.id))
+
+        transaction.on_commit(send)  # at once, unless the caller holds a transaction
     return upload
+
+
+def _verify_task():
+    from releases.tasks import verify_upload
+
+    return verify_upload
 
 
 def upload_cancel(*, upload_id, user: User) -> None:
@@ -136,37 +195,95 @@ def upload_cancel(*, upload_id, user: User) -> None:
 
 
 def upload_fail(upload: Upload, message: str) -> None:
-    upload.status = UploadStatus.FAILED
-    upload.error = message
-    upload.save(update_fields=["status", "error", "updated_at"])
+    """Mark the upload failed (committed first), then free its staging space."""
+    Upload.objects.filter(pk=upload.pk).update(
+        status=UploadStatus.FAILED, error=message, lease_until=None, updated_at=timezone.now()
+    )
+    upload.status, upload.error = UploadStatus.FAILED, message
     staging.discard(upload)
     log.info("upload failed id=%s path=%s reason=%s", upload.id, upload.path, message)
 
 
-def upload_complete(*, upload: Upload) -> None:
-    """Stream the chunks into storage while hashing; add the file only if the digest matches.
+def _take_lease(upload: Upload) -> bool:
+    """Hold the upload for this verification run; False when another run holds it."""
+    now = timezone.now()
+    until = now + timedelta(seconds=settings.HUB_UPLOAD_VERIFY_LEASE)
+    taken = Upload.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
+        pk=upload.pk,
+        status=UploadStatus.VERIFYING,
+    ).update(lease_until=until, updated_at=now)
+    return taken == 1
 
-    Safe to run twice: a finished upload is left alone, and blobs are keyed by content.
-    """
-    if upload.status != UploadStatus.VERIFYING:
-        return
-    store = storage.storage()
+
+class _LeaseKeeper:
+    """A hasher's tap that renews the lease every few seconds while the bytes stream by."""
+
+    EVERY = 15.0
+
+    def __init__(self, upload: Upload, tap):
+        self._upload, self._tap, self._last = upload, tap, time.monotonic()
+
+    def __call__(self, data: bytes) -> None:
+        self._tap(data)
+        if time.monotonic() - self._last > self.EVERY:
+            self._last = time.monotonic()
+            until = timezone.now() + timedelta(seconds=settings.HUB_UPLOAD_VERIFY_LEASE)
+            Upload.objects.filter(pk=self._upload.pk).update(lease_until=until)
+
+
+def _verify(upload: Upload) -> str | None:
+    """Hash the staged bytes; on a match record (and commit) that they were verified and
+    return the key holding them. None when the upload failed."""
+    if not staging.is_staged(upload):
+        upload_fail(upload, "The received bytes were lost before they could be checked; "
+                            "upload the file again.")  # fmt: skip
+        return None
     hasher = BlobIdHasher()
-    assembled = staging.assemble(upload, tap=hasher.update)
+    assembled = staging.assemble(upload, tap=_LeaseKeeper(upload, hasher.update))
     sha256 = hasher.hexdigest_sha256()
     if not hmac.compare_digest(sha256, upload.sha256):
-        store.delete(assembled)
         upload_fail(upload, f"The received bytes have sha256 {sha256}, not the declared one; "
                             "nothing was added. Upload the file again.")  # fmt: skip
+        staging.drop(assembled)
+        return None
+    upload.verified_at, upload.blob_id = timezone.now(), hasher.blob_id()
+    Upload.objects.filter(pk=upload.pk).update(
+        verified_at=upload.verified_at, blob_id=upload.blob_id
+    )
+    return assembled
+
+
+def upload_complete(*, upload: Upload) -> None:
+    """Stream the staged chunks into storage while hashing; add the file only if the digest
+    matches the declared one.
+
+    Safe to run any number of times, and at once: a run holds the upload by a lease; a run
+    after a crash finds what the earlier one did (bytes verified, moved into place, blob
+    created) and finishes from there.
+    """
+    if upload.status != UploadStatus.VERIFYING or not _take_lease(upload):
         return
-    blob_id = hasher.blob_id()
+    store = storage.storage()
+    final_key = blob_storage_key(upload.sha256)
+    if upload.verified_at is None:
+        source = _verify(upload)
+        if source is None:
+            return
+    elif staging.is_staged(upload):
+        source = staging.assemble(upload, tap=lambda data: None)
+    elif store.exists(final_key):
+        source = None  # moved into place by the run that crashed
+    else:
+        upload_fail(upload, "The received bytes were lost; upload the file again.")
+        return
     with transaction.atomic():
         blob = blob_put(
-            sha256=sha256,
-            blob_id=blob_id,
+            sha256=upload.sha256,
+            blob_id=upload.blob_id,
             size=upload.size,
-            put=lambda key: storage.move(store, assembled, key),
-            drop=lambda: store.delete(assembled),
+            put=(lambda key: storage.move(store, source, key)) if source else None,
+            drop=lambda: source and staging.drop(source),
         )
         # Cancelled while we hashed? Then the file is not added (the blob, if new, is
         # collected later like any unreferenced one).
@@ -175,11 +292,26 @@ def upload_complete(*, upload: Upload) -> None:
             return
         try:
             rf = file_add(release=upload.release, path=upload.path, blob=blob, user=upload.user)
-        except HubError as exc:
+        except HubError as exc:  # Blocked among them, in words that reveal nothing
             upload_fail(upload, exc.message)
             return
-        upload.status = UploadStatus.DONE
-        upload.release_file = rf
-        upload.save(update_fields=["status", "release_file", "updated_at"])
+        Upload.objects.filter(pk=upload.pk).update(
+            status=UploadStatus.DONE, release_file=rf, lease_until=None, updated_at=timezone.now()
+        )
+        upload.status, upload.release_file = UploadStatus.DONE, rf
     staging.discard(upload)
-    log.info("upload done id=%s path=%s blob=%s", upload.id, upload.path, blob_id)
+    log.info("upload done id=%s path=%s blob=%s", upload.id, upload.path, upload.blob_id)
+
+
+def uploads_stuck(limit: int = 500) -> list[str]:
+    """Uploads waiting for a verification nobody is running: never queued (the broker was
+    away), or their worker died. Their lease ran out and they have not moved for a while."""
+    now = timezone.now()
+    quiet = now - timedelta(seconds=settings.HUB_UPLOAD_STUCK_AFTER)
+    rows = (
+        Upload.objects.filter(status=UploadStatus.VERIFYING, updated_at__lt=quiet)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .order_by("updated_at")
+        .values_list("id", flat=True)[:limit]
+    )
+    return [str(pk) for pk in rows]

@@ -1,8 +1,11 @@
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from hub.celery import app as celery_app
@@ -117,7 +120,7 @@ def test_a_digest_mismatch_is_refused_and_adds_nothing(
     assert not ReleaseFile.objects.exists() and not Blob.objects.exists()
 
 
-def test_chunks_out_of_order_repeated_or_past_the_end_are_refused(personas, repo):
+def test_chunks_out_of_order_past_the_end_or_repeated_with_other_bytes_are_refused(personas, repo):
     client = personas["owner"]
     data = b"y" * 2048
     state = post_json(
@@ -132,13 +135,20 @@ def test_chunks_out_of_order_repeated_or_past_the_end_are_refused(personas, repo
     response = put(1, data[1024:])
     assert response.status_code == 409 and "send chunk 0" in response.json()["error"]
     assert put(0, data[:1024]).status_code == 200
-    response = put(0, data[:1024])
-    assert response.status_code == 409 and "already received" in response.json()["error"]
+    # The same chunk again (a retry, a second tab): answered like the first time, nothing moves.
+    again = put(0, data[:1024])
+    assert again.status_code == 200 and again.json()["chunks_received"] == 1
+    # The same index with other bytes: refused, and the accepted bytes stay as they were.
+    response = put(0, b"z" * 1024)
+    assert response.status_code == 409 and "already received with other" in response.json()["error"]
     assert response.json()["upload"]["chunks_received"] == 1
+    staged = Path(default_storage.path(f"uploads/{state['id']}/data"))
+    assert staged.read_bytes() == data[:1024]
     assert put(5, b"z").status_code == 400
     response = put(1, data[1024:] + b"extra")
     assert response.status_code == 400 and "must be 1,024 bytes" in response.json()["error"]
     assert Upload.objects.get().chunks_received == 1
+    assert sorted(p.name for p in staged.parent.iterdir()) == ["data"]  # no stray bodies
 
 
 def test_an_upload_resumes_where_it_stopped(personas, repo, django_capture_on_commit_callbacks):
@@ -347,7 +357,7 @@ def test_storage_failure_answers_503_and_counts_nothing(personas, repo, monkeypa
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("releases.services.staging.stage_chunk", full_disk)
+    monkeypatch.setattr("releases.services.staging.receive", full_disk)
     response = client.put(
         f"{state['url']}/chunks/0", b"abc", content_type="application/octet-stream"
     )
@@ -448,3 +458,61 @@ def test_copying_files_skips_paths_reserved_for_other_content(
     assert response.status_code == 302
     assert list(target.files.values_list("path", flat=True)) == ["b.bin"]
     assert list(target.deleted_paths.values_list("path", flat=True)) == ["a.bin"]
+
+
+def test_a_backwards_range_is_ignored_and_one_past_the_end_is_unsatisfiable(personas, repo):
+    data = b"0123456789"
+    upload(personas["owner"], repo, "digits.bin", data)
+    url = vurl(repo, "resolve", path="digits.bin")
+    anon = personas["anonymous"]
+    backwards = anon.get(url, HTTP_RANGE="bytes=5-2")  # RFC 9110: not a valid range
+    assert backwards.status_code == 200
+    assert b"".join(backwards.streaming_content) == data
+    past = anon.get(url, HTTP_RANGE="bytes=10-")
+    assert past.status_code == 416 and past["Content-Range"] == "bytes */10"
+
+
+def test_a_download_counts_once_not_per_request(personas, repo):
+    data = b"x" * 3000
+    upload(personas["owner"], repo, "w.bin", data)
+    url = vurl(repo, "resolve", path="w.bin")
+    anon = personas["anonymous"]
+
+    def downloads() -> int:
+        repo.refresh_from_db()
+        return repo.downloads
+
+    assert anon.head(url).status_code == 200
+    etag = anon.get(url)["ETag"]
+    assert downloads() == 1
+    assert anon.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert downloads() == 1
+    # A download manager: the first range counts, the others belong to the same download.
+    for first, last in [(0, 999), (1000, 1999), (2000, 2999)]:
+        assert anon.get(url, HTTP_RANGE=f"bytes={first}-{last}").status_code == 206
+    assert anon.get(url, HTTP_RANGE="bytes=-100").status_code == 206
+    assert downloads() == 2
+    blob_id = ReleaseFile.objects.get(path="w.bin").blob.blob_id
+    assert anon.get(f"/blobs/{blob_id}").status_code == 200
+    assert downloads() == 3
+
+
+def test_api_requests_without_a_csrf_token_get_json(owner, repo):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    response = client.post(
+        vurl(repo, "files_plan"), json.dumps({"files": []}), content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+    assert "CSRF token" in response.json()["error"]
+    page = client.post(vurl(repo, "release_copy", "v1.00"))
+    assert page.status_code == 403 and page["Content-Type"].startswith("text/html")
+
+
+def test_a_refusal_is_logged_as_one_line_without_a_traceback(personas, repo, caplog):
+    caplog.set_level("INFO")
+    response = personas["other"].get(repo.url("repo_settings"))
+    assert response.status_code == 403
+    assert [r for r in caplog.records if r.getMessage().startswith("refused path=")]
+    assert all(record.exc_info is None for record in caplog.records)

@@ -13,6 +13,10 @@ from releases.services import files, uploads
 from repos import selectors as repo_selectors
 
 upload_api = json_api(signed_out="Sign in to upload files.")
+QUEUE_DOWN = (
+    "Every byte arrived. The check of the file will start as soon as the hub's workers are "
+    "reachable; the file appears in the release then."
+)
 
 
 def _owned_release(request: HttpRequest, owner: str, name: str, version):
@@ -74,4 +78,7 @@ def upload_chunk(request: HttpRequest, upload_id, index: int) -> JsonResponse:
     upload = uploads.upload_put_chunk(
         upload_id=upload_id, user=request.user, index=index, stream=request, length=length
     )
-    return JsonResponse(upload.as_json())
+    answer = upload.as_json()
+    if getattr(upload, "queued", True) is False:
+        answer["note"] = QUEUE_DOWN
+    return JsonResponse(answer)
