@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path, register_converter
 from django.views.decorators.http import require_POST
 from markdownx.views import MarkdownifyView
@@ -54,8 +56,15 @@ api_patterns = [
     ),
 ]
 
+
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """/favicon.ico, which browsers ask for on pages without a <link rel="icon">: the logo."""
+    return HttpResponseRedirect(static("img/logo.svg"))
+
+
 urlpatterns = [
     path("", repo_views.home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("models", repo_views.model_list, name="model_list"),
     path("new", release_views.repo_create, name="repo_create"),
     path("accounts/", include("accounts.urls")),

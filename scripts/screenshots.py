@@ -4,7 +4,9 @@ Usage: .venv/bin/python scripts/screenshots.py [BASE_URL] [OUT_DIR]
 Expects the demo data (scripts/run loads it). Writes PNG files into OUT_DIR.
 """
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -33,6 +35,11 @@ OWNER_PAGES = {
     "password": "/accounts/password/",
 }
 STAFF_FILE = "/demo/btc-price-direction/releases/v2.00/files/direction.onnx"
+ADMIN_PAGES = {
+    "admin": "/admin/",
+    "admin-repos": "/admin/repos/repository/",
+    "admin-files": "/admin/releases/releasefile/",
+}
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
@@ -46,14 +53,12 @@ def main() -> None:
             for name, path in PAGES.items():
                 page.goto(BASE + path)
                 page.screenshot(path=OUT / f"{name}-{size}.png", full_page=True)
-            page.goto(BASE + "/accounts/login/")
-            page.fill("#id_username", "demo")
-            page.fill("#id_password", "demo-password-123")
-            page.click("button[type=submit]")
+            _log_in(page, "demo", "demo-password-123")
             for name, path in OWNER_PAGES.items():
                 page.goto(BASE + path)
                 page.wait_for_timeout(300)
                 page.screenshot(path=OUT / f"{name}-{size}.png", full_page=True)
+            _uploader(page, size)
             page.close()
             _staff_pages(browser, size, width, height)
         browser.close()
@@ -63,10 +68,10 @@ def main() -> None:
 def _staff_pages(browser, size: str, width: int, height: int) -> None:
     """The test-inference panel, a job followed to its end, and the staff job list."""
     page = browser.new_page(viewport={"width": width, "height": height})
-    page.goto(BASE + "/accounts/login/")
-    page.fill("#id_username", "staff")
-    page.fill("#id_password", "staff-password-123")
-    page.click("button[type=submit]")
+    _log_in(page, "staff", "staff-password-123")
+    for name, path in ADMIN_PAGES.items():
+        page.goto(BASE + path)
+        page.screenshot(path=OUT / f"{name}-{size}.png", full_page=True)
     page.goto(BASE + STAFF_FILE)
     page.screenshot(path=OUT / f"inference-panel-{size}.png", full_page=True)
     page.fill("#run-inference textarea", "[[1, 2, 3]]")
@@ -74,11 +79,48 @@ def _staff_pages(browser, size: str, width: int, height: int) -> None:
     page.screenshot(path=OUT / f"inference-invalid-{size}.png", full_page=True)
     page.fill("#run-inference textarea", "[[0.4, -1.2, 0.05, 2, 0.7, 0.1], [1, 1, 1, 1, 1, 1]]")
     page.click("#run-inference button[type=submit]")
+    page.screenshot(path=OUT / f"inference-queued-{size}.png", full_page=True)
     page.wait_for_selector("#job-live[data-finished]", timeout=60_000)
     page.screenshot(path=OUT / f"inference-job-{size}.png", full_page=True)
     page.goto(BASE + "/inference/jobs/")
     page.screenshot(path=OUT / f"inference-jobs-{size}.png", full_page=True)
     page.close()
+
+
+def _log_in(page, username: str, password: str) -> None:
+    page.goto(BASE + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(BASE + "/")
+
+
+def _uploader(page, size: str) -> None:
+    """The uploader mid-way (a chunk held back), paused, then the page after a reload with its
+    unfinished upload, which is then discarded; and a conflict with its next step."""
+    release = BASE + OWNER_PAGES["release-owner"]
+    with tempfile.TemporaryDirectory() as folder:
+        weights = Path(folder) / "weights.bin"
+        weights.write_bytes(os.urandom(20 * 1024 * 1024))  # three chunks of 8 MiB
+        conflict = Path(folder) / "model.onnx"  # v1.02 has model.onnx with other bytes
+        conflict.write_bytes(os.urandom(1000))
+        page.goto(release)
+        page.route("**/chunks/1", lambda route: None)  # held: the second chunk is in flight
+        picker = page.locator("#uploader input[type=file][data-picker]").first
+        picker.set_input_files([weights, conflict])
+        page.get_by_text("Uploading: chunk 2 of 3").wait_for()
+        page.evaluate("window.scrollTo(0, 0)")  # else the sticky header shows mid-page
+        page.screenshot(path=OUT / f"uploader-sending-{size}.png", full_page=True)
+        page.get_by_role("button", name="Pause").click()
+        page.locator(".upload-summary").wait_for()
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=OUT / f"uploader-paused-{size}.png", full_page=True)
+        page.unroute("**/chunks/1")
+        page.goto(release)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=OUT / f"uploader-unfinished-{size}.png", full_page=True)
+        page.get_by_role("button", name="Discard").first.click()
+        page.locator("#unfinished-uploads .unfinished").wait_for(state="detached")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 // Release page uploader: hash in a Web Worker, ask the server what to do with the whole list,
 // then link, skip or upload each file in resumable chunks, with progress and a summary.
+// Pause stops sending and keeps the chunks on the server (dropping the file again resumes);
+// Cancel throws them away. When a run ends, the page's file list is refreshed in place.
 (() => {
   const root = document.getElementById("uploader");
   if (!root) return;
@@ -9,15 +11,18 @@
   const dropzone = root.querySelector(".dropzone");
   const maxSize = Number(root.dataset.maxSize);
   const csrf = root.querySelector("[name=csrfmiddlewaretoken]").value;
-  let cancelled = false;
+  let stopping = null; // null, "pause" or "cancel"
   let currentXhr = null;
+  let running = 0; // runs in progress: leaving the page would lose them
   const activeUploads = new Set();
+  const PAUSED = "Paused: drop the file again to resume where it stopped";
 
+  // The hub's one way to write sizes (hub/formats.py: human_size).
   const fmtSize = (n) => {
     const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
     let i = 0;
     while (n >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
-    return i === 0 ? `${n} bytes` : `${n.toFixed(1)} ${units[i]}`;
+    return i === 0 ? `${Math.round(n)} bytes` : `${n.toFixed(1)} ${units[i]}`;
   };
 
   function row(file, path) {
@@ -30,7 +35,8 @@
         <label>Upload <progress class="upload-bar" max="1" value="0"></progress></label>
         <span class="speed muted"></span>
       </div>
-      <p class="upload-status muted">Waiting</p>`;
+      <p class="upload-status muted">Waiting</p>
+      <p class="upload-next" hidden><a class="button button-small button-secondary"></a></p>`;
     li.querySelector(".upload-path").textContent = path;
     li.querySelector(".upload-size").textContent = fmtSize(file.size);
     list.appendChild(li);
@@ -43,6 +49,12 @@
         li.dataset.state = kind;
       },
       bar(name, value) { li.querySelector(`.${name}-bar`).value = value; },
+      next(text, href) {
+        const link = li.querySelector(".upload-next a");
+        link.textContent = text;
+        link.href = href;
+        link.parentElement.hidden = false;
+      },
       speed(text) { li.querySelector(".speed").textContent = text; },
     };
   }
@@ -98,12 +110,17 @@
   }
 
   async function postJSON(url, body, method = "POST") {
-    const response = await fetch(url, {
-      method,
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
-    });
+    let response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "same-origin",
+      });
+    } catch {
+      return { ok: false, status: 0, data: { error: "The hub could not be reached: check the connection and drop the files again." } };
+    }
     let data = {};
     try { data = await response.json(); } catch { data = { error: `HTTP ${response.status}` }; }
     return { ok: response.ok, status: response.status, data };
@@ -140,11 +157,12 @@
     activeUploads.add(up.url);
     const t0 = performance.now();
     let sentThisSession = 0;
-    if (up.chunks_received) item.set(`Resuming from chunk ${up.chunks_received + 1} of ${up.chunk_count}`);
+    const resumed = up.chunks_received > 0 ? " (resumed)" : "";
     let retries = 0;
     while (up.status === "receiving" && up.chunks_received < up.chunk_count) {
-      if (cancelled) return finish(item, "failed", "Cancelled");
+      if (stopping) return stopped(item, up);
       const index = up.chunks_received;
+      if (!retries) item.set(`Uploading: chunk ${index + 1} of ${up.chunk_count}${resumed}`);
       const start = index * up.chunk_size;
       const piece = item.file.slice(start, Math.min(item.file.size, start + up.chunk_size));
       const base = up.chunks_received * up.chunk_size;
@@ -153,12 +171,11 @@
         const seconds = (performance.now() - t0) / 1000;
         if (seconds > 0.2) item.speed(`${fmtSize((sentThisSession + loaded) / seconds)}/s`);
       });
-      if (result.aborted) return finish(item, "failed", "Cancelled");
+      if (result.aborted) return stopped(item, up);
       if (result.ok) {
         sentThisSession += piece.size;
         up = result.data;
         retries = 0;
-        item.set(`Uploading: chunk ${up.chunks_received} of ${up.chunk_count}`);
       } else if (result.data.upload) {
         up = result.data.upload;  // e.g. a chunk the server had already: continue where it is
       } else if (result.status === 0 && retries < 5) {
@@ -171,13 +188,13 @@
         return finish(item, "failed", result.data.error);
       }
     }
-    if (cancelled) return finish(item, "failed", "Cancelled");
+    if (stopping === "cancel") return stopped(item, up);
     if (up.status === "failed") return finish(item, "failed", up.error || "The upload failed.");
     item.bar("upload", 1);
     item.set("Verifying sha256 and computing the Blob ID…");
     const giveUp = Date.now() + 15 * 60 * 1000;
     while (up.status === "verifying") {
-      if (cancelled) {
+      if (stopping === "cancel") {
         const last = await postJSON(up.url, undefined, "GET");
         if (last.ok && last.data.status === "done") return finish(item, "uploaded", "Uploaded and verified before Cancel arrived");
         return finish(item, "failed", "Cancelled");
@@ -197,14 +214,59 @@
 
   function finish(item, outcome, message) {
     item.outcome = outcome;
-    const kind = { uploaded: "success", linked: "success", present: "muted", conflict: "error", failed: "error", invalid: "error" }[outcome];
+    const kind = { uploaded: "success", linked: "success", present: "muted", conflict: "error", failed: "error", invalid: "error", paused: "warning" }[outcome];
     item.set(message, kind);
+    if (outcome === "conflict" && root.dataset.newReleaseUrl) {
+      item.next(`Create ${root.dataset.newReleaseVersion} and upload it there`, root.dataset.newReleaseUrl);
+    }
     return outcome;
   }
 
+  // The user pressed Pause (the server keeps the chunks) or Cancel (it drops them).
+  function stopped(item, up) {
+    if (stopping !== "pause") return finish(item, "failed", "Cancelled");
+    activeUploads.delete(up.url);
+    return finish(item, "paused", `${PAUSED} (${up.chunks_received} of ${up.chunk_count} chunks sent)`);
+  }
+
+  const notStarted = (item) => (stopping === "pause" ? finish(item, "paused", PAUSED) : finish(item, "failed", "Cancelled"));
+
+  // Swap the page's parts marked data-refresh (file count, file list, unfinished uploads) for
+  // their fresh versions, so that what was added shows without a reload.
+  async function refreshPage() {
+    try {
+      const response = await fetch(location.href, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      for (const part of document.querySelectorAll("[data-refresh][id]")) {
+        const update = fresh.getElementById(part.id);
+        if (update) part.replaceWith(document.importNode(update, true));
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  const warnBeforeLeaving = (event) => {
+    if (!running) return;
+    event.preventDefault();
+    event.returnValue = "";
+  };
+  window.addEventListener("beforeunload", warnBeforeLeaving);
+
   async function run(entries) {
     if (!entries.length) return;
-    cancelled = false;
+    running += 1;
+    try {
+      await runAll(entries);
+    } finally {
+      running -= 1;
+    }
+  }
+
+  async function runAll(entries) {
+    stopping = null;
     summary.hidden = true;
     actions.hidden = false;
     const items = entries.map(({ file, path }) => row(file, path));
@@ -218,10 +280,11 @@
       } catch (error) {
         finish(item, "failed", `Could not read the file: ${error.message}`);
       }
-      if (cancelled) break;
+      if (stopping) break;
     }
+    if (stopping) for (const item of items) if (!item.outcome) notStarted(item);
     const ready = items.filter((i) => i.sha256 && !i.outcome);
-    if (ready.length && !cancelled) {
+    if (ready.length) {
       const plan = await postJSON(root.dataset.planUrl, {
         files: ready.map((i) => ({ path: i.path, size: i.file.size, sha256: i.sha256 })),
       });
@@ -239,7 +302,7 @@
         }
         for (const item of ready) {
           if (item.outcome) continue;
-          if (cancelled) { finish(item, "failed", "Cancelled"); continue; }
+          if (stopping) { notStarted(item); continue; }
           const a = item.answer;
           if (a.action === "link") {
             const linked = await postJSON(root.dataset.linkUrl, { path: item.path, sha256: item.sha256 });
@@ -255,23 +318,37 @@
     }
     actions.hidden = true;
     const count = (o) => items.filter((i) => i.outcome === o).length;
-    const added = count("uploaded") + count("linked");
+    const paused = count("paused");
     summary.hidden = false;
     summary.innerHTML = "";
     const p = document.createElement("p");
-    p.textContent = `Uploaded ${count("uploaded")} · linked ${count("linked")} · already present ${count("present")} · conflicts ${count("conflict")} · failed ${count("failed") + count("invalid")}`;
+    p.textContent = `Uploaded ${count("uploaded")} · linked ${count("linked")} · already present ${count("present")} · conflicts ${count("conflict")} · failed ${count("failed") + count("invalid")}${paused ? ` · paused ${paused}` : ""}`;
     summary.appendChild(p);
-    if (added) {
+    if (!(await refreshPage()) && count("uploaded") + count("linked")) {
       const a = document.createElement("a");
       a.href = location.pathname;
       a.className = "button button-small";
-      a.textContent = "Show the updated file list";
+      a.textContent = "Reload to see the updated file list";
       summary.appendChild(a);
     }
   }
 
+  // An unfinished upload the user will not resume: its chunks are thrown away.
+  root.addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-discard]");
+    if (!button) return;
+    button.disabled = true;
+    await postJSON(button.dataset.discard, undefined, "DELETE");
+    await refreshPage();
+  });
+
+  root.querySelector("[data-pause]").addEventListener("click", () => {
+    stopping = "pause";
+    if (currentXhr) currentXhr.abort(); // that chunk is sent again on resume
+  });
+
   root.querySelector("[data-cancel]").addEventListener("click", async () => {
-    cancelled = true;
+    stopping = "cancel";
     if (currentXhr) currentXhr.abort();
     for (const url of activeUploads) await postJSON(url, undefined, "DELETE");
     activeUploads.clear();

@@ -12,3 +12,36 @@ def log_in(page, base: str, user, next_url: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(base + next_url)
+
+
+def job_in_state(rf, user, status: str, **fields):
+    """A test-inference job of `rf` stored as a worker would have left it in `status`, with
+    no task queued: the page shows it as it is."""
+    from django.utils import timezone
+
+    from inference.models import InferenceJob
+
+    repo = rf.release.repository
+    return InferenceJob.objects.create(
+        file=rf,
+        repository=repo,
+        model_id=rf.blob.blob_id,
+        file_label=f"{repo.full_name} {rf.release.version} {rf.path}",
+        requested_by=user,
+        inputs={"position": {"type": "float32", "shape": [1, 4], "values": [[1, 2, 3, 4]]}},
+        input_sha256="0" * 64,
+        backend="local",
+        status=status,
+        started_at=None if status == "queued" else timezone.now(),
+        **fields,
+    )
+
+
+def random_file(folder, name: str, size: int, seed: int):
+    """A file of `size` reproducible random bytes in `folder`; returns its path and bytes."""
+    import random
+
+    data = random.Random(seed).randbytes(size)
+    path = folder / name
+    path.write_bytes(data)
+    return path, data

@@ -1,13 +1,15 @@
 """Staff run a test inference from an ONNX file's page in Chromium: a real Celery worker runs
 the model and records it on a real anvil chain, and the job page follows it by itself."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
 from inference.models import InferenceJob, Status
 from inference.tests.helpers import onnx_file
-from tests.browser.helpers import log_in
+from tests.browser.helpers import job_in_state, log_in
 from tests.factories import RepositoryFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,6 +53,8 @@ def test_staff_run_a_test_inference_and_watch_it_confirm(
     # The page refreshes itself until the chain has confirmed the job.
     expect(page.locator(".timeline")).to_contain_text("Confirmed", timeout=60_000)
     expect(page.locator("#job-live .status")).to_have_text("Confirmed", timeout=60_000)
+    expect(page.get_by_text(f"Test inference #{job.pk} is queued.")).to_have_count(0)
+    expect(page.locator(".timeline .step.current")).to_have_count(0)
     job.refresh_from_db()
     assert job.status == Status.CONFIRMED and job.mode == "TEE"
     expect(page.locator(".timeline")).to_contain_text(f"Block {job.block_number}")
@@ -63,6 +67,22 @@ def test_staff_run_a_test_inference_and_watch_it_confirm(
     expect(page.locator(".jobs-table")).to_contain_text(f"#{job.pk}")
     page.goto(hub_server + "/inference/jobs/?status=confirmed")
     expect(page.locator(".jobs-table")).to_contain_text(job.tx_hash[:10])
+
+
+@pytest.mark.parametrize(
+    ("status", "current"),
+    [("queued", "Queued"), ("running", "Running")],
+)
+def test_the_timeline_marks_the_step_in_progress(hub_server, risk_file, page, status, current):
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    job = job_in_state(risk_file, root, status)
+    log_in(page, hub_server, root, f"/inference/jobs/{job.pk}/")
+    steps = page.locator(".timeline .step.current")
+    expect(steps).to_have_count(1)
+    expect(steps).to_contain_text(current)
+    expect(page.locator(".timeline .step").filter(has_text="Submitted")).not_to_have_class(
+        re.compile(r"\b(current|done)\b")
+    )
 
 
 def test_a_signed_in_user_who_is_not_staff_never_sees_the_panel(hub_server, risk_file, page):
