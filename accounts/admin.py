@@ -39,6 +39,7 @@ class HubUserAdmin(UserAdmin):
         *UserAdmin.fieldsets,
         ("Ban", {"fields": ["banned_at", "ban_reason"]}),
     ]
+
     @admin.display(description="Banned", boolean=True, ordering="banned_at")
     def banned(self, user):
         return user.is_banned

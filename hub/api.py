@@ -11,7 +11,8 @@ import json
 import logging
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.csrf import csrf_failure as default_csrf_failure
 
 from hub.errors import (
     Blocked,
@@ -86,3 +87,13 @@ def json_body(request: HttpRequest, *, expect: type | None = None, hint: str = "
     if expect is not None and not isinstance(body, expect):
         raise Invalid(hint or "The request body has the wrong shape.")
     return body
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF refusals: JSON under /api/ like every other API error, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": "The request lacks a valid CSRF token: reload the page and try again."},
+            status=403,
+        )
+    return default_csrf_failure(request, reason=reason)

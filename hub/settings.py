@@ -5,9 +5,11 @@ Celery broker). Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_
 See the configuration table in the README.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from hub.env import env_bool, env_int, env_list, env_str, secret_key_from_file
@@ -16,10 +18,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "data"))).resolve()
 
 DEBUG = env_bool("DEBUG", False)
+# The run command's local setup (never a deployment): a secret key generated into DATA_DIR,
+# plain HTTP, anvil's development key, demo accounts, templates and static files read fresh
+# on every request. Errors still get the hub's own pages, as DEBUG is off there.
+DEVELOPMENT = env_bool("DEVELOPMENT", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not (DEBUG or DEVELOPMENT):
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = secret_key_from_file(DATA_DIR / "secret_key")
 
@@ -38,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.forms",
     "markdownx",
+    "axes",
     "accounts",
     "repos",
     "releases",
@@ -49,6 +56,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "hub.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -56,7 +65,26 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "hub.web.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out log-in into the lock-out page (429).
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Log-in throttling (django-axes): after AXES_FAILURE_LIMIT failed log-ins for one account,
+# or from one address, further attempts are refused for the cool-off time with a 429 page that
+# says when to come back; a successful log-in clears the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("HUB_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("HUB_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "accounts.throttling.username_of"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.locked_out"
+AXES_VERBOSE = False
+# Sign-up throttling (django-ratelimit, counted in the cache): new accounts per address.
+HUB_SIGNUPS_PER_HOUR = env_int("HUB_SIGNUPS_PER_HOUR", 10)
 
 ROOT_URLCONF = "hub.urls"
 WSGI_APPLICATION = "hub.wsgi.application"
@@ -76,10 +104,17 @@ TEMPLATES = [
             "builtins": [
                 "django.templatetags.static",
                 "django.contrib.humanize.templatetags.humanize",
+                "hub.templatetags.hub_tags",
             ],
         },
     },
 ]
+if DEVELOPMENT and not DEBUG:  # templates read on every request, as edited (no cache)
+    TEMPLATES[0]["APP_DIRS"] = False
+    TEMPLATES[0]["OPTIONS"]["loaders"] = [
+        "django.template.loaders.filesystem.Loader",
+        "django.template.loaders.app_directories.Loader",
+    ]
 # Lets templates override the markdownx widget and form widgets.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
@@ -156,33 +191,70 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if DEBUG or DEVELOPMENT
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
+# In development whitenoise serves static files straight from the apps' folders, as edited.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEVELOPMENT
 
 # HTTPS hardening is on whenever DEBUG is off; HTTPS_ONLY=false turns it off for a plain-HTTP
 # deployment behind a trusted proxy, or for the test suite's local browser.
-HTTPS_ONLY = env_bool("HTTPS_ONLY", not DEBUG)
+HTTPS_ONLY = env_bool("HTTPS_ONLY", not (DEBUG or DEVELOPMENT))
 SECURE_SSL_REDIRECT = HTTPS_ONLY
 SESSION_COOKIE_SECURE = HTTPS_ONLY
 CSRF_COOKIE_SECURE = HTTPS_ONLY
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS_ONLY else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS_ONLY
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
-SECURE_REFERRER_POLICY = "same-origin"
+SECURE_REFERRER_POLICY = "same-origin"  # other sites (a model card's images) get no referrer
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "hub.api.csrf_failure"
+# Content-Security-Policy (django-csp) on every page: scripts, styles, fetches and workers from
+# the hub itself only, nothing inline, no framing. Images in model cards are linked by URL
+# from anywhere, so img-src allows any https: source (the Markdown sanitizer drops data: URLs).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "https:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "worker-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Permissions-Policy (hub/middleware.py): browser features no page of the hub uses.
+PERMISSIONS_POLICY = [
+    "accelerometer",
+    "camera",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "payment",
+    "usb",
+]
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
-# Cache: Redis when configured, else per-process memory.
+# Cache: Redis when configured (a page is computed uncached while Redis is away), else
+# per-process memory.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "hub.cache.DegradingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -209,9 +281,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inference.tasks.resume_stuck_jobs",
         "schedule": float(env_int("INFERENCE_RESUME_EVERY", 60)),
     },
+    "resume-stuck-uploads": {
+        "task": "releases.tasks.resume_stuck_uploads",
+        "schedule": float(env_int("HUB_UPLOAD_RESUME_EVERY", 60)),
+    },
+    "clean-up-uploads": {"task": "releases.tasks.clean_up_uploads", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process dies is handed back to the queue, not acknowledged as done.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# With the broker away, give up sending after about a second (the work is recorded in the
+# database and a periodic check queues it later) instead of holding the request.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.3,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = REDIS_URL or None
@@ -227,6 +315,11 @@ HUB_PAGE_SIZE = env_int("HUB_PAGE_SIZE", 20)
 HUB_MAX_FILE_SIZE = env_int("HUB_MAX_FILE_SIZE", 10 * 1024**3)
 HUB_MAX_FILES_PER_RELEASE = env_int("HUB_MAX_FILES_PER_RELEASE", 1000)
 HUB_UPLOAD_CHUNK_SIZE = env_int("HUB_UPLOAD_CHUNK_SIZE", 8 * 1024**2)
+# Bytes one user's unfinished uploads may take in staging (their declared sizes).
+HUB_UPLOAD_QUOTA = env_int("HUB_UPLOAD_QUOTA", 4 * HUB_MAX_FILE_SIZE)
+HUB_UPLOAD_VERIFY_LEASE = env_int("HUB_UPLOAD_VERIFY_LEASE", 300)
+HUB_UPLOAD_STUCK_AFTER = env_int("HUB_UPLOAD_STUCK_AFTER", 300)
+HUB_UPLOAD_EXPIRE_DAYS = env_int("HUB_UPLOAD_EXPIRE_DAYS", 7)
 HUB_REPORTS_PER_DAY = env_int("HUB_REPORTS_PER_DAY", 10)
 HUB_FEATURED_COUNT = 6
 

@@ -7,10 +7,13 @@ else a short page with the message. A view that wants an error inside its form c
 itself.
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.defaults import permission_denied
 
 from hub.errors import (
     Blocked,
@@ -23,6 +26,7 @@ from hub.errors import (
     Unavailable,
 )
 
+log = logging.getLogger(__name__)
 PAGE_STATUS = {Conflict: 409, LimitReached: 400, Unavailable: 503}
 
 
@@ -48,7 +52,9 @@ class DomainErrorMiddleware:
         if isinstance(exc, NotFound):
             raise Http404(exc.message)
         if isinstance(exc, Refused):
-            raise PermissionDenied(exc.message)
+            # An answer, not a fault: one log line, no traceback.
+            log.info("refused path=%s user=%s reason=%s", request.path, request.user.pk, exc)
+            return permission_denied(request, PermissionDenied(exc.message))
         if isinstance(exc, Moved):
             url = moved_url(request, exc)
             if request.method in ("GET", "HEAD"):

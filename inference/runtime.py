@@ -1,6 +1,7 @@
 """Running ONNX models in a worker with onnxruntime, sessions cached per process by Blob ID."""
 
 import logging
+import re
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -57,6 +58,17 @@ class SessionCache:
 sessions = SessionCache(settings.INFERENCE_SESSION_CACHE_MB * 1024 * 1024)
 
 
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][\w.+@-]+){2,}[/\\]?")
+
+
+def _public(exc: Exception) -> str:
+    """onnxruntime's message without the server's file paths (its sources, the stored model):
+    each path is cut to its last part, which is what says where in the model it failed."""
+    return _PATH.sub(
+        lambda m: m.group(0).rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1], str(exc)
+    )
+
+
 def _load_session(blob):
     import onnxruntime as ort
 
@@ -69,7 +81,7 @@ def _load_session(blob):
         try:
             return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own exception types
-            raise ModelError(f"onnxruntime could not load the model: {exc}") from exc
+            raise ModelError(f"onnxruntime could not load the model: {_public(exc)}") from exc
 
     return with_local_path(default_storage, blob.storage_key, load, suffix=".onnx")
 
@@ -82,5 +94,5 @@ def run_model(blob, inputs: dict[str, dict[str, Any]]) -> dict[str, dict[str, An
     try:
         results = session.run(names, feed)
     except Exception as exc:
-        raise ModelError(f"onnxruntime failed to run the model: {exc}") from exc
+        raise ModelError(f"onnxruntime failed to run the model: {_public(exc)}") from exc
     return {name: tensors.from_numpy(value) for name, value in zip(names, results, strict=True)}

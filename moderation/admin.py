@@ -80,7 +80,7 @@ class ReportAdmin(admin.ModelAdmin):
                 apply=lambda r, m, status=status: services.report_close(
                     report=r, moderator=m, status=status
                 ),
-                done=f"{past} {{count}} report(s).",
+                done=(f"{past} {{count}} report.", f"{past} {{count}} reports."),
             )
             for verb, past, status in [
                 ("resolve", "Resolved", ReportStatus.RESOLVED),
@@ -92,7 +92,10 @@ class ReportAdmin(admin.ModelAdmin):
             description="Hide the reported repositories",
             permission="hide",
             apply=_hide_repository_of_report,
-            done="Hid {count} repository(ies); their open reports are resolved.",
+            done=(
+                "Hid {count} repository; its open reports are resolved.",
+                "Hid {count} repositories; their open reports are resolved.",
+            ),
             explanation="Each repository disappears for everyone but its owner, who sees the "
             "reason. All open reports on it are resolved.",
         ),
@@ -153,6 +156,19 @@ class ModerationActionAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["repository__owner", "user", "report"]
     list_per_page = 100
+    # Every field shown read-only: a form field for `report` would order reports by the
+    # queue's annotations, which exist only in the reports list's own query.
+    readonly_fields = [
+        "created_at",
+        "moderator",
+        "moderator_name",
+        "action",
+        "target",
+        "reason",
+        "repository",
+        "user",
+        "report",
+    ]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -245,7 +261,7 @@ class ModeratedRepositoryAdmin(RepositoryAdmin):
             apply=lambda repo, m, reason: services.repository_hide(
                 repository=repo, moderator=m, reason=reason
             ),
-            done="Hid {count} repository(ies).",
+            done=("Hid {count} repository.", "Hid {count} repositories."),
             explanation="A hidden repository disappears from browse, search, its owner's page "
             "and downloads for everyone but its owner, who sees it with this reason, and the "
             "moderators.",
@@ -255,14 +271,14 @@ class ModeratedRepositoryAdmin(RepositoryAdmin):
             description="Restore the selected hidden repositories",
             permission="moderate",
             apply=lambda repo, m: services.repository_restore(repository=repo, moderator=m),
-            done="Restored {count} repository(ies).",
+            done=("Restored {count} repository.", "Restored {count} repositories."),
         ),
         simple_action(
             name="feature_repositories",
             description="Feature the selected repositories on the home page",
             permission="moderate",
             apply=lambda repo, m: services.repository_feature(repository=repo, moderator=m),
-            done="Featured {count} repository(ies).",
+            done=("Featured {count} repository.", "Featured {count} repositories."),
         ),
         simple_action(
             name="unfeature_repositories",
@@ -271,7 +287,10 @@ class ModeratedRepositoryAdmin(RepositoryAdmin):
             apply=lambda repo, m: services.repository_feature(
                 repository=repo, moderator=m, featured=False
             ),
-            done="Stopped featuring {count} repository(ies).",
+            done=(
+                "Stopped featuring {count} repository.",
+                "Stopped featuring {count} repositories.",
+            ),
         ),
     ]
 
@@ -303,7 +322,7 @@ class ModeratedUserAdmin(HubUserAdmin):
             description="Ban the selected users",
             permission="ban",
             apply=lambda user, m, reason: services.user_ban(user=user, moderator=m, reason=reason),
-            done="Banned {count} user(s).",
+            done=("Banned {count} user.", "Banned {count} users."),
             explanation="A banned account cannot log in or use the API, and all its "
             "repositories are hidden. Unbanning restores what the ban hid and nothing else.",
         ),
@@ -312,7 +331,7 @@ class ModeratedUserAdmin(HubUserAdmin):
             description="Unban the selected users",
             permission="ban",
             apply=lambda user, m: services.user_unban(user=user, moderator=m),
-            done="Unbanned {count} user(s).",
+            done=("Unbanned {count} user.", "Unbanned {count} users."),
         ),
     ]
 
@@ -337,7 +356,7 @@ class ModeratedReleaseFileAdmin(ReleaseFileAdmin):
             apply=lambda rf, m, reason: (
                 services.file_delete_unsafe(release_file=rf, moderator=m, reason=reason) or True
             ),
-            done="Deleted {count} file(s).",
+            done=("Deleted {count} file.", "Deleted {count} files."),
             explanation="Each file leaves its release, and its content is blocked on the whole "
             "hub: no release or Blob ID URL serves it any more, and nobody can upload, link, "
             "copy or run it again. Other releases holding the same bytes keep the entry, marked "

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.utils.translation import ngettext
 
 from hub.errors import HubError
 
@@ -19,7 +20,10 @@ class ReasonForm(forms.Form):
     )
 
 
-def _apply_all(modeladmin, request, queryset, apply: Callable, done: str) -> None:
+Done = tuple[str, str]  # what was done, for one object and for several: "{count}" is filled
+
+
+def _apply_all(modeladmin, request, queryset, apply: Callable, done: Done) -> None:
     """`apply(obj)` on each object; then one message with the count of changes, and one for
     each refusal."""
     changed, refused = 0, []
@@ -29,7 +33,8 @@ def _apply_all(modeladmin, request, queryset, apply: Callable, done: str) -> Non
                 changed += 1
         except HubError as exc:
             refused.append(str(exc))
-    modeladmin.message_user(request, done.format(count=changed), messages.SUCCESS)
+    said = ngettext(done[0], done[1], changed).format(count=changed)
+    modeladmin.message_user(request, said, messages.SUCCESS)
     for problem in refused:
         modeladmin.message_user(request, problem, messages.WARNING)
 
@@ -40,7 +45,7 @@ def reason_action(
     description: str,
     permission: str,
     apply: Callable,
-    done: str,
+    done: Done,
     explanation: str = "",
 ):
     """An admin action that asks for a reason, then calls `apply(obj, moderator, reason)` on
@@ -77,7 +82,7 @@ def reason_action(
     return action
 
 
-def simple_action(*, name: str, description: str, permission: str, apply: Callable, done: str):
+def simple_action(*, name: str, description: str, permission: str, apply: Callable, done: Done):
     """An admin action that applies at once: `apply(obj, moderator)` on each selected object."""
 
     @admin.action(description=description, permissions=[permission])

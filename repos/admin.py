@@ -57,6 +57,7 @@ class RepositoryAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
+
     def get_queryset(self, request):
         return (
             super()

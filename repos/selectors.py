@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
 from accounts.models import User
 from hub.errors import Moved, NotFound, Refused
 from repos import access
 from repos.access import listed_q, readable_q
-from repos.models import Repository, RepositoryRedirect
+from repos.models import Repository, RepositoryRedirect, Tag
 
 AnyUser = User | AnonymousUser
 
@@ -129,11 +129,18 @@ def _search(qs: QuerySet[Repository], query: str) -> tuple[QuerySet[Repository],
         )
         qs = qs.filter(search_vector=tsquery).annotate(rank=SearchRank(F("search_vector"), tsquery))
         return qs, True
+    # Elsewhere (SQLite, the run command's database): substring matches, ranked like the
+    # weights above: the name first, then tags, then the model card.
+    rank = Value(0)
     for term in terms:
-        qs = qs.filter(
-            Q(name__icontains=term) | Q(description__icontains=term) | Q(tags__name__icontains=term)
+        in_tags = Exists(Tag.objects.filter(repositories=OuterRef("pk"), name__icontains=term))
+        qs = qs.filter(Q(name__icontains=term) | Q(description__icontains=term) | in_tags)
+        rank = rank + Case(
+            When(name__icontains=term, then=Value(4)),
+            When(in_tags, then=Value(2)),
+            default=Value(1),
         )
-    return qs.distinct(), False
+    return qs.annotate(rank=rank), True
 
 
 def repository_search(*, user: AnyUser, filters: RepositoryFilters) -> QuerySet[Repository]:

@@ -5,7 +5,8 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 
-# Create .venv if needed and install the given requirements file when it changed.
+# Create .venv if needed and install the given lock file (every package pinned and hashed:
+# pip refuses anything whose hash differs) when it changed.
 ensure_venv() {
   local req="$1" stamp
   if [ ! -x .venv/bin/python ]; then
@@ -15,7 +16,8 @@ ensure_venv() {
   stamp=".venv/.installed-$(basename "$req")"
   if [ ! -f "$stamp" ] || [ -n "$(find requirements*.txt -newer "$stamp")" ]; then
     log "installing Python packages from $req"
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$req"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+      -r "$req"
     touch "$stamp"
   fi
 }

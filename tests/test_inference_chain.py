@@ -231,14 +231,15 @@ def test_a_nonce_taken_by_another_transaction_is_signed_again_once(anvil, repo, 
     assert len(_job_transactions(anvil, job)) == 1
 
 
-def test_an_onnxruntime_error_fails_the_job_with_the_error(
-    anvil, celery_worker_process, repo, runner_user
+def test_an_onnxruntime_error_fails_the_job_with_the_error_without_server_paths(
+    anvil, celery_worker_process, repo, runner_user, settings
 ):
     rf = onnx_file(repo, "broken.onnx")
     job = wait_for(make_job(rf, runner_user), Status.CONFIRMED, Status.FAILED)
     assert job.status == Status.FAILED
     assert job.error.startswith("onnxruntime failed to run the model:")
     assert "Reshape" in job.error
+    assert "/onnxruntime_src/" not in job.error and str(settings.MEDIA_ROOT) not in job.error
     assert job.tx_hash is None
 
 

@@ -36,7 +36,7 @@ def signing_account() -> LocalAccount:
                 f"({exc.__class__.__name__})."
             ) from None
     if not key:
-        if settings.DEBUG and settings.CHAIN_BACKEND == "local":
+        if (settings.DEBUG or settings.DEVELOPMENT) and settings.CHAIN_BACKEND == "local":
             return dev_account(0)
         raise ImproperlyConfigured(
             "No signing key: set CHAIN_PRIVATE_KEY or CHAIN_PRIVATE_KEY_FILE."
@@ -45,9 +45,9 @@ def signing_account() -> LocalAccount:
         account = Account.from_key(key)
     except (ValueError, TypeError):
         raise ImproperlyConfigured("The chain signing key is not a valid private key.") from None
-    if not settings.DEBUG and account.address in dev_addresses():
+    if not (settings.DEBUG or settings.DEVELOPMENT) and account.address in dev_addresses():
         raise ImproperlyConfigured(
-            "The chain signing key is a well-known development key; it is refused when DEBUG "
-            "is off. Use a key of your own."
+            "The chain signing key is a well-known development key; it is refused outside "
+            "development (DEBUG or DEVELOPMENT). Use a key of your own."
         )
     return account

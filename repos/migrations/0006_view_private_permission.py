@@ -4,14 +4,19 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('repos', '0005_alter_repository_options_repository_featured_at_and_more'),
+        ("repos", "0005_alter_repository_options_repository_featured_at_and_more"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='repository',
-            options={'permissions': [('moderate_repository', 'Can hide, restore and feature repositories'), ('view_private_repository', 'Can read every private repository')], 'verbose_name_plural': 'repositories'},
+            name="repository",
+            options={
+                "permissions": [
+                    ("moderate_repository", "Can hide, restore and feature repositories"),
+                    ("view_private_repository", "Can read every private repository"),
+                ],
+                "verbose_name_plural": "repositories",
+            },
         ),
     ]

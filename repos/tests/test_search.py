@@ -131,3 +131,22 @@ def test_invalid_filters_match_nothing_and_say_why(client, catalogue):
         assert response.status_code == 200
         assert list(response.context["page"].object_list) == [], query
         assert message in response.content.decode(), query
+
+
+def test_without_postgresql_names_and_tags_still_rank_above_a_mention_in_the_card(
+    owner, monkeypatch
+):
+    """The substring search of the embedded database (SQLite in the run command) ranks a
+    name match first, then a tag, then a mention in the model card, like PostgreSQL does."""
+    from django.db import connection
+
+    from repos.selectors import RepositoryFilters, repository_search
+
+    mention = RepositoryFactory(owner=owner, name="notes", description="Says gas once.")
+    tagged = RepositoryFactory(owner=owner, name="fees", description="Fees.", tags=["gas"])
+    named = RepositoryFactory(owner=owner, name="gas-oracle", description="An oracle.")
+    mention.save()  # the most recently updated: first when not ranked
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    filters = RepositoryFilters(query="gas", sort="relevance")
+    ids = list(repository_search(user=owner, filters=filters))
+    assert ids == [named.pk, tagged.pk, mention.pk]

@@ -34,12 +34,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Allow seeding with DEBUG off (the demo passwords are public).",
+            help="Allow seeding outside development (the demo passwords are public).",
         )
 
     def handle(self, *args, force: bool = False, **options):
-        if not settings.DEBUG and not force:
-            raise CommandError("Refusing to create accounts with public passwords: DEBUG is off.")
+        if not (settings.DEBUG or settings.DEVELOPMENT) and not force:
+            raise CommandError(
+                "Refusing to create accounts with public passwords outside development "
+                "(DEBUG or DEVELOPMENT); --force does it anyway."
+            )
         if Repository.objects.exists():
             self.stdout.write("The hub already has repositories; demo data not loaded.")
             return
