@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 
-from accounts.models import USERNAME_MAX_LENGTH, User
+from accounts.models import USERNAME_MAX_LENGTH, TokenScope, User
 from hub.names import validate_url_name
 
 
@@ -54,3 +54,15 @@ class LoginForm(AuthenticationForm):
                     code="banned",
                 ) from None
             raise
+
+
+class TokenForm(forms.Form):
+    EXPIRY = [("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year"), ("", "Never")]
+
+    name = forms.CharField(
+        max_length=100, help_text="What will use it, e.g. “CI publishing” or “laptop”."
+    )
+    scope = forms.ChoiceField(
+        choices=TokenScope.choices, initial=TokenScope.READ, widget=forms.RadioSelect
+    )
+    expires = forms.ChoiceField(choices=EXPIRY, initial="90", required=False, label="Expires")

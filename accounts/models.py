@@ -35,3 +35,44 @@ class User(AbstractUser):
         from django.urls import reverse
 
         return reverse("user_detail", kwargs={"username": self.username})
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", "Read: your private repositories too"
+    WRITE = "write", "Write: also create and change repositories, releases and files"
+
+
+class AccessToken(models.Model):
+    """A personal access token for scripts, the CLI and API clients (`Authorization: Bearer`).
+
+    Only a hash of the token is stored; the token itself is shown once, when it is made.
+    It acts as its user (the same access policy as their pages), limited to reads by the
+    `read` scope, and stops working when revoked, when it expires, or when the user is banned
+    or deactivated.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_tokens")
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=5, choices=TokenScope.choices, default=TokenScope.READ)
+    prefix = models.CharField(max_length=12, help_text="the token's first characters, to tell it")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope__in=TokenScope.values),
+                name="accounts_token_scope_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == TokenScope.WRITE

@@ -6,6 +6,8 @@ from accounts.forms import LoginForm
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<int:token_id>/revoke", views.token_revoke, name="token_revoke"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -81,7 +81,7 @@ def upload_through_api(
     """PUT the file chunk by chunk, then verify; returns (transfer seconds, verify seconds)."""
     size = path.stat().st_size
     state = client.post(
-        f"/api/repos/{repo_path}/releases/v1.00/uploads",
+        f"/api/v1/repos/{repo_path}/releases/v1.00/uploads",
         json.dumps({"path": name, "size": size, "sha256": file_sha256(path)}),
         content_type="application/json",
     ).json()
@@ -144,7 +144,7 @@ def upload_over_http(client: Client, path: Path, name: str) -> tuple[float, floa
         http.headers.update({"X-CSRFToken": token, "Referer": base + "/"})
         size = path.stat().st_size
         state = http.post(
-            f"{base}/api/repos/bench/bench/releases/v1.00/uploads",
+            f"{base}/api/v1/repos/bench/bench/releases/v1.00/uploads",
             json={"path": name, "size": size, "sha256": file_sha256(path)},
         ).json()
         started = time.perf_counter()
@@ -262,7 +262,7 @@ def bench_plan(client: Client, owner: User) -> None:
     for _ in range(40):
         started = time.perf_counter()
         response = client.post(
-            "/api/repos/bench/plan/releases/v1.00/plan", body, content_type="application/json"
+            "/api/v1/repos/bench/plan/releases/v1.00/plan", body, content_type="application/json"
         )
         timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200

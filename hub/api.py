@@ -9,6 +9,7 @@ objects are written with their `as_json()`.
 import functools
 import json
 import logging
+from http import HTTPStatus
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -46,12 +47,31 @@ STORAGE_DOWN = (
 )
 
 
+def problem(status: int, detail: str, *, headers: dict | None = None, **extra) -> JsonResponse:
+    """An RFC 9457 problem: type, title, status, detail, and members of its own (`extra`).
+    `error` repeats the detail for the uploader and other clients of the hub's first JSON."""
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "error": detail,
+        **extra,
+    }
+    response = JsonResponse(body, status=status, content_type="application/problem+json")
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
 def error_response(exc: HubError) -> JsonResponse:
     status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
-    body = {"error": exc.message if not isinstance(exc, Moved) else "Not found."}
-    for key, value in exc.details.items():
-        body[key] = value.as_json() if hasattr(value, "as_json") else value
-    return JsonResponse(body, status=status)
+    detail = exc.message if not isinstance(exc, Moved) else "Not found."
+    extra = {
+        key: value.as_json() if hasattr(value, "as_json") else value
+        for key, value in exc.details.items()
+    }
+    return problem(status, detail, **extra)
 
 
 def json_api(*, signed_out: str = "Sign in first."):
@@ -61,7 +81,7 @@ def json_api(*, signed_out: str = "Sign in first."):
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> JsonResponse:
             if not request.user.is_authenticated:
-                return JsonResponse({"error": signed_out}, status=401)
+                return problem(401, signed_out, headers={"WWW-Authenticate": 'Bearer realm="hub"'})
             try:
                 return view(request, *args, **kwargs)
             except HubError as exc:
@@ -69,7 +89,7 @@ def json_api(*, signed_out: str = "Sign in first."):
             except OSError as exc:
                 # Storage full or unavailable: the transaction rolled back, nothing counted.
                 log.error("storage error path=%s error=%s", request.path, exc)
-                return JsonResponse({"error": STORAGE_DOWN}, status=503)
+                return problem(503, STORAGE_DOWN)
 
         return wrapper
 
@@ -92,8 +112,5 @@ def json_body(request: HttpRequest, *, expect: type | None = None, hint: str = "
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF refusals: JSON under /api/ like every other API error, Django's page elsewhere."""
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"error": "The request lacks a valid CSRF token: reload the page and try again."},
-            status=403,
-        )
+        return problem(403, "The request lacks a valid CSRF token: reload the page and try again.")
     return default_csrf_failure(request, reason=reason)

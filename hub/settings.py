@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.forms",
     "markdownx",
+    "ninja",
     "axes",
     "accounts",
     "repos",
@@ -62,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.tokens.TokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "hub.web.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -85,6 +87,8 @@ AXES_LOCKOUT_CALLABLE = "accounts.throttling.locked_out"
 AXES_VERBOSE = False
 # Sign-up throttling (django-ratelimit, counted in the cache): new accounts per address.
 HUB_SIGNUPS_PER_HOUR = env_int("HUB_SIGNUPS_PER_HOUR", 10)
+# Requests one access token may make in a minute (429 with Retry-After past it).
+HUB_TOKEN_REQUESTS_PER_MINUTE = env_int("HUB_TOKEN_REQUESTS_PER_MINUTE", 600)
 
 ROOT_URLCONF = "hub.urls"
 WSGI_APPLICATION = "hub.wsgi.application"

@@ -8,6 +8,7 @@ from markdownx.views import MarkdownifyView
 
 from hub.converters import NameConverter, VersionConverter
 from moderation import views as moderation_views
+from releases.api_v1 import api as api_v1
 from releases.views import api as upload_api
 from releases.views import files as file_views
 from releases.views import pages as release_views
@@ -39,10 +40,12 @@ repo_patterns = [
         file_views.file_delete,
         name="file_delete",
     ),
+    path("resolve/latest/<path:path>", file_views.resolve_latest, name="resolve_latest"),
     path("resolve/<version:version>/<path:path>", file_views.resolve, name="resolve"),
 ]
 
-# JSON endpoints of the uploader (releases/views/api.py).
+# The API (/api/v1/): the uploader's endpoints (releases/views/api.py, also used by scripts)
+# and the rest of the API, built with django-ninja (releases/api_v1/).
 api_release = "repos/<name:owner>/<name:name>/releases/<version:version>"
 api_patterns = [
     path(f"{api_release}/plan", upload_api.files_plan, name="files_plan"),
@@ -69,7 +72,8 @@ urlpatterns = [
     path("new", release_views.repo_create, name="repo_create"),
     path("accounts/", include("accounts.urls")),
     path("blobs/<str:blob_id>", file_views.blob_download, name="blob_download"),
-    path("api/", include(api_patterns)),
+    path("api/v1/", include(api_patterns)),
+    path("api/v1/", api_v1.urls),
     path("inference/", include("inference.urls")),
     path("admin/", admin.site.urls),
     # The editor's live preview, for signed-in users only. (Its image upload is not routed:

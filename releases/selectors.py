@@ -42,6 +42,25 @@ def release_file_get(*, release: Release, path: str) -> ReleaseFile:
     return rf
 
 
+def release_file_latest(*, repository: Repository, path: str) -> ReleaseFile:
+    """The file at `path` in the newest release (highest version) of a readable repository
+    that has a file there: what `resolve/latest/<path>` serves."""
+    try:
+        path = rules.clean_path(path)
+    except Invalid:
+        raise NotFound("No release of this repository has this file.") from None
+    rf = (
+        ReleaseFile.objects.filter(release__repository=repository, path=path)
+        .select_related("blob", "release")
+        .order_by("-release__major", "-release__minor")
+        .first()
+    )
+    if rf is None:
+        raise NotFound("No release of this repository has this file.")
+    rf.release.repository = repository
+    return rf
+
+
 def release_file_readable_by_blob_id(*, user, blob_id: str) -> ReleaseFile:
     """A file with this Blob ID in a repository `user` may read; NotFound otherwise."""
     rf = (

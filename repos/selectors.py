@@ -16,10 +16,10 @@ from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
 from accounts.models import User
-from hub.errors import Moved, NotFound, Refused
+from hub.errors import Invalid, Moved, NotFound, Refused
 from repos import access
 from repos.access import listed_q, readable_q
-from repos.models import Repository, RepositoryRedirect, Tag
+from repos.models import License, Repository, RepositoryRedirect, Tag, Task
 
 AnyUser = User | AnonymousUser
 
@@ -198,3 +198,19 @@ def featured_ids(*, limit: int) -> list[int]:
         .order_by("-featured_at")
         .values_list("id", flat=True)[:limit]
     )
+
+
+def task_by_slug(slug: str) -> Task:
+    task = Task.objects.filter(slug=slug).first()
+    if task is None:
+        choices = ", ".join(Task.objects.values_list("slug", flat=True))
+        raise Invalid(f"No task “{slug}”; choose one of: {choices}.", field="task")
+    return task
+
+
+def license_by_id(spdx_id: str) -> License:
+    found = License.objects.filter(spdx_id__iexact=spdx_id).first()
+    if found is None:
+        choices = ", ".join(License.objects.values_list("spdx_id", flat=True))
+        raise Invalid(f"No licence “{spdx_id}”; choose one of: {choices}.", field="license")
+    return found

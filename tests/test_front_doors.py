@@ -111,13 +111,13 @@ def test_every_front_door_gives_each_persona_the_same_answer(world, who, state):
 
     # The uploader's JSON API on this repository: only its owner may add.
     entry = {"path": "new.bin", "size": 3, "sha256": hashlib.sha256(b"new").hexdigest()}
-    plan_url = f"/api/repos/{repo.full_name}/releases/v1.00/plan"
+    plan_url = f"/api/v1/repos/{repo.full_name}/releases/v1.00/plan"
     answer = client.post(plan_url, json.dumps({"files": [entry]}), content_type="application/json")
     if who == "anonymous":
         assert answer.status_code == 401
     elif not readable:
         assert answer.status_code == 404
-        assert answer.json() == {"error": "No such repository."}
+        assert answer.json()["detail"] == "No such repository."
     else:
         assert answer.status_code == (200 if who == "owner" else 403)
 
@@ -127,7 +127,7 @@ def test_every_front_door_gives_each_persona_the_same_answer(world, who, state):
         scratch = world["scratch"][who]
         mine = {"path": "copy.onnx", "size": rf.blob.size, "sha256": rf.blob.sha256}
         planned = client.post(
-            f"/api/repos/{scratch.full_name}/releases/v1.00/plan",
+            f"/api/v1/repos/{scratch.full_name}/releases/v1.00/plan",
             json.dumps({"files": [mine]}),
             content_type="application/json",
         ).json()["files"][0]

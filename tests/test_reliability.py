@@ -46,7 +46,7 @@ def by_hand(settings):
 
 def _start(client, repo, path: str, data: bytes) -> dict:
     response = client.post(
-        f"/api/repos/{repo.full_name}/releases/v1.00/uploads",
+        f"/api/v1/repos/{repo.full_name}/releases/v1.00/uploads",
         json.dumps({"path": path, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}),
         content_type="application/json",
     )
@@ -258,7 +258,7 @@ def test_a_users_unfinished_uploads_have_a_quota(alice, settings):
     data = b"2" * (100 * 1024)
     digest = hashlib.sha256(data).hexdigest()
     response = client.post(
-        f"/api/repos/{repo.full_name}/releases/v1.00/uploads",
+        f"/api/v1/repos/{repo.full_name}/releases/v1.00/uploads",
         json.dumps({"path": "two.bin", "size": len(data), "sha256": digest}),
         content_type="application/json",
     )

@@ -70,7 +70,7 @@ def test_an_upload_lands_in_s3_and_downloads_redirect_to_a_presigned_url(
     data = bytes(range(256)) * 9  # three chunks
     body = {"path": "w.bin", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
     state = client.post(
-        "/api/repos/alice/s3-repo/releases/v1.00/uploads", json.dumps(body),
+        "/api/v1/repos/alice/s3-repo/releases/v1.00/uploads", json.dumps(body),
         content_type="application/json",
     ).json()  # fmt: skip
     with s3_storage(execute=True):

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _start(client, repo, path, data):
     return client.post(
-        f"/api/repos/{repo.owner.username}/{repo.name}/releases/v1.00/uploads",
+        f"/api/v1/repos/{repo.owner.username}/{repo.name}/releases/v1.00/uploads",
         json.dumps({"path": path, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}),
         content_type="application/json",
     )

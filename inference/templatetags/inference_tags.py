@@ -1,8 +1,11 @@
 import json
+import math
 from typing import Any
 
 import numpy as np
 from django import template
+
+from inference import tensors
 
 register = template.Library()
 
@@ -66,3 +69,141 @@ def inference_panel(context, file) -> str:
     return render_to_string(
         "partials/inference_panel.html", {"panel": panel, "file": file}, request=request
     )
+
+
+SDK_VERSION = "1.1.4"  # the opengradient release the snippet is written for
+SDK_TYPES = set(tensors.FLOAT_TYPES) | set(tensors.INT_TYPES) | {"string"}  # what it sends
+INLINE_VALUES = 64  # larger example inputs are written as np.full(...)
+
+
+@register.simple_tag(takes_context=True)
+def use_this_model(context, file=None, files=None) -> str:
+    """The "Use this model" box: copy-ready CLI, curl and OpenGradient SDK snippets.
+
+    `file=` on a file page (that file, at its release); `files=` on the repository page (the
+    latest release's files: the whole release for the CLI, its main file for the others).
+    Every value a user chose (names, paths, tensor names) is quoted for the shell or Python
+    here and HTML-escaped by the partial."""
+    import shlex
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+
+    from releases.selectors import release_file_latest
+    from repos.access import content_usable, may_read
+
+    request = context["request"]
+    usable = [rf for rf in ([file] if file is not None else files or []) if content_usable(rf.blob)]
+    if not usable:
+        return ""
+    rf = usable[0] if file is not None else _main_file(usable)
+    release = rf.release
+    repo = release.repository
+    target = f"{repo.full_name}@{release.version}"
+    cli = f"hub download {target}" + ("" if files is not None else f" {shlex.quote(rf.path)}")
+    # The stable alias, unless a newer release has other content at this path: the page's
+    # snippet then downloads the page's file.
+    kwargs = {"owner": repo.owner.username, "name": repo.name, "path": rf.path}
+    is_latest = release.pk == repo.latest_release_id or (
+        release_file_latest(repository=repo, path=rf.path).pk == rf.pk
+    )
+    if is_latest:
+        url = request.build_absolute_uri(reverse("resolve_latest", kwargs=kwargs))
+    else:
+        kwargs["version"] = release.version
+        url = request.build_absolute_uri(reverse("resolve", kwargs=kwargs))
+    needs_token = not may_read(AnonymousUser(), repo)
+    if url.rsplit("/", 1)[-1] == rf.name:
+        curl = f"curl -fLO {shlex.quote(url)}"
+    else:  # the URL's last segment is percent-encoded: name the file as it is named here
+        curl = f"curl -fL -o {shlex.quote(rf.name)} {shlex.quote(url)}"
+    if needs_token:
+        curl = curl.replace("curl ", 'curl -H "Authorization: Bearer $HUB_TOKEN" ', 1)
+    return render_to_string(
+        "partials/use_this_model.html",
+        {
+            "file": rf,
+            "whole_release": files is not None,
+            "release": release,
+            "needs_token": needs_token,
+            "is_latest": is_latest,
+            "cli": cli,
+            "curl": curl,
+            "python": _sdk_snippet(rf),
+            "sdk_version": SDK_VERSION,
+        },
+        request=request,
+    )
+
+
+def _main_file(files: list) -> Any:
+    """The file a repository's snippets show: its first ONNX model with a signature, else
+    its first ONNX file, else its first file."""
+    return next(
+        (rf for rf in files if rf.is_onnx and rf.blob.onnx_status == "valid"),
+        next((rf for rf in files if rf.is_onnx), files[0]),
+    )
+
+
+def _sdk_snippet(rf) -> str:
+    """Python running the model on OpenGradient's network, which knows it by its CID (the
+    Blob ID), with example inputs in the signature's shapes; "" where that does not apply."""
+    if not rf.is_onnx or rf.blob.onnx_status != "valid":
+        return ""
+    specs = tensors.input_specs(rf.blob.onnx_signature)
+    if not specs or any(spec.type not in SDK_TYPES for spec in specs):
+        return ""
+    uses_numpy = False
+    entries = []
+    for spec in specs:
+        dims = [d if isinstance(d, int) and d > 0 else 1 for d in spec.shape]
+        if math.prod(dims) > INLINE_VALUES:
+            fill = (
+                '"text"'
+                if spec.type == "string"
+                else "1"
+                if spec.type in tensors.INT_TYPES
+                else "0.1"
+            )
+            value, uses_numpy = f"np.full({tuple(dims)!r}, {fill})", True
+        else:
+            value = _py_literal(tensors.example_value(spec), indent=8)
+        entries.append(f"        {json.dumps(spec.name, ensure_ascii=False)}: {value},")
+    modes = "TEE, ZKML" if not tensors.zkml_problems(rf.blob.onnx_signature) else "TEE"
+    lines = [
+        f"# pip install opengradient=={SDK_VERSION}",
+        "import os",
+        "",
+        *(["import numpy as np"] if uses_numpy else []),
+        "import opengradient as og",
+        "",
+        "# A funded key of the OpenGradient network, which pays for the inference.",
+        'alpha = og.Alpha(private_key=os.environ["OG_PRIVATE_KEY"])',
+        "result = alpha.infer(",
+        f"    model_cid={json.dumps(rf.blob.blob_id)},  # the Blob ID",
+        f"    inference_mode=og.InferenceMode.VANILLA,  # or {modes}",
+        "    model_input={",
+        *entries,
+        "    },",
+        ")",
+        "print(result.transaction_hash, result.model_output)",
+    ]
+    return "\n".join(lines)
+
+
+def _py_literal(value: Any, indent: int) -> str:
+    """A Python literal of an example input (nested lists of numbers, booleans or text),
+    on one line when it fits, else one row a line."""
+    if isinstance(value, list):
+        flat = "[" + ", ".join(_py_literal(v, 0) for v in value) + "]"
+        if len(flat) + indent <= 80 or not value or not isinstance(value[0], list):
+            return flat
+        pad = " " * (indent + 4)
+        rows = "".join(f"{pad}{_py_literal(v, indent + 4)},\n" for v in value)
+        return f"[\n{rows}{' ' * indent}]"
+    if isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)

@@ -168,7 +168,7 @@ def test_the_content_of_an_unsafe_file_is_blocked_everywhere(
     plan = (
         personas["owner"]
         .post(
-            "/api/repos/alice/eth-volatility/releases/v1.00/plan",
+            "/api/v1/repos/alice/eth-volatility/releases/v1.00/plan",
             json.dumps({"files": [{"path": "evil.onnx", "size": len(data), "sha256": digest}]}),
             content_type="application/json",
         )
@@ -176,7 +176,7 @@ def test_the_content_of_an_unsafe_file_is_blocked_everywhere(
     )
     assert plan["files"][0]["action"] == "upload"
     start = personas["owner"].post(
-        "/api/repos/alice/eth-volatility/releases/v1.00/uploads",
+        "/api/v1/repos/alice/eth-volatility/releases/v1.00/uploads",
         json.dumps({"path": "again.onnx", "size": len(data), "sha256": digest}),
         content_type="application/json",
     )

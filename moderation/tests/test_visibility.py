@@ -146,7 +146,7 @@ def test_a_banned_user_cannot_log_in_is_told_why_and_loses_open_sessions(owner, 
     # The session already open no longer works, on pages and on the API.
     assert session.get(reverse("repo_create")).status_code == 302
     api = session.post(
-        "/api/repos/alice/x/releases/v1.00/plan", "{}", content_type="application/json"
+        "/api/v1/repos/alice/x/releases/v1.00/plan", "{}", content_type="application/json"
     )
     assert api.status_code == 401
 

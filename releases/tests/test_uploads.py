@@ -401,7 +401,7 @@ def test_hostile_requests_get_clear_json_errors(personas, repo):
     for body, status, message in cases:
         response = client.post(vurl(repo, "files_plan"), body, content_type="application/json")
         assert response.status_code == status, body[:40]
-        assert response["Content-Type"] == "application/json"
+        assert response["Content-Type"] in ("application/json", "application/problem+json")
         answer = response.json()
         if status == 200:
             assert answer["files"][0]["action"] == "invalid", body[:40]
@@ -504,7 +504,7 @@ def test_api_requests_without_a_csrf_token_get_json(owner, repo):
         vurl(repo, "files_plan"), json.dumps({"files": []}), content_type="application/json"
     )
     assert response.status_code == 403
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert "CSRF token" in response.json()["error"]
     page = client.post(vurl(repo, "release_copy", "v1.00"))
     assert page.status_code == 403 and page["Content-Type"].startswith("text/html")

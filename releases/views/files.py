@@ -1,5 +1,5 @@
 """Pages of release files: a file, deleting one, copying the previous release's files, and
-the downloads by path and by Blob ID."""
+the downloads by path (of a release, or of the newest release that has it) and by Blob ID."""
 
 import shlex
 
@@ -77,6 +77,12 @@ def release_copy(request: HttpRequest, owner: str, name: str, version) -> HttpRe
 
 def resolve(request: HttpRequest, owner: str, name: str, version, path: str) -> HttpResponse:
     return downloads.serve(request, _readable_file(request, owner, name, version, path))
+
+
+def resolve_latest(request: HttpRequest, owner: str, name: str, path: str) -> HttpResponse:
+    """`resolve/latest/<path>`: the newest release that has the path, a stable URL for scripts."""
+    repo = repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
+    return downloads.serve(request, selectors.release_file_latest(repository=repo, path=path))
 
 
 def blob_download(request: HttpRequest, blob_id: str) -> HttpResponse:

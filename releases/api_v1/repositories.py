@@ -1,0 +1,215 @@
+"""Endpoints of repositories, releases and files."""
+
+import math
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Schema, Status
+
+from hub.errors import NotFound
+from releases import selectors
+from releases.api_v1 import TokenOrSession, api
+from releases.api_v1.schemas import (
+    FileOut,
+    ReleaseIn,
+    ReleaseOut,
+    RenameIn,
+    RepositoryDetailOut,
+    RepositoryIn,
+    RepositoryPage,
+    RepositoryPatch,
+    WhoAmI,
+    file_out,
+    release_out,
+    repository_out,
+)
+from releases.services import files as file_services
+from releases.services import releases as release_services
+from repos import selectors as repo_selectors
+from repos import services as repo_services
+from repos.forms import SearchForm
+from repos.models import Visibility
+
+WRITE = TokenOrSession()
+MAX_PER_PAGE = 100
+
+
+class SearchParams(Schema):
+    q: str = ""
+    task: str = ""
+    license: str = ""
+    tag: str = ""
+    sort: str = ""
+    page: int = 1
+    per_page: int = 20
+
+
+def _readable(request: HttpRequest, owner: str, name: str):
+    return repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
+
+
+def _manageable(request: HttpRequest, owner: str, name: str):
+    return repo_selectors.repository_get_manageable(user=request.user, owner=owner, name=name)
+
+
+def _release(repo, version: str):
+    """A release by its label: `v1.02`, `1.02`, or `latest`."""
+    if version == "latest":
+        if repo.latest_release is None:
+            raise NotFound("This repository has no release.")
+        return selectors.release_get(
+            repository=repo, version=(repo.latest_release.major, repo.latest_release.minor)
+        )
+    major, _, minor = version.removeprefix("v").partition(".")
+    if not (major.isdigit() and minor.isdigit() and len(minor) >= 2):
+        raise NotFound(f"No release “{version}”: versions look like v1.02.")
+    return selectors.release_get(repository=repo, version=(int(major), int(minor)))
+
+
+def _detail(request: HttpRequest, repo) -> dict:
+    repo = _readable(request, repo.owner.username, repo.name)  # fresh, with its relations
+    return repository_out(repo, detail=True)
+
+
+@api.get("/whoami", response=WhoAmI, auth=WRITE, tags=["account"])
+def whoami(request: HttpRequest):
+    """Who the token (or session) acts as, and what it may do."""
+    token = request.auth_token
+    return {
+        "username": request.user.username,
+        "auth": "token" if token else "session",
+        "scope": token.scope if token else "write",
+        "token_name": token.name if token else None,
+    }
+
+
+@api.get("/repos", response=RepositoryPage, tags=["repositories"])
+def repository_list(request: HttpRequest, params: Query[SearchParams]):
+    """Repositories the caller may read, with the filters and sorts of /models."""
+    form = SearchForm(
+        {k: v for k, v in params.dict().items() if k in ("q", "task", "license", "tag", "sort")}
+    )
+    ids = repo_selectors.repository_search(user=request.user, filters=form.filters())
+    per_page = max(1, min(params.per_page, MAX_PER_PAGE))
+    count = ids.count()
+    pages = max(1, math.ceil(count / per_page))
+    page = max(1, params.page)
+    window = list(ids[(page - 1) * per_page : page * per_page])
+    following = None
+    if page < pages:
+        query = request.GET.copy()
+        query["page"] = str(page + 1)
+        following = f"{request.path}?{query.urlencode()}"
+    return {
+        "count": count,
+        "page": page,
+        "pages": pages,
+        "next": following,
+        "items": [repository_out(repo) for repo in repo_selectors.cards(window)],
+    }
+
+
+@api.post("/repos", response={201: RepositoryDetailOut}, auth=WRITE, tags=["repositories"])
+def repository_create(request: HttpRequest, data: RepositoryIn):
+    """Create a repository of the caller's, with its first release, v1.00."""
+    repo = release_services.repository_create(
+        owner=request.user,
+        name=data.name,
+        description=data.description,
+        task=repo_selectors.task_by_slug(data.task),
+        license=repo_selectors.license_by_id(data.license),
+        tags=data.tags,
+        visibility=Visibility.PRIVATE if data.private else Visibility.PUBLIC,
+    )
+    return Status(201, _detail(request, repo))
+
+
+@api.get("/repos/{owner}/{name}", response=RepositoryDetailOut, tags=["repositories"])
+def repository_get(request: HttpRequest, owner: str, name: str):
+    return repository_out(_readable(request, owner, name), detail=True)
+
+
+@api.patch("/repos/{owner}/{name}", response=RepositoryDetailOut, auth=WRITE, tags=["repositories"])
+def repository_update(request: HttpRequest, owner: str, name: str, data: RepositoryPatch):
+    """Change the description, task, licence, tags or visibility; what is left out stays."""
+    repo = _manageable(request, owner, name)
+    changes = data.dict(exclude_unset=True)
+    if changes.keys() & {"description", "task", "license", "tags"}:
+        repo_services.repository_update(
+            repository=repo,
+            description=changes.get("description", repo.description),
+            task=repo_selectors.task_by_slug(changes["task"]) if "task" in changes else repo.task,
+            license=repo_selectors.license_by_id(changes["license"])
+            if "license" in changes
+            else repo.license,
+            tags=changes["tags"] if "tags" in changes else [t.name for t in repo.tags.all()],
+        )
+    if changes.get("private") is not None:
+        visibility = Visibility.PRIVATE if changes["private"] else Visibility.PUBLIC
+        repo_services.repository_set_visibility(repository=repo, visibility=visibility)
+    return _detail(request, repo)
+
+
+@api.post(
+    "/repos/{owner}/{name}/rename", response=RepositoryDetailOut, auth=WRITE, tags=["repositories"]
+)
+def repository_rename(request: HttpRequest, owner: str, name: str, data: RenameIn):
+    """Rename; the old name keeps redirecting on the site until it is reused."""
+    repo = _manageable(request, owner, name)
+    repo_services.repository_rename(repository=repo, new_name=data.name)
+    return _detail(request, repo)
+
+
+@api.delete("/repos/{owner}/{name}", response={204: None}, auth=WRITE, tags=["repositories"])
+def repository_delete(request: HttpRequest, owner: str, name: str, confirm: str = ""):
+    """Delete a repository with all its releases. `confirm` must repeat its name."""
+    repo = _manageable(request, owner, name)
+    repo_services.repository_delete(repository=repo, confirm_name=confirm)
+    return HttpResponse(status=204)
+
+
+@api.get("/repos/{owner}/{name}/releases", response=list[ReleaseOut], tags=["releases"])
+def release_list(request: HttpRequest, owner: str, name: str):
+    """Releases, newest first."""
+    repo = _readable(request, owner, name)
+    return [release_out(r) for r in selectors.release_list(repository=repo)[:500]]
+
+
+@api.post(
+    "/repos/{owner}/{name}/releases", response={201: ReleaseOut}, auth=WRITE, tags=["releases"]
+)
+def release_create(request: HttpRequest, owner: str, name: str, data: ReleaseIn):
+    """The next release: minor (1.04 → 1.05) or major (1.04 → 2.00)."""
+    repo = _manageable(request, owner, name)
+    release = release_services.release_create(
+        repository=repo, bump=data.bump, notes=data.notes, user=request.user
+    )
+    release.created_by = request.user
+    return Status(201, release_out(release))
+
+
+@api.get("/repos/{owner}/{name}/releases/{version}", response=ReleaseOut, tags=["releases"])
+def release_get(request: HttpRequest, owner: str, name: str, version: str):
+    """One release: `v1.02`, `1.02` or `latest`."""
+    return release_out(_release(_readable(request, owner, name), version))
+
+
+@api.get("/repos/{owner}/{name}/releases/{version}/files", response=list[FileOut], tags=["files"])
+def file_list(request: HttpRequest, owner: str, name: str, version: str):
+    """The files of a release, with their sha256, Blob ID and download URL."""
+    release = _release(_readable(request, owner, name), version)
+    return [file_out(rf) for rf in selectors.release_files(release=release)]
+
+
+@api.delete(
+    "/repos/{owner}/{name}/releases/{version}/files/{path:path}",
+    response={204: None},
+    auth=WRITE,
+    tags=["files"],
+)
+def file_delete(request: HttpRequest, owner: str, name: str, version: str, path: str):
+    """Remove a file from its release; the path stays reserved for the same content."""
+    release = _release(_manageable(request, owner, name), version)
+    file_services.release_file_delete(
+        release_file=selectors.release_file_get(release=release, path=path)
+    )
+    return HttpResponse(status=204)

@@ -1,0 +1,145 @@
+"""The public JSON API (/api/v1/): the same rules as the pages, answered as JSON."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from accounts import tokens
+from releases.services.files import file_add_content
+from repos.models import Repository
+from tests.factories import RepositoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user, scope: str = "write") -> Client:
+    _token, raw = tokens.token_create(user=user, name="test", scope=scope)
+    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+def send(client: Client, method: str, url: str, body=None):
+    data = json.dumps(body) if body is not None else None
+    return getattr(client, method)(url, data, content_type="application/json")
+
+
+def test_a_publisher_scripts_a_repository_from_creation_to_deletion(owner):
+    api = client_for(owner)
+    created = send(api, "post", "/api/v1/repos", {
+        "name": "eth-gas", "description": "# Gas\n\nForecasts gas.", "task": "defi-forecasting",
+        "license": "apache-2.0", "tags": ["Ethereum", "gas"], "private": True,
+    })  # fmt: skip
+    assert created.status_code == 201, created.json()
+    repo = created.json()
+    assert repo["full_name"] == "alice/eth-gas" and repo["private"] is True
+    assert repo["latest_version"] == "v1.00" and repo["tags"] == ["ethereum", "gas"]
+    assert repo["license"] == "Apache-2.0" and repo["summary"] == "Forecasts gas."
+
+    release = send(api, "post", "/api/v1/repos/alice/eth-gas/releases", {"bump": "major"})
+    assert release.status_code == 201 and release.json()["version"] == "v2.00"
+    versions = [r["version"] for r in api.get("/api/v1/repos/alice/eth-gas/releases").json()]
+    assert versions == ["v2.00", "v1.00"]
+
+    rf = file_add_content(
+        release=Repository.objects.get(name="eth-gas").latest_release,
+        path="model/weights.bin",
+        data=b"weights",
+        user=owner,
+    )
+    files = api.get("/api/v1/repos/alice/eth-gas/releases/latest/files").json()
+    assert files == [{
+        "path": "model/weights.bin", "size": 7, "sha256": rf.blob.sha256,
+        "blob_id": rf.blob.blob_id,
+        "download_url": "/alice/eth-gas/resolve/v2.00/model/weights.bin",
+    }]  # fmt: skip
+    assert api.get(files[0]["download_url"]).status_code == 200
+
+    patched = send(api, "patch", "/api/v1/repos/alice/eth-gas", {"private": False, "tags": []})
+    assert patched.json()["private"] is False and patched.json()["tags"] == []
+    assert patched.json()["description"].startswith("# Gas")
+    renamed = send(api, "post", "/api/v1/repos/alice/eth-gas/rename", {"name": "gas-price"})
+    assert renamed.json()["full_name"] == "alice/gas-price"
+    gone = api.delete("/api/v1/repos/alice/gas-price/releases/v2.00/files/model/weights.bin")
+    assert gone.status_code == 204
+    assert api.get("/api/v1/repos/alice/gas-price/releases/v2.00/files").json() == []
+    refused = api.delete("/api/v1/repos/alice/gas-price?confirm=wrong")
+    assert refused.status_code == 400 and refused.json()["field"] == "confirm_name"
+    assert api.delete("/api/v1/repos/alice/gas-price?confirm=gas-price").status_code == 204
+    assert not Repository.objects.exists()
+
+
+def test_errors_are_problem_details(owner, public_repo):
+    api = client_for(owner)
+    taken = send(api, "post", "/api/v1/repos", {"name": public_repo.name})
+    assert taken.status_code == 409
+    assert taken["Content-Type"] == "application/problem+json"
+    body = taken.json()
+    assert body["title"] == "Conflict" and body["status"] == 409 and body["field"] == "name"
+    assert body["detail"] == "You already have a repository with this name."
+    bad = send(api, "post", "/api/v1/repos", {"name": "x", "task": "no-such-task"})
+    assert bad.status_code == 400 and "No task “no-such-task”" in bad.json()["detail"]
+    shape = send(api, "post", "/api/v1/repos", {"name": ["not", "text"]})
+    assert shape.status_code == 422 and shape.json()["detail"].startswith("The request is not")
+    unknown = api.get("/api/v1/repos/alice/eth-volatility/releases/v9.99/files")
+    assert unknown.status_code == 404 and unknown.json()["detail"] == "No such release."
+
+
+def test_what_a_caller_cannot_read_does_not_exist(owner, other, private_repo, public_repo):
+    stranger = client_for(other)
+    for url in [
+        f"/api/v1/repos/{private_repo.full_name}",
+        f"/api/v1/repos/{private_repo.full_name}/releases",
+        f"/api/v1/repos/{private_repo.full_name}/releases/v1.00/files",
+    ]:
+        assert stranger.get(url).status_code == 404, url
+        assert Client().get(url).status_code == 404, url
+    listed = {r["full_name"] for r in stranger.get("/api/v1/repos").json()["items"]}
+    assert listed == {public_repo.full_name}
+    # Readable but not theirs: refused (403), and nothing changes.
+    answer = send(stranger, "post", f"/api/v1/repos/{public_repo.full_name}/releases", {})
+    assert answer.status_code == 403
+    assert send(Client(), "post", "/api/v1/repos", {"name": "anon"}).status_code == 401
+
+
+def test_search_filters_sort_and_pages_like_the_model_list(owner):
+    for n in range(5):
+        RepositoryFactory(owner=owner, name=f"vol-{n}", tags=["ethereum"] if n % 2 else [])
+    RepositoryFactory(owner=owner, name="other")
+    page = Client().get("/api/v1/repos?tag=ethereum&sort=name&per_page=1").json()
+    assert page["count"] == 2 and page["pages"] == 2
+    assert [r["name"] for r in page["items"]] == ["vol-1"]
+    second = Client().get(page["next"]).json()
+    assert [r["name"] for r in second["items"]] == ["vol-3"] and second["next"] is None
+    found = Client().get("/api/v1/repos?q=vol&per_page=100").json()
+    assert found["count"] == 5
+
+
+def test_listing_costs_the_same_queries_at_any_size(owner, django_assert_max_num_queries):
+    for n in range(3):
+        RepositoryFactory(owner=owner, name=f"small-{n}", tags=["a", "b"])
+    client = Client()
+    with django_assert_max_num_queries(8) as small:
+        client.get("/api/v1/repos?per_page=50")
+    for n in range(30):
+        RepositoryFactory(owner=owner, name=f"more-{n}", tags=["a", "b"])
+    with django_assert_max_num_queries(len(small)):
+        assert len(client.get("/api/v1/repos?per_page=50").json()["items"]) == 33
+
+
+def test_the_schema_and_its_docs_page_are_served_by_the_hub():
+    schema = Client().get("/api/v1/openapi.json").json()
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/repos/{owner}/{name}/releases/{version}/files" in schema["paths"]
+    docs = Client().get("/api/v1/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle" in docs and "cdn" not in docs.lower()
+
+
+def test_the_uploader_endpoints_take_tokens_too(owner, public_repo):
+    api = client_for(owner)
+    data = b"tiny"
+    import hashlib
+
+    plan = send(api, "post", f"/api/v1/repos/{public_repo.full_name}/releases/v1.00/plan", {
+        "files": [{"path": "t.bin", "size": 4, "sha256": hashlib.sha256(data).hexdigest()}],
+    })  # fmt: skip
+    assert plan.status_code == 200 and plan.json()["files"][0]["action"] == "upload"
