@@ -133,10 +133,10 @@ def upload_over_http(client: Client, path: Path, name: str) -> tuple[float, floa
     try:
         for _ in range(100):
             try:
-                requests.get(base + "/", timeout=1)
+                requests.get(base + "/", timeout=5)
                 break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+            except requests.RequestException:  # not listening yet, or still starting
+                time.sleep(0.2)
         http = requests.Session()
         http.cookies.set("sessionid", client.cookies["sessionid"].value)
         token = "b" * 32

@@ -8,6 +8,7 @@ from markdownx.views import MarkdownifyView
 
 from hub.converters import NameConverter, VersionConverter
 from moderation import views as moderation_views
+from releases import api_v0
 from releases.api_v1 import api as api_v1
 from releases.views import api as upload_api
 from releases.views import files as file_views
@@ -74,6 +75,7 @@ urlpatterns = [
     path("blobs/<str:blob_id>", file_views.blob_download, name="blob_download"),
     path("api/v1/", include(api_patterns)),
     path("api/v1/", api_v1.urls),
+    path("api/v0/", include(api_v0.urlpatterns)),  # the OpenGradient SDK (releases/api_v0/)
     path("inference/", include("inference.urls")),
     path("admin/", admin.site.urls),
     # The editor's live preview, for signed-in users only. (Its image upload is not routed:

@@ -88,3 +88,36 @@ ensure_node_tools() {
     touch "$stamp"
   fi
 }
+
+# The hub's CLI (cli/, the `hub` command), installed into .venv as a publisher installs it
+# (`pip install ./cli`), without its dependencies: those come pinned and hashed from the lock.
+# Built with the locked setuptools (no build isolation), so nothing else is fetched.
+ensure_cli() {
+  local stamp=".venv/.installed-cli"
+  if [ ! -f "$stamp" ] || [ -n "$(find cli/pyproject.toml cli/src -type f -newer "$stamp" \
+      ! -path '*.egg-info/*' ! -path '*/__pycache__/*' -print -quit)" ]; then
+    log "installing the hub CLI (./cli)"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+      --no-build-isolation ./cli
+    touch "$stamp"
+  fi
+}
+
+# The OpenGradient SDK (tests/opengradient/requirements.txt, hashed like the project's locks)
+# in a virtual environment of its own, .venv-og, so that its dependencies never meet the
+# project's: tests/test_opengradient_sdk.py drives it against the hub. Installs only when
+# the lock changed.
+ensure_og_venv() {
+  local req=tests/opengradient/requirements.txt stamp=.venv-og/.installed
+  if [ ! -x .venv-og/bin/python ]; then
+    log "creating the OpenGradient SDK's virtual environment in .venv-og"
+    "$PYTHON" -m venv .venv-og
+    echo '*' >.venv-og/.gitignore # git and ruff leave it alone, as Python 3.13's venv does
+  fi
+  if [ ! -f "$stamp" ] || [ "$req" -nt "$stamp" ]; then
+    log "installing the OpenGradient SDK from $req"
+    .venv-og/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+      -r "$req"
+    touch "$stamp"
+  fi
+}

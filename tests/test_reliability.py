@@ -317,3 +317,15 @@ def test_with_the_broker_away_a_test_inference_is_recorded_and_starts_later(
     job = wait_for(job, Status.CONFIRMED, Status.FAILED)
     assert job.status == Status.CONFIRMED, job.error
     assert InferenceJob.objects.count() == 1  # one job, one transaction: nothing sent twice
+
+
+def test_bodies_of_single_request_uploads_left_by_a_dead_process_are_swept(alice):
+    from django.core.files.base import ContentFile
+
+    default_storage.save("incoming/fresh", ContentFile(b"still arriving"))
+    default_storage.save("incoming/stale", ContentFile(b"its process died"))
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(default_storage.path("incoming/stale"), (two_days_ago, two_days_ago))
+    tasks.clean_up_uploads()
+    assert default_storage.exists("incoming/fresh")
+    assert not default_storage.exists("incoming/stale")

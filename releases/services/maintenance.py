@@ -37,6 +37,7 @@ def uploads_expire(*, days: int) -> int:
         count += 1
     active = {str(u) for u in Upload.objects.filter(ACTIVE_UPLOAD).values_list("id", flat=True)}
     staging.remove_orphans(active)
+    staging.remove_stale_incoming(older_than=timedelta(days=1))
     return count
 
 

@@ -46,8 +46,27 @@ def next_version(current: tuple[int, int] | None, bump: Bump) -> tuple[int, int]
     return (major + 1, 0) if bump == "major" else (major, minor + 1)
 
 
+def _unclaimed_first(repository: Repository) -> Release | None:
+    """The repository's v1.00 if the repository is still as it was created: v1.00 is its only
+    release, without notes, files, deleted paths or uploads. The caller holds the row lock."""
+    releases = list(Release.objects.filter(repository=repository)[:2])
+    if len(releases) != 1:
+        return None
+    first = releases[0]
+    if (first.major, first.minor) != (1, 0) or first.notes:
+        return None
+    if first.files.exists() or first.deleted_paths.exists() or first.uploads.exists():
+        return None
+    return first
+
+
 def release_create(
-    *, repository: Repository, bump: Bump, notes: str = "", user: User | None = None
+    *,
+    repository: Repository,
+    bump: Bump,
+    notes: str = "",
+    user: User | None = None,
+    reuse_empty_first: bool = False,
 ) -> Release:
     """Create the next release of `repository`.
 
@@ -55,6 +74,13 @@ def release_create(
     the unique constraint on (repository, major, minor) is the last word, and a request
     that still loses a race (e.g. on a database without row locks) retries with the next
     number instead of failing.
+
+    `reuse_empty_first`, for clients whose "create a repository" makes no release and whose
+    next call asks for the first one (the OpenGradient SDK's `create_model`): a repository
+    still untouched since its creation (see `_unclaimed_first`) answers with its v1.00 instead
+    of a new v1.01, and `notes` become that release's notes. Those notes are what claim it,
+    so this needs notes: without them a second request could not tell that v1.00 was given
+    out already, and gets a new release. The site keeps making v1.00 with every repository.
     """
     if bump not in ("minor", "major"):
         raise Invalid("Choose a minor or a major release.")
@@ -66,21 +92,13 @@ def release_create(
                 # that only reference the repository (key share) are not blocked.
                 if not Repository.objects.select_for_update(no_key=True).filter(pk=repository.pk):
                     raise NotFound("This repository was deleted.")
-                top = (
-                    Release.objects.filter(repository=repository)
-                    .order_by("-major", "-minor")
-                    .values_list("major", "minor")
-                    .first()
-                )
-                major, minor = next_version(top, bump)
-                release = Release.objects.create(
-                    repository=repository,
-                    major=major,
-                    minor=minor,
-                    notes=notes,
-                    notes_html=notes_html,
-                    created_by=user,
-                )
+                first = _unclaimed_first(repository) if reuse_empty_first and notes else None
+                if first is not None:
+                    first.notes, first.notes_html = notes, notes_html
+                    first.save(update_fields=["notes", "notes_html"])
+                    release = first
+                else:
+                    release = _create_next(repository, bump, notes, notes_html, user)
                 Repository.objects.filter(pk=repository.pk).update(
                     latest_release=release, updated_at=timezone.now()
                 )
@@ -89,6 +107,31 @@ def release_create(
                 raise
             continue
         repository.latest_release = release
-        log.info("release created repo=%s version=%s", repository.pk, release.version)
+        log.info(
+            "release created repo=%s version=%s reused_first=%s",
+            repository.pk,
+            release.version,
+            first is not None,
+        )
         return release
     raise AssertionError("unreachable")
+
+
+def _create_next(
+    repository: Repository, bump: Bump, notes: str, notes_html: str, user: User | None
+) -> Release:
+    top = (
+        Release.objects.filter(repository=repository)
+        .order_by("-major", "-minor")
+        .values_list("major", "minor")
+        .first()
+    )
+    major, minor = next_version(top, bump)
+    return Release.objects.create(
+        repository=repository,
+        major=major,
+        minor=minor,
+        notes=notes,
+        notes_html=notes_html,
+        created_by=user,
+    )

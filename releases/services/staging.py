@@ -14,6 +14,8 @@ import shutil
 import uuid
 from collections.abc import Callable
 
+from django.utils import timezone
+
 from hub import storage
 from releases.models import Upload
 
@@ -174,3 +176,20 @@ def remove_orphans(active_ids: set[str]) -> int:
     for folder in orphans:
         _clear(store, f"uploads/{folder}")
     return len(orphans)
+
+
+INCOMING = "incoming"  # bodies of single-request uploads (the OpenGradient API) on their way
+
+
+def remove_stale_incoming(older_than) -> int:
+    """Delete single-request upload bodies left by a process that died mid-request."""
+    store = storage.storage()
+    try:
+        _folders, names = store.listdir(INCOMING)
+    except FileNotFoundError:
+        return 0
+    cutoff = timezone.now() - older_than
+    stale = [n for n in names if store.get_modified_time(f"{INCOMING}/{n}") < cutoff]
+    for name in stale:
+        store.delete(f"{INCOMING}/{name}")
+    return len(stale)

@@ -1,0 +1,3 @@
+"""The Model Hub's command-line client (`hub`)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from hub_cli.main import main
+
+main()

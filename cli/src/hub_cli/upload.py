@@ -1,0 +1,340 @@
+"""`hub upload`: hash every file first, ask the hub's plan once for all of them, link or skip
+what it already has, send only new content in chunks (resuming an upload an earlier run left
+unfinished), then wait until the hub has verified each file.
+
+Two files of the same new content in one run are sent once: the first is uploaded, the
+others are linked to it once it is in the release.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from rich.progress import Progress, TaskID
+
+from hub_cli import output
+from hub_cli.client import CONFLICT, FAILED, USAGE, Client, HubError, Stopped
+from hub_cli.refs import Ref
+
+PIECE = 1024 * 1024  # bytes read from the file at a time while a chunk is sent
+RESYNCS = 10  # 409 answers with the upload's state followed before giving up on a file
+
+
+@dataclass
+class Item:
+    """One local file and what happened to it."""
+
+    source: Path
+    path: str  # its path in the release
+    size: int = 0
+    sha256: str = ""
+    outcome: str = ""  # uploaded, linked, present, conflict, invalid, failed
+    message: str = ""
+    sent: int = 0  # bytes sent by this run
+    resumed_at: int = 0  # first chunk this run sent, when an earlier run sent some
+    chunk_count: int = 0
+
+
+def collect(paths: list[Path]) -> list[Item]:
+    """The files to upload: a file goes at its name, a folder's files at their paths relative
+    to that folder (symbolic links to folders are not followed)."""
+    items: list[Item] = []
+    seen: dict[str, Path] = {}
+    for given in paths:
+        if given.is_dir():
+            found = [Path(folder, f) for folder, _dirs, files in os.walk(given) for f in files]
+            pairs = sorted(
+                ((f, f.relative_to(given).as_posix()) for f in found if f.is_file()),
+                key=lambda pair: pair[1],
+            )
+        elif given.is_file():
+            pairs = [(given, given.name)]
+        else:
+            raise HubError(f"{given}: no such file or folder.", code=USAGE)
+        for source, path in pairs:
+            if path in seen:
+                raise HubError(
+                    f"“{path}” would come from both {seen[path]} and {source}.", code=USAGE
+                )
+            seen[path] = source
+            items.append(Item(source=source, path=path))
+    if not items:
+        raise HubError("Nothing to upload: the folders given hold no files.", code=USAGE)
+    return items
+
+
+class Uploader:
+    def __init__(self, client: Client, ref: Ref, version: str, *, jobs: int, timeout: float):
+        self.client = client
+        self.ref = ref
+        self.version = version
+        self.jobs = max(1, jobs)
+        self.timeout = timeout
+        self.bars: Progress = output.progress()
+        self._total: TaskID | None = None
+
+    def _api(self, *more: str) -> str:
+        return self.ref.api("releases", self.version, *more)
+
+    def run(self, items: list[Item]) -> None:
+        with self.bars:
+            self._hash(items)
+            plan = self.client.post(
+                self._api("plan"),
+                {"files": [{"path": i.path, "size": i.size, "sha256": i.sha256} for i in items]},
+            )["files"]
+            leaders: dict[str, Item] = {}
+            followers: list[Item] = []
+            links: list[Item] = []
+            for item, answer in zip(items, plan, strict=True):
+                action = answer.get("action")
+                if action in ("present", "conflict", "invalid"):
+                    item.outcome = action
+                    item.message = answer.get("message", "")
+                    continue
+                item.path = answer.get("path", item.path)  # the hub's canonical form
+                if action == "link":
+                    item.message = (answer.get("source") or {}).get("label", "")
+                    links.append(item)
+                elif item.sha256 in leaders:
+                    followers.append(item)
+                else:
+                    leaders[item.sha256] = item
+            to_send = sum(i.size for i in leaders.values())
+            if leaders:
+                self._total = self.bars.add_task("uploading", total=to_send)
+            self._each(self._guarded(self._link), links)
+            self._each(self._guarded(self._upload), leaders.values())
+            for item in followers:
+                leader = leaders[item.sha256]
+                if leader.outcome in ("uploaded", "present"):
+                    item.message = f"same content as {leader.path}"
+                    self._guarded(self._link)(item)
+                else:
+                    item.outcome, item.message = "failed", f"not sent: {leader.path} failed"
+
+    def _hash(self, items: list[Item]) -> None:
+        task = self.bars.add_task("hashing", total=sum(i.source.stat().st_size for i in items))
+
+        def one(item: Item) -> None:
+            digest, size = hashlib.sha256(), 0
+            try:
+                with item.source.open("rb") as file:
+                    while piece := file.read(PIECE):
+                        if self.client.stopping.is_set():
+                            raise Stopped
+                        digest.update(piece)
+                        size += len(piece)
+                        self.bars.advance(task, len(piece))
+            except OSError as exc:
+                raise HubError(f"{item.source}: {exc.strerror or exc}.") from None
+            item.size, item.sha256 = size, digest.hexdigest()
+
+        self._each(one, items)
+        self.bars.remove_task(task)
+
+    def _each(self, step: Callable[[Item], None], items: Iterable[Item]) -> None:
+        """`step` for every item, `jobs` at a time. On Ctrl-C (or an unexpected error) the
+        other threads are told to stop and the exception goes on once they have."""
+        pool = ThreadPoolExecutor(self.jobs)
+        try:
+            for future in [pool.submit(step, item) for item in items]:
+                future.result()
+        except BaseException:
+            self.client.stopping.set()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _guarded(self, step):
+        """Run `step(item)`; a HubError becomes the item's outcome instead of stopping the run."""
+
+        def run(item: Item) -> None:
+            try:
+                step(item)
+            except HubError as exc:
+                item.outcome = "conflict" if exc.code == CONFLICT else "failed"
+                item.message = exc.message
+            except OSError as exc:
+                item.outcome, item.message = "failed", f"{item.source}: {exc.strerror or exc}"
+
+        return run
+
+    def _link(self, item: Item) -> None:
+        try:
+            self.client.post(self._api("link"), {"path": item.path, "sha256": item.sha256})
+        except HubError as exc:
+            if exc.status == 409 and exc.body.get("state") == "present":
+                item.outcome, item.message = "present", "already in this release"
+                return
+            raise
+        item.outcome = "linked"
+
+    def _upload(self, item: Item) -> None:
+        try:
+            state = self.client.post(
+                self._api("uploads"), {"path": item.path, "size": item.size, "sha256": item.sha256}
+            )
+        except HubError as exc:
+            if exc.status == 409 and exc.body.get("state") == "present":
+                item.outcome, item.message = "present", "already in this release"
+                self._advance_total(item.size)
+                return
+            raise
+        item.chunk_count = state["chunk_count"]
+        if state["chunks_received"]:
+            item.resumed_at = state["chunks_received"]
+        bar = self.bars.add_task(item.path, total=item.size)
+        done_before = min(item.size, state["chunks_received"] * state["chunk_size"])
+        self.bars.update(bar, completed=done_before)
+        self._advance_total(done_before)
+        try:
+            with item.source.open("rb") as file:
+                state = self._send(item, file, state, bar, done_before)
+            state = self._wait(item, state, bar)
+        finally:
+            self.bars.remove_task(bar)
+        if state["status"] == "done":
+            item.outcome = "uploaded"
+        else:
+            item.outcome = "failed"
+            item.message = state.get("error") or f"the upload is {state['status']}"
+
+    def _send(self, item: Item, file: BinaryIO, state: dict, bar: TaskID, shown: int) -> dict:
+        """Send the chunks the hub still lacks, in order; `shown` is what the bar shows."""
+        resyncs = 0
+        while state["status"] == "receiving" and state["chunks_received"] < state["chunk_count"]:
+            index = state["chunks_received"]
+            size = state["chunk_size"]
+            offset = index * size
+            length = max(0, min(size, item.size - offset))
+            counted = [0]
+
+            def rewind(counted=counted) -> None:
+                self.bars.advance(bar, -counted[0])
+                self._advance_total(-counted[0])
+                counted[0] = 0
+
+            def body(offset=offset, length=length, counted=counted) -> Iterator[bytes]:
+                file.seek(offset)
+                return self._pieces(file, length, bar, counted)
+
+            try:
+                state = self.client.request(
+                    "PUT",
+                    f"{state['url']}/chunks/{index}",
+                    content=body,
+                    headers={
+                        "Content-Type": "application/octet-stream",
+                        "Content-Length": str(length),
+                    },
+                    on_retry=rewind,
+                ).json()
+            except HubError as exc:
+                rewind()
+                upload = exc.body.get("upload")
+                # Another run (or a retry whose answer was lost) moved the upload on: go on
+                # from where the hub says it is.
+                if exc.status == 409 and isinstance(upload, dict) and resyncs < RESYNCS:
+                    resyncs += 1
+                    state = upload
+                    received = min(item.size, state["chunks_received"] * state["chunk_size"])
+                    self.bars.advance(bar, received - shown)
+                    self._advance_total(received - shown)
+                    shown = received
+                    continue
+                raise
+            item.sent += length
+            shown += length
+        return state
+
+    def _pieces(self, file: BinaryIO, length: int, bar: TaskID, counted: list[int]):
+        left = length
+        while left > 0:
+            if self.client.stopping.is_set():
+                raise Stopped
+            piece = file.read(min(PIECE, left))
+            if not piece:
+                raise HubError(f"{file.name}: the file became shorter while it was sent.")
+            left -= len(piece)
+            counted[0] += len(piece)
+            self.bars.advance(bar, len(piece))
+            self._advance_total(len(piece))
+            yield piece
+
+    def _wait(self, item: Item, state: dict, bar: TaskID) -> dict:
+        """Poll the upload until the hub's verification has finished."""
+        self.bars.update(bar, description=f"{item.path} (verifying)")
+        deadline = time.monotonic() + self.timeout
+        delay = 0.2
+        while state["status"] == "verifying":
+            if time.monotonic() > deadline:
+                raise HubError(
+                    f"still being verified after {self.timeout:.0f} s; it appears in the "
+                    "release once the hub has checked it (see `hub ls`)."
+                )
+            self.client.pause(delay)
+            delay = min(delay * 1.5, 2.0)
+            state = self.client.get(state["url"])
+        return state
+
+    def _advance_total(self, count: int) -> None:
+        if self._total is not None and count:
+            self.bars.advance(self._total, count)
+
+
+def report(ref: Ref, version: str, items: list[Item], *, quiet: bool) -> int:
+    """Print one line per file and a summary; return the exit code."""
+    width = max(len(i.outcome) for i in items)
+    if not quiet:
+        for item in items:
+            output.say(f"{item.outcome:<{width}}  {item.path}{_detail(item)}")
+    counts = {o: sum(i.outcome == o for i in items) for o in _OUTCOMES}
+    sent = sum(i.sent for i in items)
+    parts = [f"{counts['uploaded']} uploaded ({output.human_size(sent)} sent)"]
+    parts += [f"{counts['linked']} linked", f"{counts['present']} already there"]
+    parts += [output.plural(counts["conflict"], "conflict")]
+    parts += [f"{counts['failed'] + counts['invalid']} failed"]
+    output.say(f"{ref.full_name} {version}: " + ", ".join(parts) + ".")
+    failed = counts["failed"] + counts["invalid"]
+    if failed:
+        resumable = (
+            "; run the same command again to resume"
+            if any(i.outcome == "failed" and i.sent for i in items)
+            else ""
+        )
+        output.err.print(f"hub: {output.plural(failed, 'file')} failed{resumable}.", markup=False)
+        return FAILED
+    if counts["conflict"]:
+        output.err.print(
+            f"hub: {output.plural(counts['conflict'], 'file')} in conflict with the release: "
+            "upload changed files to a new release (`hub release`).",
+            markup=False,
+        )
+        return CONFLICT
+    return 0
+
+
+_OUTCOMES = ("uploaded", "linked", "present", "conflict", "invalid", "failed")
+
+
+def _detail(item: Item) -> str:
+    if item.outcome == "uploaded":
+        resumed = (
+            f", resumed at chunk {item.resumed_at + 1} of {item.chunk_count}"
+            if item.resumed_at
+            else ""
+        )
+        return f" ({output.human_size(item.size)}{resumed})"
+    if item.outcome == "linked":
+        return f" ({item.message})" if item.message else " (no transfer)"
+    if item.outcome == "present":
+        return " (already in this release)"
+    return f": {item.message}" if item.message else ""
