@@ -17,4 +17,6 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
     when to come back."""
     minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
     context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}
-    return render(request, "registration/locked_out.html", context, status=429)
+    response = render(request, "registration/locked_out.html", context, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response

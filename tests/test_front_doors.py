@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
+from accounts.tokens import token_create
 from hub import demo_models
 from hub.errors import Blocked, NotFound
 from inference import services as inference_services
@@ -108,6 +109,18 @@ def test_every_front_door_gives_each_persona_the_same_answer(world, who, state):
     assert by_id.status_code == _expect(readable, served)
     if readable and not blocked:
         assert hashlib.sha256(b"".join(resolve.streaming_content)).hexdigest() == rf.blob.sha256
+
+    # The API with the persona's own read token: the same answers as its pages.
+    user = world["users"][who]
+    if user is not None:
+        _token, raw = token_create(user=user, name="matrix", scope="read")
+        api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        described = api.get(f"/api/v1/repos/{repo.full_name}/releases/v1.00/files")
+        assert described.status_code == _expect(readable, 200)
+        if readable:
+            assert [f["blob_id"] for f in described.json()] == [rf.blob.blob_id]
+        listed = {r["full_name"] for r in api.get("/api/v1/repos?per_page=100").json()["items"]}
+        assert (repo.full_name in listed) is readable
 
     # The uploader's JSON API on this repository: only its owner may add.
     entry = {"path": "new.bin", "size": 3, "sha256": hashlib.sha256(b"new").hexdigest()}

@@ -25,6 +25,7 @@ def test_an_account_is_paused_after_five_wrong_passwords_from_anywhere(settings)
     paused = _login("alice", PASSWORD, "10.0.1.1")  # even the right password, from elsewhere
     assert paused.status_code == 429
     assert "Try again in 15 minutes" in paused.content.decode()
+    assert paused["Retry-After"] == "900"
     assert "_auth_user_id" not in paused.client.session
     assert _login("bob", PASSWORD, "10.0.1.1").status_code == 302  # others log in as usual
 
