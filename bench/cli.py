@@ -124,7 +124,7 @@ def main() -> None:
         ),
         subprocess.Popen(
             [str(ROOT / ".venv/bin/celery"), "-A", "hub", "worker", "--loglevel=WARNING",
-             "--concurrency=1", "-Q", "celery"],
+             "--concurrency=2", "-Q", "celery"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         ),
     ]  # fmt: skip

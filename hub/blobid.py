@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from typing import BinaryIO, ClassVar, NamedTuple
 
 from multiformats import CID, multihash
 
-__all__ = ["CHUNK_SIZE", "MAX_LINKS", "BlobIdHasher", "blob_id_of_file"]
+__all__ = ["CHUNK_SIZE", "MAX_LINKS", "BlobIdHasher", "BlockReport", "blob_id_of_file"]
 
 CHUNK_SIZE = 262_144
 MAX_LINKS = 174
@@ -68,6 +69,12 @@ class _Link(NamedTuple):
     filesize: int  # content bytes under the child
 
 
+# Reports one block as the hasher makes it: (binary CID, length, dag-pb bytes or None for a raw
+# leaf, number of links). Leaves come in file order, each node right after its last child
+# (post-order), so a collector can rebuild the DAG and each leaf's offset from the order alone.
+BlockReport = Callable[[bytes, int, bytes | None, int], None]
+
+
 def _varint(value: int) -> bytes:
     out = bytearray()
     while value >= 0x80:
@@ -90,7 +97,7 @@ def _raw_leaf(chunk: bytes | memoryview) -> _Link:
     return _Link(_RAW_PREFIX + digest, len(chunk), len(chunk))
 
 
-def _file_node(children: list[_Link]) -> _Link:
+def _file_node(children: list[_Link], on_block: BlockReport | None = None) -> _Link:
     filesize = sum(child.filesize for child in children)
     # proto2 repeated scalars are not packed: one `blocksizes` field per child.
     unixfs = _varint_field(1, _UNIXFS_FILE) + _varint_field(3, filesize)
@@ -107,6 +114,8 @@ def _file_node(children: list[_Link]) -> _Link:
     block = links + _bytes_field(1, unixfs)
     digest = hashlib.sha256(block).digest()
     tsize = len(block) + sum(child.tsize for child in children)
+    if on_block is not None:
+        on_block(_DAG_PB_PREFIX + digest, len(block), block, len(children))
     return _Link(_DAG_PB_PREFIX + digest, tsize, filesize)
 
 
@@ -118,15 +127,18 @@ class _BalancedTree:
     new subtree; nodes left open at the end are closed by ``root()``.
     """
 
-    def __init__(self, max_links: int) -> None:
+    def __init__(self, max_links: int, on_block: BlockReport | None = None) -> None:
         self._max_links = max_links
         self._levels: list[list[_Link]] = [[]]
+        self._on_block = on_block
 
     def add_leaf(self, leaf: _Link) -> None:
+        if self._on_block is not None:
+            self._on_block(leaf.cid, leaf.filesize, None, 0)
         self._levels[0].append(leaf)
         height = 0
         while len(self._levels[height]) == self._max_links:
-            node = _file_node(self._levels[height])
+            node = _file_node(self._levels[height], self._on_block)
             self._levels[height] = []
             if height + 1 == len(self._levels):
                 self._levels.append([])
@@ -145,12 +157,12 @@ class _BalancedTree:
                 links.append(carry)
             # Below the top, an open node is the last, partial subtree of its parent: kubo keeps
             # it as a node even with a single child, so it is never replaced by that child.
-            carry = _file_node(links) if links else None
+            carry = _file_node(links, self._on_block) if links else None
         links = self._levels[top]
         if carry is not None:
             links.append(carry)
         # A lone link at the top is already the root: one leaf, or one full subtree.
-        return links[0] if len(links) == 1 else _file_node(links)
+        return links[0] if len(links) == 1 else _file_node(links, self._on_block)
 
 
 class BlobIdHasher:
@@ -166,11 +178,13 @@ class BlobIdHasher:
     chunk_size: ClassVar[int] = CHUNK_SIZE
     max_links: ClassVar[int] = MAX_LINKS
 
-    def __init__(self, *, with_sha256: bool = True) -> None:
-        # Without the whole-file sha256 the hasher computes the Blob ID alone.
+    def __init__(self, *, with_sha256: bool = True, on_block: BlockReport | None = None) -> None:
+        # Without the whole-file sha256 the hasher computes the Blob ID alone. `on_block`, when
+        # given, hears of every block of the DAG as it is made (see `BlockReport`); without it
+        # the hasher does exactly what it did before, at the same speed.
         self._sha256 = hashlib.sha256() if with_sha256 else None
         self._pending = bytearray()
-        self._tree = _BalancedTree(self.max_links)
+        self._tree = _BalancedTree(self.max_links, on_block)
         self._blob_id: str | None = None
 
     def update(self, data: bytes | bytearray | memoryview) -> None:
@@ -211,7 +225,10 @@ class BlobIdHasher:
             if self._pending:
                 self._tree.add_leaf(_raw_leaf(self._pending))
                 self._pending = bytearray()
-            root = self._tree.root() or _raw_leaf(b"")
+            root = self._tree.root()
+            if root is None:  # the empty file: one raw leaf of no bytes
+                self._tree.add_leaf(_raw_leaf(b""))
+                root = self._tree.root()
             self._blob_id = CID.decode(root.cid).encode("base32")
         return self._blob_id
 

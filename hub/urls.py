@@ -8,7 +8,8 @@ from markdownx.views import MarkdownifyView
 
 from hub.converters import NameConverter, VersionConverter
 from moderation import views as moderation_views
-from releases import api_v0
+from releases import api_hf, api_v0
+from releases import ipfs as ipfs_gateway
 from releases.api_v1 import api as api_v1
 from releases.views import api as upload_api
 from releases.views import files as file_views
@@ -42,7 +43,9 @@ repo_patterns = [
         name="file_delete",
     ),
     path("resolve/latest/<path:path>", file_views.resolve_latest, name="resolve_latest"),
-    path("resolve/<version:version>/<path:path>", file_views.resolve, name="resolve"),
+    # Downloads by path, also for huggingface_hub's revisions (main, 1.01, a commit id).
+    path("resolve/<version:version>/<path:path>", api_hf.views.resolve, name="resolve"),
+    path("resolve/<str:revision>/<path:path>", api_hf.views.resolve, name="resolve_revision"),
 ]
 
 # The API (/api/v1/): the uploader's endpoints (releases/views/api.py, also used by scripts)
@@ -73,9 +76,11 @@ urlpatterns = [
     path("new", release_views.repo_create, name="repo_create"),
     path("accounts/", include("accounts.urls")),
     path("blobs/<str:blob_id>", file_views.blob_download, name="blob_download"),
+    path("ipfs/<str:cid>", ipfs_gateway.gateway, name="ipfs_gateway"),
     path("api/v1/", include(api_patterns)),
     path("api/v1/", api_v1.urls),
     path("api/v0/", include(api_v0.urlpatterns)),  # the OpenGradient SDK (releases/api_v0/)
+    path("api/models/", include(api_hf.urlpatterns)),  # huggingface_hub (releases/api_hf/)
     path("inference/", include("inference.urls")),
     path("admin/", admin.site.urls),
     # The editor's live preview, for signed-in users only. (Its image upload is not routed:

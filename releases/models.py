@@ -92,6 +92,40 @@ class Blob(models.Model):
         return self.blocked_at is not None
 
 
+class BlockKind(models.TextChoices):
+    LEAF = "leaf", "raw leaf"
+    NODE = "node", "dag-pb node"
+
+
+class BlobBlock(models.Model):
+    """One block of a blob's IPFS DAG (the one its Blob ID names), for the trustless gateway.
+
+    Rows are numbered in depth-first pre-order (`position` 0 is the root), so a subtree is the
+    run of rows from its node's `position` to its `last`, and its leaves come in file order:
+    a CAR streams rows and stored bytes side by side. A raw leaf is `size` bytes of the blob
+    from `offset`; an inner node keeps its dag-pb bytes (at most 174 links, under 8 KiB). One
+    row per leaf keeps a lookup by CID an indexed equality: 40,000 rows for 10 GiB.
+    """
+
+    blob = models.ForeignKey(Blob, on_delete=models.CASCADE, related_name="blocks")
+    position = models.PositiveIntegerField()
+    last = models.PositiveIntegerField()  # position of the last block under this one
+    cid = models.BinaryField(max_length=64)  # binary CIDv1
+    kind = models.CharField(max_length=4, choices=BlockKind.choices)
+    offset = models.PositiveBigIntegerField(null=True, blank=True)  # leaves: in the blob
+    size = models.PositiveIntegerField()  # bytes of the block
+    data = models.BinaryField(null=True, blank=True)  # nodes: the dag-pb block
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blob", "position"], name="releases_block_position"),
+        ]
+        indexes = [models.Index(fields=["cid"], name="releases_block_cid")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.position} of {self.blob_id}"
+
+
 def blob_storage_key(sha256: str) -> str:
     """Where the bytes of a blob live in storage: derived from the digest alone."""
     return f"blobs/{sha256[:2]}/{sha256[2:4]}/{sha256}"

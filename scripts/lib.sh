@@ -121,3 +121,21 @@ ensure_og_venv() {
     touch "$stamp"
   fi
 }
+
+# The huggingface_hub client (tests/huggingface/requirements.txt, hashed) in a virtual
+# environment of its own, .venv-hf: tests/test_huggingface_hub.py drives it against the hub.
+# Installs only when the lock changed.
+ensure_hf_venv() {
+  local req=tests/huggingface/requirements.txt stamp=.venv-hf/.installed
+  if [ ! -x .venv-hf/bin/python ]; then
+    log "creating the huggingface_hub client's virtual environment in .venv-hf"
+    "$PYTHON" -m venv .venv-hf
+    echo '*' >.venv-hf/.gitignore # git and ruff leave it alone, as Python 3.13's venv does
+  fi
+  if [ ! -f "$stamp" ] || [ "$req" -nt "$stamp" ]; then
+    log "installing the huggingface_hub client from $req"
+    .venv-hf/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+      -r "$req"
+    touch "$stamp"
+  fi
+}

@@ -22,6 +22,7 @@ from hub.blobid import BlobIdHasher
 from hub.errors import Invalid, TooLarge
 from hub.formats import human_size
 from releases import rules
+from releases.ipfs.blocks import BlockCollector
 from releases.models import Release, ReleaseFile
 from releases.services import files, staging
 
@@ -55,7 +56,8 @@ class FilePart:
         self._limit = limit
         self._pending = memoryview(b"")
         self._done = False
-        self.hasher = BlobIdHasher()
+        self.blocks = BlockCollector()  # the block index, from the same pass
+        self.hasher = BlobIdHasher(on_block=self.blocks)
         self.size = 0
 
     def seekable(self) -> bool:
@@ -157,6 +159,7 @@ def file_receive(*, request: HttpRequest, release: Release, user: User) -> Relea
             size=part.size,
             put=lambda key: storage.move(store, staged, key),
             drop=lambda: store.delete(staged),
+            blocks=part.blocks,
         )
         rf = files.file_add(release=release, path=path, blob=blob, user=user)
     finally:

@@ -17,6 +17,7 @@ from hub import queue, storage
 from hub.blobid import BlobIdHasher
 from hub.errors import Blocked, Conflict, NotFound
 from releases import rules
+from releases.ipfs.blocks import BlockCollector, block_index_build, block_index_store
 from releases.models import Blob, DeletedPath, OnnxStatus, Release, ReleaseFile, blob_storage_key
 from releases.selectors import readable_copies
 from repos.models import Repository
@@ -77,11 +78,16 @@ def blob_put(
     size: int,
     put: Callable[[str], None] | None,
     drop: Callable[[], None],
+    blocks: BlockCollector | None = None,
 ) -> Blob:
     """The hub's one blob of this content. When it is new, `put(key)` stores the bytes under
     its content-addressed key in the same transaction as the row (`put=None`: they are there
     already, verified); when it exists, `drop()` throws the offered bytes away. Safe against
-    a concurrent put of the same content."""
+    a concurrent put of the same content.
+
+    A new blob gets its block index (the IPFS gateway's) in the same transaction: from
+    `blocks`, what the hasher reported while computing the Blob ID, or else by reading the
+    stored bytes once more."""
     store = storage.storage()
     with transaction.atomic():
         try:
@@ -96,13 +102,28 @@ def blob_put(
             if store.exists(key):
                 store.delete(key)  # bytes left by a run that crashed before its commit
             put(key)
+        _index_blocks(blob, blocks)
         return blob
+
+
+def _index_blocks(blob: Blob, blocks: BlockCollector | None) -> None:
+    # The index only serves the IPFS gateway: failing to make it must not lose the content
+    # (`manage.py index_blocks` fills any blob left without one).
+    try:
+        with transaction.atomic():
+            if blocks is not None and blocks.root_cid() is not None:
+                block_index_store(blob, blocks)
+            else:
+                block_index_build(blob)
+    except (OSError, ValueError) as exc:
+        log.warning("block index not made blob=%s error=%s", blob.blob_id, exc)
 
 
 def file_add_content(*, release: Release, path: str, data: bytes, user: User | None) -> ReleaseFile:
     """Add small content held in memory (demo data, scripts): stored and hashed like an upload."""
     path = rules.clean_path(path)
-    hasher = BlobIdHasher()
+    collector = BlockCollector()
+    hasher = BlobIdHasher(on_block=collector)
     hasher.update(data)
     store = storage.storage()
     with transaction.atomic():
@@ -112,6 +133,7 @@ def file_add_content(*, release: Release, path: str, data: bytes, user: User | N
             size=len(data),
             put=lambda key: storage.save_stream(store, key, io.BytesIO(data)),
             drop=lambda: None,
+            blocks=collector,
         )
         return file_add(release=release, path=path, blob=blob, user=user)
 

@@ -23,6 +23,7 @@ from hub.blobid import BlobIdHasher
 from hub.errors import Conflict, HubError, Invalid, NotFound, TooLarge
 from hub.formats import human_size
 from releases import rules
+from releases.ipfs.blocks import BlockCollector
 from releases.models import ACTIVE_UPLOAD, Release, Upload, UploadStatus, blob_storage_key
 from releases.services import staging
 from releases.services.files import blob_put, file_add
@@ -232,14 +233,14 @@ class _LeaseKeeper:
             Upload.objects.filter(pk=self._upload.pk).update(lease_until=until)
 
 
-def _verify(upload: Upload) -> str | None:
-    """Hash the staged bytes; on a match record (and commit) that they were verified and
-    return the key holding them. None when the upload failed."""
+def _verify(upload: Upload, blocks: BlockCollector | None = None) -> str | None:
+    """Hash the staged bytes (telling `blocks` of the DAG's blocks); on a match record (and
+    commit) that they were verified and return the key holding them. None when it failed."""
     if not staging.is_staged(upload):
         upload_fail(upload, "The received bytes were lost before they could be checked; "
                             "upload the file again.")  # fmt: skip
         return None
-    hasher = BlobIdHasher()
+    hasher = BlobIdHasher(on_block=blocks)
     assembled = staging.assemble(upload, tap=_LeaseKeeper(upload, hasher.update))
     sha256 = hasher.hexdigest_sha256()
     if not hmac.compare_digest(sha256, upload.sha256):
@@ -266,8 +267,10 @@ def upload_complete(*, upload: Upload) -> None:
         return
     store = storage.storage()
     final_key = blob_storage_key(upload.sha256)
+    blocks = None  # the block index comes from the hashing pass when this run makes one
     if upload.verified_at is None:
-        source = _verify(upload)
+        blocks = BlockCollector()
+        source = _verify(upload, blocks)
         if source is None:
             return
     elif staging.is_staged(upload):
@@ -284,6 +287,7 @@ def upload_complete(*, upload: Upload) -> None:
             size=upload.size,
             put=(lambda key: storage.move(store, source, key)) if source else None,
             drop=lambda: source and staging.drop(source),
+            blocks=blocks,
         )
         # Cancelled while we hashed? Then the file is not added (the blob, if new, is
         # collected later like any unreferenced one).

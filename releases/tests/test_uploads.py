@@ -88,6 +88,8 @@ def test_an_upload_lands_in_the_release_with_its_blob_id(
     rf = ReleaseFile.objects.select_related("blob").get(release__repository=repo, path="model.bin")
     assert rf.blob.sha256 == sha(data) and rf.blob.size == len(data)
     assert rf.blob.blob_id.startswith("bafkrei")
+    # Its block index comes from the same hashing pass: a single raw leaf, the file itself.
+    assert list(rf.blob.blocks.values_list("kind", "offset", "size")) == [("leaf", 0, len(data))]
     page = personas["anonymous"].get(repo.get_absolute_url()).content.decode()
     assert "model.bin" in page and rf.blob.blob_id[:12] in page
 

@@ -1,5 +1,7 @@
 """Pages of release files: a file, deleting one, copying the previous release's files, and
-the downloads by path (of a release, or of the newest release that has it) and by Blob ID."""
+the downloads of the newest release that has a path and by Blob ID. (The download by a
+release's path, `resolve`, is `releases.api_hf.views.resolve`: it also speaks to
+`huggingface_hub`.)"""
 
 import shlex
 
@@ -73,10 +75,6 @@ def release_copy(request: HttpRequest, owner: str, name: str, version) -> HttpRe
     else:
         messages.success(request, f"Copied {count} file{'s' * (count != 1)} from {source.version}.")
     return redirect(release)
-
-
-def resolve(request: HttpRequest, owner: str, name: str, version, path: str) -> HttpResponse:
-    return downloads.serve(request, _readable_file(request, owner, name, version, path))
 
 
 def resolve_latest(request: HttpRequest, owner: str, name: str, path: str) -> HttpResponse:

@@ -40,6 +40,7 @@ class Item:
     sent: int = 0  # bytes sent by this run
     resumed_at: int = 0  # first chunk this run sent, when an earlier run sent some
     chunk_count: int = 0
+    upload_url: str = ""  # while the hub verifies it
 
 
 def collect(paths: list[Path]) -> list[Item]:
@@ -112,6 +113,7 @@ class Uploader:
                 self._total = self.bars.add_task("uploading", total=to_send)
             self._each(self._guarded(self._link), links)
             self._each(self._guarded(self._upload), leaders.values())
+            self._wait_all([i for i in leaders.values() if i.outcome == "verifying"])
             for item in followers:
                 leader = leaders[item.sha256]
                 if leader.outcome in ("uploaded", "present"):
@@ -198,10 +200,15 @@ class Uploader:
         try:
             with item.source.open("rb") as file:
                 state = self._send(item, file, state, bar, done_before)
-            state = self._wait(item, state, bar)
         finally:
             self.bars.remove_task(bar)
-        if state["status"] == "done":
+        self._settle(item, state)
+
+    @staticmethod
+    def _settle(item: Item, state: dict) -> None:
+        if state["status"] == "verifying":  # waited for with the others, see _wait_all
+            item.outcome, item.upload_url = "verifying", state["url"]
+        elif state["status"] == "done":
             item.outcome = "uploaded"
         else:
             item.outcome = "failed"
@@ -269,21 +276,35 @@ class Uploader:
             self._advance_total(len(piece))
             yield piece
 
-    def _wait(self, item: Item, state: dict, bar: TaskID) -> dict:
-        """Poll the upload until the hub's verification has finished."""
-        self.bars.update(bar, description=f"{item.path} (verifying)")
+    def _wait_all(self, items: list[Item]) -> None:
+        """Poll the uploads the hub is still verifying, all in one loop once every file is
+        sent: no job slot waits while the hub checks a file, so many small files go as fast
+        as the hub verifies them."""
+        if not items:
+            return
+        task = self.bars.add_task("verifying", total=len(items))
         deadline = time.monotonic() + self.timeout
-        delay = 0.2
-        while state["status"] == "verifying":
+        delay, pending = 0.05, items
+        while pending:
             if time.monotonic() > deadline:
-                raise HubError(
-                    f"still being verified after {self.timeout:.0f} s; it appears in the "
-                    "release once the hub has checked it (see `hub ls`)."
-                )
+                for item in pending:
+                    item.outcome = "failed"
+                    item.message = (
+                        f"still being verified after {self.timeout:.0f} s; it appears in the "
+                        "release once the hub has checked it (see `hub ls`)."
+                    )
+                break
             self.client.pause(delay)
-            delay = min(delay * 1.5, 2.0)
-            state = self.client.get(state["url"])
-        return state
+            delay = min(delay * 1.5, 1.0)
+            still = []
+            for item in pending:
+                self._guarded(lambda it: self._settle(it, self.client.get(it.upload_url)))(item)
+                if item.outcome == "verifying":
+                    still.append(item)
+                else:
+                    self.bars.advance(task, 1)
+            pending = still
+        self.bars.remove_task(task)
 
     def _advance_total(self, count: int) -> None:
         if self._total is not None and count:

@@ -1,0 +1,270 @@
+"""The real, unmodified `huggingface_hub` client (2.x, default install, tests/huggingface/
+requirements.txt) against the hub's live server, from its own virtual environment (.venv-hf,
+made by scripts/test), pointed at the hub by HF_ENDPOINT (tests/huggingface/drive.py)."""
+
+import hashlib
+import json
+import os
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from accounts import tokens
+from releases.api_hf import revisions, views
+from releases.services.files import file_add_content
+from repos.models import Repository
+from tests.factories import RepositoryFactory, UserFactory, add_releases
+from tests.test_s3_storage import s3_server, s3_storage  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parent.parent
+HF_PYTHON = ROOT / ".venv-hf" / "bin" / "python"
+DRIVER = ROOT / "tests" / "huggingface" / "drive.py"
+
+WEIGHTS_V1 = random.Random(1).randbytes(700_000)
+WEIGHTS_V2 = random.Random(2).randbytes(300_000)
+CONFIG = b'{"hidden": 64}\n'
+NOTES = b"deep inside\n"
+
+
+def drive(base: str, home: Path, *steps: dict) -> list[dict]:
+    """Run `steps` through the client in one process, its cache in `home`."""
+    if not HF_PYTHON.exists():
+        pytest.skip("the client's environment .venv-hf is missing: run scripts/test once")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("HF_", "HUGGINGFACE_"))  # nothing of the machine's own set-up
+    }
+    env.update(
+        HF_ENDPOINT=base,
+        HF_HOME=str(home),
+        HF_HUB_DISABLE_TELEMETRY="1",
+        NO_PROXY="127.0.0.1,localhost",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    done = subprocess.run(
+        [str(HF_PYTHON), str(DRIVER)],
+        input=json.dumps({"steps": list(steps)}),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def call(name: str, **kwargs) -> dict:
+    return {"call": name, "kwargs": kwargs}
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture
+def eth_vol(seeded, shared_storage):
+    """olga/eth-vol: v1.00 with model.bin and config.json; v1.01 with other weights, the same
+    config and a file two folders deep."""
+    owner = UserFactory(username="olga")
+    repo = RepositoryFactory(owner=owner, name="eth-vol")
+    first = repo.releases.get()
+    file_add_content(release=first, path="model.bin", data=WEIGHTS_V1, user=owner)
+    file_add_content(release=first, path="config.json", data=CONFIG, user=owner)
+    (second,) = add_releases(repo, "minor")
+    file_add_content(release=second, path="model.bin", data=WEIGHTS_V2, user=owner)
+    file_add_content(release=second, path="config.json", data=CONFIG, user=owner)
+    file_add_content(release=second, path="notes/deep/readme.txt", data=NOTES, user=owner)
+    return repo
+
+
+def test_model_info_and_the_file_listings_name_every_release(hub_server, eth_vol, tmp_path):
+    v100, v101 = eth_vol.releases.order_by("minor")
+    info, older, by_sha, files, top, below, missing_repo, missing_rev = drive(
+        hub_server,
+        tmp_path,
+        call("model_info", repo_id="olga/eth-vol"),
+        call("model_info", repo_id="olga/eth-vol", revision="1.00"),
+        call("model_info", repo_id="olga/eth-vol", revision=revisions.commit_id(v100)),
+        call("list_repo_files", repo_id="olga/eth-vol"),
+        call("list_repo_tree", repo_id="olga/eth-vol"),
+        call("list_repo_tree", repo_id="olga/eth-vol", path_in_repo="notes", recursive=True),
+        call("model_info", repo_id="olga/nothing-here"),
+        call("model_info", repo_id="olga/eth-vol", revision="v7.00"),
+    )
+
+    assert info["result"]["id"] == "olga/eth-vol" and info["result"]["author"] == "olga"
+    assert info["result"]["sha"] == revisions.commit_id(v101)
+    assert info["result"]["private"] is False
+    assert info["result"]["siblings"] == [
+        {"rfilename": "config.json", "size": len(CONFIG), "sha256": sha256(CONFIG)},
+        {"rfilename": "model.bin", "size": 300_000, "sha256": sha256(WEIGHTS_V2)},
+        {"rfilename": "notes/deep/readme.txt", "size": len(NOTES), "sha256": sha256(NOTES)},
+    ]
+    assert older["result"]["sha"] == revisions.commit_id(v100) != info["result"]["sha"]
+    assert by_sha == older
+    assert files == {"result": ["config.json", "model.bin", "notes/deep/readme.txt"]}
+    assert [(e["type"], e["path"]) for e in top["result"]] == [
+        ("file", "config.json"),
+        ("file", "model.bin"),
+        ("directory", "notes"),
+    ]
+    assert [(e["type"], e["path"]) for e in below["result"]] == [
+        ("directory", "notes/deep"),
+        ("file", "notes/deep/readme.txt"),
+    ]
+    assert missing_repo["error"].startswith("RepositoryNotFoundError")
+    assert missing_rev["error"].startswith("RevisionNotFoundError")
+
+
+def test_the_tree_comes_in_pages_the_client_follows(
+    hub_server, seeded, shared_storage, tmp_path, monkeypatch
+):
+    owner = UserFactory(username="olga")
+    repo = RepositoryFactory(owner=owner, name="many")
+    release = repo.releases.get()
+    for i in range(7):
+        file_add_content(release=release, path=f"part-{i}.txt", data=b"%d" % i, user=owner)
+    monkeypatch.setattr(views, "TREE_PAGE_SIZE", 3)  # the live server runs in this process
+
+    (listed,) = drive(hub_server, tmp_path, call("list_repo_files", repo_id="olga/many"))
+
+    assert listed == {"result": [f"part-{i}.txt" for i in range(7)]}
+
+
+def test_downloads_and_snapshots_bring_the_exact_bytes(hub_server, eth_vol, tmp_path):
+    v100 = eth_vol.releases.get(minor=0)
+    local = tmp_path / "local"
+    latest, pinned, by_commit, snapshot, into_folder, missing = drive(
+        hub_server,
+        tmp_path / "home",
+        call("hf_hub_download", repo_id="olga/eth-vol", filename="model.bin"),
+        call("hf_hub_download", repo_id="olga/eth-vol", filename="model.bin", revision="v1.00"),
+        call(
+            "hf_hub_download",
+            repo_id="olga/eth-vol",
+            filename="config.json",
+            revision=revisions.commit_id(v100),
+        ),
+        call("snapshot_download", repo_id="olga/eth-vol"),
+        call("snapshot_download", repo_id="olga/eth-vol", revision="1.00", local_dir=str(local)),
+        call("hf_hub_download", repo_id="olga/eth-vol", filename="missing.bin"),
+    )
+
+    assert Path(latest["result"]).read_bytes() == WEIGHTS_V2
+    assert Path(pinned["result"]).read_bytes() == WEIGHTS_V1
+    assert Path(by_commit["result"]).read_bytes() == CONFIG
+    snap = Path(snapshot["result"])
+    assert snap.name == revisions.commit_id(eth_vol.releases.get(minor=1))
+    assert (snap / "model.bin").read_bytes() == WEIGHTS_V2
+    assert (snap / "config.json").read_bytes() == CONFIG
+    assert (snap / "notes" / "deep" / "readme.txt").read_bytes() == NOTES
+    assert Path(into_folder["result"]) == local
+    assert sorted(p.name for p in local.iterdir() if not p.name.startswith(".")) == [
+        "config.json",
+        "model.bin",
+    ]
+    assert (local / "model.bin").read_bytes() == WEIGHTS_V1
+    assert missing["error"].startswith("RemoteEntryNotFoundError")
+
+
+def test_each_file_counts_one_download_whatever_the_client_asks_around_it(
+    hub_server, eth_vol, tmp_path
+):
+    Repository.objects.filter(pk=eth_vol.pk).update(downloads=0)
+
+    first, again, one_file = drive(
+        hub_server,
+        tmp_path,
+        call("snapshot_download", repo_id="olga/eth-vol"),  # HEAD + GET a file
+        call("snapshot_download", repo_id="olga/eth-vol"),  # cached: nothing is fetched
+        call("hf_hub_download", repo_id="olga/eth-vol", filename="model.bin"),  # a HEAD only
+    )
+
+    assert "error" not in first and "error" not in again and "error" not in one_file
+    eth_vol.refresh_from_db()
+    assert eth_vol.downloads == 3
+
+
+def test_a_private_repository_needs_a_token_of_someone_who_may_read_it(
+    hub_server, seeded, shared_storage, tmp_path
+):
+    owner, stranger = UserFactory(username="olga"), UserFactory(username="sven")
+    repo = RepositoryFactory(owner=owner, name="secret", visibility="private")
+    file_add_content(release=repo.releases.get(), path="model.bin", data=WEIGHTS_V1, user=owner)
+    _t, mine = tokens.token_create(user=owner, name="ci", scope="read")
+    _t, theirs = tokens.token_create(user=stranger, name="ci", scope="read")
+
+    info, fetched = drive(
+        hub_server,
+        tmp_path / "owner",
+        call("model_info", repo_id="olga/secret", token=mine),
+        call("hf_hub_download", repo_id="olga/secret", filename="model.bin", token=mine),
+    )
+    anonymous, stranger_info, stranger_file = drive(  # a cache of their own
+        hub_server,
+        tmp_path / "others",
+        call("hf_hub_download", repo_id="olga/secret", filename="model.bin"),
+        call("model_info", repo_id="olga/secret", token=theirs),
+        call("hf_hub_download", repo_id="olga/secret", filename="model.bin", token=theirs),
+    )
+
+    assert info["result"]["private"] is True
+    assert Path(fetched["result"]).read_bytes() == WEIGHTS_V1
+    # Without the owner's token the repository does not exist, exactly as on the site.
+    assert anonymous["error"].startswith("RepositoryNotFoundError")
+    assert stranger_info["error"].startswith("RepositoryNotFoundError")
+    assert stranger_file["error"].startswith("RepositoryNotFoundError")
+
+
+def test_resolve_answers_with_the_headers_the_client_relies_on(eth_vol):
+    v101 = eth_vol.releases.get(minor=1)
+    commit = revisions.commit_id(v101)
+    client = Client()
+    Repository.objects.filter(pk=eth_vol.pk).update(downloads=0)
+
+    for revision in ("main", "1.01", "v1.01", commit):
+        head = client.head(f"/olga/eth-vol/resolve/{revision}/model.bin")
+        assert head.status_code == 200, revision
+        assert head["X-Repo-Commit"] == commit
+        assert head["X-Linked-Etag"] == f'"{sha256(WEIGHTS_V2)}"'
+        assert head["X-Linked-Size"] == head["Content-Length"] == "300000"
+        assert head["ETag"] == f'"{v101.files.get(path="model.bin").blob.blob_id}"'
+    again = client.get("/olga/eth-vol/resolve/main/model.bin", HTTP_IF_NONE_MATCH=head["ETag"])
+    assert again.status_code == 304 and again["X-Repo-Commit"] == commit
+    missing = client.head("/olga/eth-vol/resolve/main/nope.bin")
+    assert (missing.status_code, missing["X-Error-Code"]) == (404, "EntryNotFound")
+    assert missing["X-Repo-Commit"] == commit
+    assert client.get("/olga/eth-vol/resolve/v9.00/model.bin")["X-Error-Code"] == "RevisionNotFound"
+    page = client.get("/olga/nope/resolve/main/model.bin")
+    assert (page.status_code, page["X-Error-Code"]) == (404, "RepoNotFound")
+    assert "text/html" in page["Content-Type"]  # still the hub's own 404 page for people
+    assert client.get("/olga/eth-vol/resolve/latest/model.bin").status_code == 200
+    eth_vol.refresh_from_db()
+    assert eth_vol.downloads == 1  # the GET of resolve/latest, not the HEADs or the 304
+
+
+@pytest.mark.usefixtures("s3_storage")
+def test_downloads_from_s3_go_to_a_presigned_url_and_still_count(hub_server, seeded, tmp_path):
+    owner = UserFactory(username="olga")
+    repo = RepositoryFactory(owner=owner, name="on-s3")
+    file_add_content(release=repo.releases.get(), path="model.bin", data=WEIGHTS_V1, user=owner)
+    redirect = Client().get("/olga/on-s3/resolve/main/model.bin")
+    assert redirect.status_code == 302 and "Signature=" in redirect["Location"]
+    assert redirect["X-Linked-Etag"] == f'"{sha256(WEIGHTS_V1)}"'
+    assert redirect["X-Linked-Size"] == str(len(WEIGHTS_V1))
+    Repository.objects.filter(pk=repo.pk).update(downloads=0)
+
+    (fetched,) = drive(
+        hub_server, tmp_path, call("hf_hub_download", repo_id="olga/on-s3", filename="model.bin")
+    )
+
+    assert Path(fetched["result"]).read_bytes() == WEIGHTS_V1
+    repo.refresh_from_db()
+    assert repo.downloads == 1
