@@ -70,7 +70,14 @@ def receive(upload: Upload, index: int, reader: CountingReader) -> str | None:
     (and nothing kept) when the body ended before the chunk's length."""
     store = storage.storage()
     key = f"{_folder(upload)}/incoming-{index:06d}-{uuid.uuid4().hex}"
-    key = storage.save_stream(store, key, reader)
+    local = storage.local_path(store, key)
+    if local is not None:  # straight to the file, a PIECE at a time (Storage.save: 64 KiB)
+        os.makedirs(os.path.dirname(local), exist_ok=True)
+        with open(local, "wb") as fh:
+            while data := reader.read(storage.PIECE):
+                fh.write(data)
+    else:
+        key = storage.save_stream(store, key, reader)
     if reader.count != upload.chunk_length(index):
         store.delete(key)
         return None
