@@ -152,6 +152,18 @@ def test_every_front_door_gives_each_persona_the_same_answer(world, who, state):
         else:
             assert planned == mine | {"action": "upload"}
 
+    # huggingface_hub's door: the model's info and its files by revision (session or token).
+    info = client.get(f"/api/models/{repo.full_name}")
+    assert info.status_code == _expect(readable, 200)
+    if readable:
+        assert [s["rfilename"] for s in info.json()["siblings"]] == ["model.onnx"]
+    hf = client.get(f"/{repo.full_name}/resolve/main/model.onnx")
+    assert hf.status_code == _expect(readable, served)
+
+    # The IPFS gateway serves listed, usable content to everyone, and nothing else to anyone.
+    car = client.get(f"/ipfs/{rf.blob.blob_id}?format=car")
+    assert car.status_code == (200 if state == "public" else 404)
+
     # The test-inference panel and the service behind the worker's jobs.
     runs = who == "superuser" and readable
     html = page.content.decode() if readable else ""
