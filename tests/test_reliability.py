@@ -26,7 +26,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def alice(shared_storage, seeded):
+def alice(shared_storage, seeded, settings):
+    # Every upload here goes the worker's way, whatever its size (small files are otherwise
+    # verified in the request of their last chunk).
+    settings.HUB_UPLOAD_VERIFY_INLINE = 0
     owner = UserFactory(username="alice")
     repo = RepositoryFactory(owner=owner, name="weights")
     client = Client()
@@ -329,3 +332,15 @@ def test_bodies_of_single_request_uploads_left_by_a_dead_process_are_swept(alice
     tasks.clean_up_uploads()
     assert default_storage.exists("incoming/fresh")
     assert not default_storage.exists("incoming/stale")
+
+
+def test_a_small_file_is_verified_in_the_request_of_its_last_chunk(alice, by_hand, settings):
+    settings.HUB_UPLOAD_VERIFY_INLINE = 1024 * 1024
+    _owner, repo, client = alice
+    data = os.urandom(100 * 1024)  # two chunks of 64 KiB, no worker and no broker needed
+    state = _start(client, repo, "small.bin", data)
+    for index in range(state["chunk_count"]):
+        answer = _put(client, state, index, _piece(state, data, index))
+        assert answer.status_code == 200
+    assert answer.json()["status"] == "done" and "note" not in answer.json()
+    assert ReleaseFile.objects.get(path="small.bin").blob.size == len(data)

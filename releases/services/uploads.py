@@ -167,10 +167,18 @@ def upload_put_chunk(*, upload_id, user: User, index: int, stream, length: int) 
         staging.drop(incoming)  # a no-op once accepted
     if upload.status == UploadStatus.VERIFYING:
 
-        def send() -> None:
+        def finish() -> None:
+            if upload.size <= settings.HUB_UPLOAD_VERIFY_INLINE:
+                # A small file is checked in this request: a round trip through the queue
+                # would cost more than the hashing. A failure here leaves it to a worker.
+                try:
+                    upload_complete(upload=upload)
+                    return
+                except Exception:
+                    log.exception("inline verification failed id=%s; queued", upload.id)
             upload.queued = queue.send(_verify_task(), str(upload.id))
 
-        transaction.on_commit(send)  # at once, unless the caller holds a transaction
+        transaction.on_commit(finish)  # at once, unless the caller holds a transaction
     return upload
 
 
