@@ -75,7 +75,8 @@ class _Link(NamedTuple):
 BlockReport = Callable[[bytes, int, bytes | None, int], None]
 
 
-def _varint(value: int) -> bytes:
+def varint(value: int) -> bytes:
+    """An unsigned LEB128 varint, as multiformats, protobuf and CAR files write lengths."""
     out = bytearray()
     while value >= 0x80:
         out.append((value & 0x7F) | 0x80)
@@ -85,11 +86,11 @@ def _varint(value: int) -> bytes:
 
 
 def _varint_field(number: int, value: int) -> bytes:
-    return _varint(number << 3) + _varint(value)
+    return varint(number << 3) + varint(value)
 
 
 def _bytes_field(number: int, payload: bytes) -> bytes:
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
 
 
 def _raw_leaf(chunk: bytes | memoryview) -> _Link:

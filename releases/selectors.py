@@ -1,5 +1,6 @@
 """Reads of releases and their files, scoped by the access policy, and the upload plan."""
 
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -16,6 +17,15 @@ from repos.models import Repository
 def release_list(*, repository: Repository) -> QuerySet[Release]:
     """Releases of a repository the caller may already read, newest first."""
     return repository.releases.select_related("created_by").order_by("-major", "-minor")
+
+
+VERSION_LABEL = re.compile(r"^v?([0-9]{1,6})\.([0-9]{2,6})$")
+
+
+def version_of(label: str) -> tuple[int, int] | None:
+    """(major, minor) of a version as clients write it, `v1.02` or `1.02`; else None."""
+    match = VERSION_LABEL.match(label)
+    return (int(match[1]), int(match[2])) if match else None
 
 
 def release_get(*, repository: Repository, version: tuple[int, int]) -> Release:

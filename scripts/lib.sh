@@ -103,38 +103,20 @@ ensure_cli() {
   fi
 }
 
-# The OpenGradient SDK (tests/opengradient/requirements.txt, hashed like the project's locks)
-# in a virtual environment of its own, .venv-og, so that its dependencies never meet the
-# project's: tests/test_opengradient_sdk.py drives it against the hub. Installs only when
-# the lock changed.
-ensure_og_venv() {
-  local req=tests/opengradient/requirements.txt stamp=.venv-og/.installed
-  if [ ! -x .venv-og/bin/python ]; then
-    log "creating the OpenGradient SDK's virtual environment in .venv-og"
-    "$PYTHON" -m venv .venv-og
-    echo '*' >.venv-og/.gitignore # git and ruff leave it alone, as Python 3.13's venv does
+# A client package the tests drive against the hub (the OpenGradient SDK, huggingface_hub)
+# in a virtual environment of its own, so that its dependencies never meet the project's:
+#   ensure_client_venv .venv-og tests/opengradient/requirements.txt "the OpenGradient SDK"
+# Installs from the client's hashed lock, only when the lock changed.
+ensure_client_venv() {
+  local venv="$1" req="$2" what="$3" stamp="$1/.installed"
+  if [ ! -x "$venv/bin/python" ]; then
+    log "creating the virtual environment of $what in $venv"
+    "$PYTHON" -m venv "$venv"
+    echo '*' >"$venv/.gitignore" # git and ruff leave it alone, as Python 3.13's venv does
   fi
   if [ ! -f "$stamp" ] || [ "$req" -nt "$stamp" ]; then
-    log "installing the OpenGradient SDK from $req"
-    .venv-og/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
-      -r "$req"
-    touch "$stamp"
-  fi
-}
-
-# The huggingface_hub client (tests/huggingface/requirements.txt, hashed) in a virtual
-# environment of its own, .venv-hf: tests/test_huggingface_hub.py drives it against the hub.
-# Installs only when the lock changed.
-ensure_hf_venv() {
-  local req=tests/huggingface/requirements.txt stamp=.venv-hf/.installed
-  if [ ! -x .venv-hf/bin/python ]; then
-    log "creating the huggingface_hub client's virtual environment in .venv-hf"
-    "$PYTHON" -m venv .venv-hf
-    echo '*' >.venv-hf/.gitignore # git and ruff leave it alone, as Python 3.13's venv does
-  fi
-  if [ ! -f "$stamp" ] || [ "$req" -nt "$stamp" ]; then
-    log "installing the huggingface_hub client from $req"
-    .venv-hf/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+    log "installing $what from $req"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes \
       -r "$req"
     touch "$stamp"
   fi

@@ -3,10 +3,8 @@ requirements.txt) against the hub's live server, from its own virtual environmen
 made by scripts/test), pointed at the hub by HF_ENDPOINT (tests/huggingface/drive.py)."""
 
 import hashlib
-import json
 import os
 import random
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from accounts import tokens
 from releases.api_hf import revisions, views
 from releases.services.files import file_add_content
 from repos.models import Repository
+from tests.clients import run_driver
 from tests.factories import RepositoryFactory, UserFactory, add_releases
 from tests.test_s3_storage import s3_server, s3_storage  # noqa: F401 (fixtures)
 
@@ -33,31 +32,13 @@ NOTES = b"deep inside\n"
 
 def drive(base: str, home: Path, *steps: dict) -> list[dict]:
     """Run `steps` through the client in one process, its cache in `home`."""
-    if not HF_PYTHON.exists():
-        pytest.skip("the client's environment .venv-hf is missing: run scripts/test once")
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("HF_", "HUGGINGFACE_"))  # nothing of the machine's own set-up
     }
-    env.update(
-        HF_ENDPOINT=base,
-        HF_HOME=str(home),
-        HF_HUB_DISABLE_TELEMETRY="1",
-        NO_PROXY="127.0.0.1,localhost",
-        PYTHONDONTWRITEBYTECODE="1",
-    )
-    done = subprocess.run(
-        [str(HF_PYTHON), str(DRIVER)],
-        input=json.dumps({"steps": list(steps)}),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.splitlines()[-1])
+    env.update(HF_ENDPOINT=base, HF_HOME=str(home), HF_HUB_DISABLE_TELEMETRY="1")
+    return run_driver(HF_PYTHON, DRIVER, {"steps": list(steps)}, env=env)
 
 
 def call(name: str, **kwargs) -> dict:

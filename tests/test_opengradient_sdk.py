@@ -4,10 +4,8 @@ requests to api.opengradient.ai go to the hub, with a hub token as its bearer to
 (tests/opengradient/drive.py)."""
 
 import hashlib
-import json
 import os
 import random
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from accounts import tokens
 from hub.blobid import blob_id_of_file
 from releases.models import Blob, ReleaseFile
 from repos.models import Repository
+from tests.clients import run_driver
 from tests.factories import RepositoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,20 +27,8 @@ DRIVER = ROOT / "tests" / "opengradient" / "drive.py"
 
 def drive(base: str, token: str, *steps: dict) -> list[dict]:
     """Run `steps` through the SDK in one process; each answers {"result"} or {"error"}."""
-    if not OG_PYTHON.exists():
-        pytest.skip("the SDK's environment .venv-og is missing: run scripts/test once")
-    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "PYTHONDONTWRITEBYTECODE": "1"}
-    done = subprocess.run(
-        [str(OG_PYTHON), str(DRIVER), base],
-        input=json.dumps({"token": token, "steps": list(steps)}),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.splitlines()[-1])
+    payload = {"token": token, "steps": list(steps)}
+    return run_driver(OG_PYTHON, DRIVER, payload, base, env=dict(os.environ))
 
 
 def call(name: str, *args, token: str | None = None) -> dict:

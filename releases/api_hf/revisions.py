@@ -15,7 +15,6 @@ from repos.models import Repository
 
 MAIN = "main"
 COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
-VERSION_RE = re.compile(r"^v?([0-9]{1,6})\.([0-9]{2,6})$")
 NO_REVISION = "No such revision: use main, a release (v1.01 or 1.01) or a release's commit id."
 
 
@@ -31,8 +30,7 @@ def release_by_revision(*, repository: Repository, revision: str | tuple[int, in
         return selectors.release_get(repository=repository, version=revision)
     if revision == MAIN:
         release = selectors.release_list(repository=repository).first()
-    elif match := VERSION_RE.match(revision):
-        version = (int(match[1]), int(match[2]))
+    elif version := selectors.version_of(revision):
         return selectors.release_get(repository=repository, version=version)
     elif COMMIT_RE.match(revision):
         release = next(

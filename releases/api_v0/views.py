@@ -1,7 +1,6 @@
 """The endpoints the OpenGradient SDK's `ModelHub` calls, and their one error mapping."""
 
 import functools
-import re
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -23,7 +22,6 @@ SIGNED_OUT = (
     "Send a personal access token of the hub (made on /accounts/tokens/) as the bearer token: "
     "Authorization: Bearer <token>."
 )
-VERSION_RE = re.compile(r"^v?([0-9]{1,6})\.([0-9]{2,6})$")
 
 
 def sdk_api(*methods: str):
@@ -67,10 +65,10 @@ def _model(request: HttpRequest, name: str, *, write: bool) -> Repository:
 
 
 def _release(repo: Repository, version: str) -> Release:
-    match = VERSION_RE.match(version)
-    if match is None:
+    parsed = selectors.version_of(version)
+    if parsed is None:
         raise NotFound(f"No version “{version}”: versions look like 1.01.")
-    return selectors.release_get(repository=repo, version=(int(match[1]), int(match[2])))
+    return selectors.release_get(repository=repo, version=parsed)
 
 
 def version_string(release: Release) -> str:

@@ -59,10 +59,10 @@ def _release(repo, version: str):
         return selectors.release_get(
             repository=repo, version=(repo.latest_release.major, repo.latest_release.minor)
         )
-    major, _, minor = version.removeprefix("v").partition(".")
-    if not (major.isdigit() and minor.isdigit() and len(minor) >= 2):
+    parsed = selectors.version_of(version)
+    if parsed is None:
         raise NotFound(f"No release “{version}”: versions look like v1.02.")
-    return selectors.release_get(repository=repo, version=(int(major), int(minor)))
+    return selectors.release_get(repository=repo, version=parsed)
 
 
 def _detail(request: HttpRequest, repo) -> dict:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from multiformats import CID
 
 from hub import storage
+from hub.blobid import varint
 from releases.models import BlobBlock, BlockKind
 from repos.access import content_usable, listed_q
 
@@ -67,15 +68,6 @@ def _public_block(cid: CID) -> BlobBlock | None:
     return block if block is not None and content_usable(block.blob) else None
 
 
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
 def _car_header(root: bytes) -> bytes:
     # DAG-CBOR {"roots": [CID], "version": 1}: keys in canonical order (shorter first), a CID
     # as tag 42 over its bytes behind a 0x00 prefix.
@@ -86,7 +78,7 @@ def _car_header(root: bytes) -> bytes:
         + link
         + b"\x67version\x01"
     )
-    return _varint(len(cbor)) + cbor
+    return varint(len(cbor)) + cbor
 
 
 def _car(top: BlobBlock) -> Iterator[bytes]:
@@ -116,7 +108,7 @@ def _car(top: BlobBlock) -> Iterator[bytes]:
                     data = file.read(row.size)
                     if len(data) != row.size:
                         raise OSError(f"stored bytes of {top.blob.blob_id} ended early")
-                yield _varint(len(cid) + len(data)) + cid + data
+                yield varint(len(cid) + len(data)) + cid + data
             after = rows[-1].position
     finally:
         if file is not None:

@@ -186,6 +186,14 @@ def _clear(store, folder: str) -> None:
         os.rmdir(local)
 
 
+def staged_object(upload: Upload) -> str:
+    """The key of one object holding all staged bytes, without reading them where the staging
+    file is that object already (local storage); elsewhere the chunks are joined."""
+    if _local(storage.storage(), upload) is not None:
+        return _key(upload)
+    return assemble(upload, tap=lambda data: None)
+
+
 def discard(upload: Upload) -> None:
     """Delete everything staged for an upload: its chunks and any half-received bodies."""
     _clear(storage.storage(), _folder(upload))
