@@ -46,6 +46,8 @@ repo_patterns = [
     # Downloads by path, also for huggingface_hub's revisions (main, 1.01, a commit id).
     path("resolve/<version:version>/<path:path>", api_hf.views.resolve, name="resolve"),
     path("resolve/<str:revision>/<path:path>", api_hf.views.resolve, name="resolve_revision"),
+    # huggingface_hub's commitUrl, for people: the release's page.
+    path("commit/<str:revision>", api_hf.upload_views.commit_page, name="hf_commit_page"),
 ]
 
 # The API (/api/v1/): the uploader's endpoints (releases/views/api.py, also used by scripts)
@@ -81,6 +83,8 @@ urlpatterns = [
     path("api/v1/", api_v1.urls),
     path("api/v0/", include(api_v0.urlpatterns)),  # the OpenGradient SDK (releases/api_v0/)
     path("api/models/", include(api_hf.urlpatterns)),  # huggingface_hub (releases/api_hf/)
+    path("api/lfs/", include(api_hf.lfs_patterns)),  # its upload URLs, signed
+    path("api/validate-yaml", api_hf.upload_views.validate_yaml, name="hf_validate_yaml"),
     path("inference/", include("inference.urls")),
     path("admin/", admin.site.urls),
     # The editor's live preview, for signed-in users only. (Its image upload is not routed:
@@ -92,6 +96,12 @@ urlpatterns = [
     ),
 ]
 urlpatterns += [
+    # huggingface_hub's LFS batch (the git remote's address, as the client builds it).
+    path(
+        "<name:owner>/<name:name>.git/info/lfs/objects/batch",
+        api_hf.upload_views.lfs_batch,
+        name="hf_lfs_batch",
+    ),
     path("<name:username>/", repo_views.user_detail, name="user_detail"),
     path("<name:owner>/<name:name>/", include(repo_patterns)),
 ]

@@ -3,15 +3,22 @@ requirements.txt) against the hub's live server, from its own virtual environmen
 made by scripts/test), pointed at the hub by HF_ENDPOINT (tests/huggingface/drive.py)."""
 
 import hashlib
+import json
 import os
 import random
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts import tokens
+from hub import storage
+from releases import rules
 from releases.api_hf import revisions, views
+from releases.models import Blob, ReleaseFile
+from releases.services import receive
 from releases.services.files import file_add_content
 from repos.models import Repository
 from tests.clients import run_driver
@@ -30,14 +37,18 @@ CONFIG = b'{"hidden": 64}\n'
 NOTES = b"deep inside\n"
 
 
-def drive(base: str, home: Path, *steps: dict) -> list[dict]:
-    """Run `steps` through the client in one process, its cache in `home`."""
+def drive(base: str, home: Path, *steps: dict, xet: bool = True) -> list[dict]:
+    """Run `steps` through the client in one process, its cache in `home`; `xet=False` sets
+    HF_HUB_DISABLE_XET=1, which uploads need (the default install of the client has Xet)."""
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("HF_", "HUGGINGFACE_"))  # nothing of the machine's own set-up
     }
     env.update(HF_ENDPOINT=base, HF_HOME=str(home), HF_HUB_DISABLE_TELEMETRY="1")
+    env.update(HF_HUB_DISABLE_PROGRESS_BARS="1")
+    if not xet:
+        env["HF_HUB_DISABLE_XET"] = "1"
     return run_driver(HF_PYTHON, DRIVER, {"steps": list(steps)}, env=env)
 
 
@@ -249,3 +260,290 @@ def test_downloads_from_s3_go_to_a_presigned_url_and_still_count(hub_server, see
     assert Path(fetched["result"]).read_bytes() == WEIGHTS_V1
     repo.refresh_from_db()
     assert repo.downloads == 1
+
+
+# Uploads: preupload, LFS batch, the signed upload URL, verify, commit.
+
+
+def upload(base: str, home: Path, *steps: dict) -> list[dict]:
+    return drive(base, home, *steps, xet=False)
+
+
+def put_file(local: str, path_in_repo: str, token: str | None, **kwargs) -> dict:
+    kwargs.setdefault("repo_id", "sven/uploads")
+    return call("upload_file", path_or_fileobj=local, path_in_repo=path_in_repo, token=token,
+                **kwargs)  # fmt: skip
+
+
+def write_file(folder: Path, name: str, data: bytes) -> str:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return str(path)
+
+
+def files_of(release) -> dict[str, bytes]:
+    """path → the stored bytes of each file of the release."""
+    store = storage.storage()
+    found = {}
+    for rf in release.files.select_related("blob"):
+        with store.open(rf.blob.storage_key, "rb") as fh:
+            found[rf.path] = fh.read()
+    return found
+
+
+@pytest.fixture
+def transfers(monkeypatch):
+    """The digests of the bodies the hub received over upload URLs, in order."""
+    received = []
+    real = receive.blob_receive
+
+    def counting(**kwargs):
+        received.append(kwargs["sha256"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(receive, "blob_receive", counting)  # the live server runs in-process
+    return received
+
+
+@pytest.fixture
+def publisher(seeded, shared_storage):
+    """sven, with a write token and sven/uploads (v1.00 and an empty v1.01)."""
+    sven = UserFactory(username="sven")
+    repo = RepositoryFactory(owner=sven, name="uploads")
+    add_releases(repo, "minor")
+    _t, token = tokens.token_create(user=sven, name="ci", scope="write")
+    return repo, token
+
+
+def test_upload_file_and_upload_folder_put_files_into_the_release_named(
+    hub_server, publisher, transfers, shared_storage, tmp_path
+):
+    repo, token = publisher
+    v100, v101 = repo.releases.order_by("minor")
+    folder = tmp_path / "folder"
+    write_file(folder, "model.bin", WEIGHTS_V1)
+    write_file(folder, "config.json", CONFIG)
+    write_file(folder, "notes/deep/readme.txt", NOTES)
+    write_file(folder, "empty.txt", b"")
+    one = write_file(tmp_path, "weights.bin", WEIGHTS_V2)
+
+    into_v100, into_main = upload(
+        hub_server,
+        tmp_path / "home",
+        put_file(one, "weights.bin", token, revision="v1.00"),
+        call("upload_folder", folder_path=str(folder), repo_id="sven/uploads", token=token),
+    )
+
+    assert into_v100["result"]["oid"] == revisions.commit_id(v100)
+    assert into_v100["result"]["commit_url"].endswith(f"/commit/{revisions.commit_id(v100)}")
+    assert into_main["result"]["oid"] == revisions.commit_id(v101)  # main: the newest release
+    assert files_of(v100) == {"weights.bin": WEIGHTS_V2}
+    assert files_of(v101) == {
+        "config.json": CONFIG,
+        "empty.txt": b"",  # the client sends empty files inline, in the commit
+        "model.bin": WEIGHTS_V1,
+        "notes/deep/readme.txt": NOTES,
+    }
+    assert sorted(transfers) == sorted(sha256(d) for d in (WEIGHTS_V2, WEIGHTS_V1, CONFIG, NOTES))
+    assert v101.files.get(path="model.bin").uploaded_by.username == "sven"
+    assert not any((shared_storage / "incoming").glob("u*"))  # no staged body left behind
+
+
+def test_create_commit_adds_and_deletes_in_one_commit(hub_server, publisher, tmp_path):
+    repo, token = publisher
+    v101 = repo.releases.get(minor=1)
+    file_add_content(release=v101, path="old.txt", data=b"old", user=repo.owner)
+    a, b = write_file(tmp_path, "a", WEIGHTS_V1), write_file(tmp_path, "b", CONFIG)
+    operations = [
+        {"add": {"path_in_repo": "onnx/model.onnx", "path_or_fileobj": a}},
+        {"add": {"path_in_repo": "config.json", "path_or_fileobj": b}},
+        {"delete": {"path_in_repo": "old.txt"}},
+    ]
+
+    (done,) = upload(
+        hub_server,
+        tmp_path / "home",
+        call(
+            "create_commit",
+            repo_id="sven/uploads",
+            operations=operations,
+            revision="1.01",
+            commit_message="weights and config",
+            token=token,
+        ),
+    )
+
+    assert done["result"]["oid"] == revisions.commit_id(v101)
+    assert files_of(v101) == {"config.json": CONFIG, "onnx/model.onnx": WEIGHTS_V1}
+    assert v101.deleted_paths.filter(path="old.txt").exists()  # reserved, as on the site
+
+
+def test_identical_content_again_is_a_no_op_and_other_content_a_conflict(
+    hub_server, publisher, transfers, tmp_path
+):
+    repo, token = publisher
+    v101 = repo.releases.get(minor=1)
+    file_add_content(release=v101, path="model.bin", data=WEIGHTS_V1, user=repo.owner)
+    same, other = write_file(tmp_path, "same", WEIGHTS_V1), write_file(tmp_path, "other", NOTES)
+    operations = [
+        {"add": {"path_in_repo": "extra.txt", "path_or_fileobj": other}},
+        {"add": {"path_in_repo": "model.bin", "path_or_fileobj": other}},
+    ]
+
+    again, conflict, mixed = upload(
+        hub_server,
+        tmp_path / "home",
+        put_file(same, "model.bin", token),
+        put_file(other, "model.bin", token),
+        call(
+            "create_commit",
+            repo_id="sven/uploads",
+            operations=operations,
+            commit_message="two",
+            token=token,
+        ),
+    )
+
+    assert again["result"]["oid"] == revisions.commit_id(v101)
+    assert conflict["error"].startswith("HfHubHTTPError: Client error '409 Conflict'")
+    assert "v1.01 already has “model.bin” with other content" in conflict["error"]
+    assert mixed["error"].startswith("HfHubHTTPError: Client error '409 Conflict'")  # all or nothing
+    assert files_of(v101) == {"model.bin": WEIGHTS_V1}
+    assert transfers == [sha256(NOTES)]  # NOTES once; the identical file never moved
+
+
+def test_content_the_user_can_read_elsewhere_is_not_transferred(
+    hub_server, eth_vol, publisher, transfers, tmp_path
+):
+    repo, token = publisher
+    local = write_file(tmp_path, "w", WEIGHTS_V1)  # also in olga/eth-vol v1.00, public
+
+    (done,) = upload(
+        hub_server,
+        tmp_path / "home",
+        put_file(local, "copy.bin", token),
+    )
+
+    assert "error" not in done
+    assert transfers == []
+    rf = repo.releases.get(minor=1).files.get(path="copy.bin")
+    assert rf.blob == eth_vol.releases.get(minor=0).files.get(path="model.bin").blob
+
+
+def test_content_only_in_someone_elses_private_repository_is_transferred(
+    hub_server, publisher, transfers, tmp_path
+):
+    repo, token = publisher
+    olga = UserFactory(username="olga")
+    secret = RepositoryFactory(owner=olga, name="secret", visibility="private")
+    file_add_content(release=secret.releases.get(), path="w.bin", data=WEIGHTS_V2, user=olga)
+    local = write_file(tmp_path, "w", WEIGHTS_V2)
+
+    (done,) = upload(
+        hub_server,
+        tmp_path / "home",
+        put_file(local, "w.bin", token),
+    )
+
+    assert "error" not in done
+    assert transfers == [sha256(WEIGHTS_V2)]  # asked for like new content: nothing revealed
+    assert files_of(repo.releases.get(minor=1)) == {"w.bin": WEIGHTS_V2}
+    assert Blob.objects.filter(sha256=sha256(WEIGHTS_V2)).count() == 1  # stored once
+
+
+def test_blocked_content_is_refused_in_the_usual_words(
+    hub_server, eth_vol, publisher, transfers, tmp_path
+):
+    repo, token = publisher
+    Blob.objects.filter(sha256=sha256(WEIGHTS_V1)).update(blocked_at=timezone.now())
+    local = write_file(tmp_path, "w", WEIGHTS_V1)
+
+    (refused,) = upload(
+        hub_server,
+        tmp_path / "home",
+        put_file(local, "w.bin", token),
+    )
+
+    assert rules.BLOCKED_MESSAGE in refused["error"]
+    assert transfers == [sha256(WEIGHTS_V1)]  # asked for like any content, refused on arrival
+    assert not repo.releases.get(minor=1).files.exists()
+
+
+def test_uploads_need_a_write_token_of_someone_who_manages_the_repository(
+    hub_server, publisher, tmp_path
+):
+    repo, write_token = publisher
+    olga = UserFactory(username="olga")
+    RepositoryFactory(owner=olga, name="secret", visibility="private")
+    RepositoryFactory(owner=olga, name="open")
+    _t, read_token = tokens.token_create(user=repo.owner, name="ro", scope="read")
+    local = write_file(tmp_path, "w", CONFIG)
+
+    read_only, anonymous, private, public, missing_rev = upload(
+        hub_server,
+        tmp_path / "home",
+        put_file(local, "c.json", read_token),
+        put_file(local, "c.json", None),
+        put_file(local, "c.json", write_token, repo_id="olga/secret"),
+        put_file(local, "c.json", write_token, repo_id="olga/open"),
+        put_file(local, "c.json", write_token, revision="v9.00"),
+    )
+
+    assert read_only["error"].startswith("HfHubHTTPError: 403 Forbidden")
+    assert "This token may only read" in read_only["error"]
+    assert anonymous["error"].startswith("HfHubHTTPError: Client error '401 Unauthorized'")
+    assert views.SIGNED_OUT in anonymous["error"]
+    assert private["error"].startswith("RepositoryNotFoundError")
+    assert public["error"].startswith("HfHubHTTPError: 403 Forbidden")
+    assert "Only the owner can change this repository." in public["error"]
+    assert missing_rev["error"].startswith("RevisionNotFoundError")
+    assert not ReleaseFile.objects.exists()
+
+
+def test_with_xet_on_the_client_is_told_to_set_hf_hub_disable_xet(hub_server, publisher, tmp_path):
+    repo, token = publisher
+    local = write_file(tmp_path, "w", CONFIG)
+
+    (refused,) = drive(  # the client's default install: hf_xet present, nothing set
+        hub_server,
+        tmp_path / "home",
+        put_file(local, "c.json", token),
+    )
+
+    assert "HF_HUB_DISABLE_XET=1" in refused["error"]
+    assert not repo.releases.get(minor=1).files.exists()
+
+
+def test_upload_urls_carry_a_credential_for_one_user_digest_and_size(publisher):
+    _repo, token = publisher
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    client = Client()
+    objects = [{"oid": sha256(CONFIG), "size": len(CONFIG)}]
+    batch = client.post(
+        "/sven/uploads.git/info/lfs/objects/batch",
+        data=json.dumps({"operation": "upload", "objects": objects, "ref": {"name": "main"}}),
+        content_type="application/vnd.git-lfs+json",
+        **auth,
+    )
+    assert batch.status_code == 200
+    (answer,) = batch.json()["objects"]
+    put = urlsplit(answer["actions"]["upload"]["href"]).path
+    verify = urlsplit(answer["actions"]["verify"]["href"]).path
+    forged = put[:-3] + ("AAA" if not put.endswith("AAA") else "BBB")
+
+    assert client.put(forged, CONFIG, content_type="").status_code == 403
+    wrong = client.put(put, NOTES + b"x" * (len(CONFIG) - len(NOTES)), content_type="")
+    assert wrong.status_code == 400 and "not the declared" in wrong.json()["error"]
+    assert client.post(verify, {"oid": sha256(CONFIG)}, "application/json").status_code == 404
+    assert client.put(put, CONFIG, content_type="").status_code == 200
+    assert client.post(verify, {"oid": sha256(CONFIG)}, "application/json").status_code == 200
+    again = client.post(
+        "/sven/uploads.git/info/lfs/objects/batch",
+        data=json.dumps({"operation": "upload", "objects": objects}),
+        content_type="application/vnd.git-lfs+json",
+        **auth,
+    )
+    assert "actions" not in again.json()["objects"][0]  # sent once: not asked again
+    assert Blob.objects.filter(sha256=sha256(CONFIG)).exists()
+    assert not ReleaseFile.objects.exists()  # nothing is in a release before the commit

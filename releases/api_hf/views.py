@@ -7,13 +7,15 @@ file whose oid is its sha256: the client then checks downloads and local copies 
 """
 
 import functools
+import logging
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import page_not_found
 
-from hub.api import error_response
+from hub.api import STORAGE_DOWN, error_response, problem
 from hub.errors import HubError, Moved, NotFound
 from releases import downloads, selectors
 from releases.api_hf import revisions
@@ -21,9 +23,15 @@ from releases.models import Release, ReleaseFile
 from repos import selectors as repo_selectors
 from repos.models import Repository
 
+log = logging.getLogger(__name__)
+
 TREE_PAGE_SIZE = 1000  # the client follows the `Link: <…>; rel="next"` header
 REDIRECTS = (301, 302, 303, 307, 308)
 LFS_POINTER_SIZE = 134  # what a git-lfs pointer file of a sha256 weighs; the client only shows it
+SIGNED_OUT = (
+    "Uploads need a write token of the hub (made on /accounts/tokens/): pass token= or set "
+    "HF_TOKEN."
+)
 
 
 class HfNotFound(Exception):
@@ -40,27 +48,36 @@ class HfNotFound(Exception):
         return headers
 
 
-def _repository(request: HttpRequest, owner: str, name: str) -> Repository:
+def repository_of(request: HttpRequest, owner: str, name: str) -> Repository:
     try:
         return repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
     except NotFound:
         raise HfNotFound("RepoNotFound", "Repository not found.") from None
 
 
-def _release(repo: Repository, revision) -> Release:
+def release_of(repo: Repository, revision) -> Release:
     try:
         return revisions.release_by_revision(repository=repo, revision=revision)
     except NotFound as exc:
         raise HfNotFound("RevisionNotFound", exc.message) from None
 
 
-def hf_api(view):
-    """A read-only JSON view: GET or HEAD, `HfNotFound` and `hub.errors` mapped once."""
+def _header_safe(message: str) -> str | None:
+    """The message as `X-Error-Message` (which the client shows before the body's `error`), or
+    None when a header cannot carry it as it is (the body then carries it alone)."""
+    try:
+        message.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+    return None if "\n" in message or "\r" in message else message
+
+
+def _mapped(view):
+    """`HfNotFound`, `hub.errors` and storage failures answered the client's way: the one
+    mapping of this door, for reads and writes."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.method not in ("GET", "HEAD"):
-            return JsonResponse({"error": "Use GET."}, status=405, headers={"Allow": "GET, HEAD"})
         try:
             return view(request, *args, **kwargs)
         except HfNotFound as exc:
@@ -72,10 +89,50 @@ def hf_api(view):
             )
         except HubError as exc:
             response = error_response(exc)
-            response["X-Error-Message"] = exc.message
+            if header := _header_safe(exc.message):
+                response["X-Error-Message"] = header
             return response
+        except OSError as exc:
+            # Storage full or unavailable: the transaction rolled back, nothing was added.
+            log.error("storage error path=%s error=%s", request.path, exc)
+            return problem(503, STORAGE_DOWN)
 
     return wrapper
+
+
+def hf_api(view):
+    """A read-only JSON view: GET or HEAD, errors mapped by `_mapped`."""
+    mapped = _mapped(view)
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return JsonResponse({"error": "Use GET."}, status=405, headers={"Allow": "GET, HEAD"})
+        return mapped(request, *args, **kwargs)
+
+    return wrapper
+
+
+def hf_write(*, method: str = "POST", token: bool = True):
+    """A view that changes something: `method` only, and with `token` a personal access token
+    as the bearer (sessions are not taken here, which is why CSRF does not apply; the upload
+    URLs carry their own credential and pass `token=False`). Errors mapped by `_mapped`."""
+
+    def decorate(view):
+        mapped = _mapped(view)
+
+        @csrf_exempt
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method != method:
+                return problem(405, f"Use {method}.", headers={"Allow": method})
+            if token and getattr(request, "auth_token", None) is None:
+                return problem(401, SIGNED_OUT, headers={"WWW-Authenticate": 'Bearer realm="hub"'})
+            return mapped(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def _time(value: datetime) -> str:
@@ -91,8 +148,8 @@ def _lfs(rf: ReleaseFile) -> dict:
 def model_info(
     request: HttpRequest, owner: str, name: str, revision: str = revisions.MAIN
 ) -> JsonResponse:
-    repo = _repository(request, owner, name)
-    release = _release(repo, revision)
+    repo = repository_of(request, owner, name)
+    release = release_of(repo, revision)
     files = selectors.release_files(release=release)
     modified = max([release.created_at, *(rf.created_at for rf in files)])
     return JsonResponse(
@@ -131,8 +188,8 @@ def tree(
 ) -> JsonResponse:
     """The files and folders under `path` (its children, or everything below it with
     `recursive=true`), sorted by path, `TREE_PAGE_SIZE` a page."""
-    repo = _repository(request, owner, name)
-    release = _release(repo, revision)
+    repo = repository_of(request, owner, name)
+    release = release_of(repo, revision)
     commit = revisions.commit_id(release)
     recursive = request.GET.get("recursive", "").lower() in ("1", "true")
     folder = path.strip("/")
@@ -187,8 +244,8 @@ def resolve(
     revision the client names, with its headers. Its 404 is the hub's page, with the client's
     error code in the headers; Moved and Blocked rise to the page mapping (301, 410)."""
     try:
-        repo = _repository(request, owner, name)
-        release = _release(repo, version or revision)
+        repo = repository_of(request, owner, name)
+        release = release_of(repo, version or revision)
         commit = revisions.commit_id(release)
         try:
             rf = selectors.release_file_get(release=release, path=path)

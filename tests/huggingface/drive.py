@@ -5,8 +5,13 @@
 
 stdin: {"steps": [{"call": "hf_hub_download", "kwargs": {...}}]}: each step calls the
 package's top-level function of that name (`hf_hub_download`, `snapshot_download`,
-`model_info`, `list_repo_files`, `list_repo_tree`, …) with its keyword arguments.
-stdout: one JSON list, per step {"result": …} or {"error": "<exception class>: <message>"}.
+`model_info`, `list_repo_files`, `list_repo_tree`, `upload_file`, `upload_folder`,
+`create_commit`, …) with its keyword arguments. `create_commit`'s operations are written
+{"add": {"path_in_repo": …, "path_or_fileobj": <local path>}} or {"delete": {"path_in_repo":
+…}}.
+stdout: one JSON list, per step {"result": …} or {"error": "<exception class>: <message>"},
+followed by " <- <class>: <message>" for each exception it was raised from (the client wraps
+a failed transfer in a RuntimeError).
 """
 
 import json
@@ -17,6 +22,8 @@ import huggingface_hub
 
 def plain(value):
     """The answer as JSON: the client's dataclasses as dicts, iterables as lists."""
+    if isinstance(value, huggingface_hub.CommitInfo):
+        return {"oid": value.oid, "commit_url": value.commit_url}
     if isinstance(value, huggingface_hub.ModelInfo):
         return {
             "id": value.id,
@@ -42,12 +49,29 @@ def plain(value):
     return value
 
 
+def operation(spec: dict):
+    if "add" in spec:
+        return huggingface_hub.CommitOperationAdd(**spec["add"])
+    return huggingface_hub.CommitOperationDelete(**spec["delete"])
+
+
+def described(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+        text += f" <- {type(exc).__name__}: {exc}"
+    return text
+
+
 def run(step: dict):
+    kwargs = dict(step.get("kwargs", {}))
+    if "operations" in kwargs:
+        kwargs["operations"] = [operation(spec) for spec in kwargs["operations"]]
     try:
         function = getattr(huggingface_hub, step["call"])
-        return {"result": plain(function(**step.get("kwargs", {})))}
+        return {"result": plain(function(**kwargs))}
     except Exception as exc:  # the client's own errors are what a script sees
-        return {"error": f"{type(exc).__name__}: {exc}"}
+        return {"error": described(exc)}
 
 
 def main() -> None:
