@@ -35,6 +35,8 @@ WEIGHTS_V1 = random.Random(1).randbytes(700_000)
 WEIGHTS_V2 = random.Random(2).randbytes(300_000)
 CONFIG = b'{"hidden": 64}\n'
 NOTES = b"deep inside\n"
+CARD = b"---\nlicense: mit\n---\n# A model\n"
+BIG = random.Random(3).randbytes(2_500_000)
 
 
 def drive(base: str, home: Path, *steps: dict, xet: bool = True) -> list[dict]:
@@ -326,6 +328,8 @@ def test_upload_file_and_upload_folder_put_files_into_the_release_named(
     write_file(folder, "config.json", CONFIG)
     write_file(folder, "notes/deep/readme.txt", NOTES)
     write_file(folder, "empty.txt", b"")
+    write_file(folder, "README.md", CARD)  # the client has its metadata checked first
+    write_file(folder, "big.bin", BIG)  # several pieces of the streamed body
     one = write_file(tmp_path, "weights.bin", WEIGHTS_V2)
 
     into_v100, into_main = upload(
@@ -340,12 +344,15 @@ def test_upload_file_and_upload_folder_put_files_into_the_release_named(
     assert into_main["result"]["oid"] == revisions.commit_id(v101)  # main: the newest release
     assert files_of(v100) == {"weights.bin": WEIGHTS_V2}
     assert files_of(v101) == {
+        "README.md": CARD,
+        "big.bin": BIG,
         "config.json": CONFIG,
         "empty.txt": b"",  # the client sends empty files inline, in the commit
         "model.bin": WEIGHTS_V1,
         "notes/deep/readme.txt": NOTES,
     }
-    assert sorted(transfers) == sorted(sha256(d) for d in (WEIGHTS_V2, WEIGHTS_V1, CONFIG, NOTES))
+    sent = (WEIGHTS_V2, WEIGHTS_V1, CONFIG, NOTES, CARD, BIG)
+    assert sorted(transfers) == sorted(sha256(data) for data in sent)
     assert v101.files.get(path="model.bin").uploaded_by.username == "sven"
     assert not any((shared_storage / "incoming").glob("u*"))  # no staged body left behind
 
@@ -408,7 +415,8 @@ def test_identical_content_again_is_a_no_op_and_other_content_a_conflict(
     assert again["result"]["oid"] == revisions.commit_id(v101)
     assert conflict["error"].startswith("HfHubHTTPError: Client error '409 Conflict'")
     assert "v1.01 already has “model.bin” with other content" in conflict["error"]
-    assert mixed["error"].startswith("HfHubHTTPError: Client error '409 Conflict'")  # all or nothing
+    # All or nothing: the new extra.txt did not land beside the conflict either.
+    assert mixed["error"].startswith("HfHubHTTPError: Client error '409 Conflict'")
     assert files_of(v101) == {"model.bin": WEIGHTS_V1}
     assert transfers == [sha256(NOTES)]  # NOTES once; the identical file never moved
 

@@ -1,4 +1,5 @@
-"""The endpoints `huggingface_hub` calls to read a repository, and their one error mapping.
+"""The endpoints `huggingface_hub` calls to read a repository, and the door's one error
+mapping (`_mapped`, also behind the upload endpoints of `upload_views.py`).
 
 The client tells a missing repository, revision and file apart by `X-Error-Code`
 (`RepoNotFound`, `RevisionNotFound`, `EntryNotFound`); a private repository the caller may
