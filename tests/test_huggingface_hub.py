@@ -2,6 +2,7 @@
 requirements.txt) against the hub's live server, from its own virtual environment (.venv-hf,
 made by scripts/test), pointed at the hub by HF_ENDPOINT (tests/huggingface/drive.py)."""
 
+import functools
 import hashlib
 import json
 import os
@@ -342,6 +343,8 @@ def test_upload_file_and_upload_folder_put_files_into_the_release_named(
     assert into_v100["result"]["oid"] == revisions.commit_id(v100)
     assert into_v100["result"]["commit_url"].endswith(f"/commit/{revisions.commit_id(v100)}")
     assert into_main["result"]["oid"] == revisions.commit_id(v101)  # main: the newest release
+    page = Client().get(urlsplit(into_v100["result"]["commit_url"]).path)
+    assert page.status_code == 302 and page["Location"] == v100.get_absolute_url()
     assert files_of(v100) == {"weights.bin": WEIGHTS_V2}
     assert files_of(v101) == {
         "README.md": CARD,
@@ -357,7 +360,7 @@ def test_upload_file_and_upload_folder_put_files_into_the_release_named(
     assert not any((shared_storage / "incoming").glob("u*"))  # no staged body left behind
 
 
-def test_create_commit_adds_and_deletes_in_one_commit(hub_server, publisher, tmp_path):
+def test_create_commit_adds_and_deletes_files_and_folders(hub_server, publisher, tmp_path):
     repo, token = publisher
     v101 = repo.releases.get(minor=1)
     file_add_content(release=v101, path="old.txt", data=b"old", user=repo.owner)
@@ -368,22 +371,23 @@ def test_create_commit_adds_and_deletes_in_one_commit(hub_server, publisher, tmp
         {"delete": {"path_in_repo": "old.txt"}},
     ]
 
-    (done,) = upload(
+    gone = [{"delete": {"path_in_repo": "old.txt"}}]
+    commit = functools.partial(call, "create_commit", repo_id="sven/uploads", token=token)
+
+    done, missing, folder = upload(
         hub_server,
         tmp_path / "home",
-        call(
-            "create_commit",
-            repo_id="sven/uploads",
-            operations=operations,
-            revision="1.01",
-            commit_message="weights and config",
-            token=token,
-        ),
+        commit(operations=operations, revision="1.01", commit_message="weights and config"),
+        commit(operations=gone, revision="1.01", commit_message="again"),
+        commit(operations=[{"delete": {"path_in_repo": "onnx/"}}], commit_message="folder"),
     )
 
     assert done["result"]["oid"] == revisions.commit_id(v101)
-    assert files_of(v101) == {"config.json": CONFIG, "onnx/model.onnx": WEIGHTS_V1}
     assert v101.deleted_paths.filter(path="old.txt").exists()  # reserved, as on the site
+    assert missing["error"].startswith("RemoteEntryNotFoundError")
+    assert "“old.txt”" in missing["error"]
+    assert "error" not in folder
+    assert files_of(v101) == {"config.json": CONFIG}
 
 
 def test_identical_content_again_is_a_no_op_and_other_content_a_conflict(

@@ -43,7 +43,9 @@ class HfNotFound(Exception):
         self.code, self.message, self.commit = code, message, commit
 
     def headers(self) -> dict[str, str]:
-        headers = {"X-Error-Code": self.code, "X-Error-Message": self.message}
+        headers = {"X-Error-Code": self.code}
+        if message := _header_safe(self.message):
+            headers["X-Error-Message"] = message
         if self.commit:
             headers["X-Repo-Commit"] = self.commit
         return headers
