@@ -32,12 +32,19 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import BinaryIO, ClassVar, NamedTuple
 
 from multiformats import CID, multihash
 
-__all__ = ["CHUNK_SIZE", "MAX_LINKS", "BlobIdHasher", "BlockReport", "blob_id_of_file"]
+__all__ = [
+    "CHUNK_SIZE",
+    "MAX_LINKS",
+    "BlobIdHasher",
+    "BlockReport",
+    "LeafDigests",
+    "blob_id_of_file",
+]
 
 CHUNK_SIZE = 262_144
 MAX_LINKS = 174
@@ -166,6 +173,59 @@ class _BalancedTree:
         return links[0] if len(links) == 1 else _file_node(links, self._on_block)
 
 
+class _Chunker:
+    """Cuts bytes fed in pieces of any size into chunks of `size`; whole chunks in the fed
+    data are handed out in place (no copy), only a partial one is kept until it fills."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._pending = bytearray()
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def feed(self, view: memoryview) -> Iterator[bytes | bytearray | memoryview]:
+        size = self._size
+        if self._pending:
+            take = size - len(self._pending)
+            self._pending += view[:take]
+            view = view[take:]
+            if len(self._pending) < size:
+                return
+            yield self._pending
+            self._pending = bytearray()
+        whole = len(view) - len(view) % size
+        for start in range(0, whole, size):
+            yield view[start : start + size]
+        self._pending += view[whole:]
+
+    def rest(self) -> bytearray:
+        """The partial chunk at the end (then forgotten)."""
+        rest, self._pending = self._pending, bytearray()
+        return rest
+
+
+class LeafDigests:
+    """The sha256 digests of the raw leaves of a run of bytes that starts on a chunk
+    boundary: what `BlobIdHasher.add_leaves()` takes. A chunked upload computes them as each
+    of its chunks arrives, so the Blob ID later needs no second pass over the bytes."""
+
+    def __init__(self) -> None:
+        self._chunker = _Chunker(CHUNK_SIZE)
+        self._digests = bytearray()
+
+    def update(self, data: bytes | bytearray | memoryview) -> None:
+        for chunk in self._chunker.feed(memoryview(data).cast("B")):
+            self._digests += hashlib.sha256(chunk).digest()
+
+    def digests(self) -> bytes:
+        """32 bytes per leaf, the last (possibly short) one included; no more data after."""
+        if self._chunker.pending:
+            self._digests += hashlib.sha256(self._chunker.rest()).digest()
+        return bytes(self._digests)
+
+
 class BlobIdHasher:
     """Computes a Blob ID and the sha256 of the same bytes, fed in pieces of any size.
 
@@ -184,7 +244,7 @@ class BlobIdHasher:
         # given, hears of every block of the DAG as it is made (see `BlockReport`); without it
         # the hasher does exactly what it did before, at the same speed.
         self._sha256 = hashlib.sha256() if with_sha256 else None
-        self._pending = bytearray()
+        self._chunker = _Chunker(self.chunk_size)
         self._tree = _BalancedTree(self.max_links, on_block)
         self._blob_id: str | None = None
 
@@ -194,20 +254,23 @@ class BlobIdHasher:
         view = memoryview(data).cast("B")
         if self._sha256 is not None:
             self._sha256.update(view)
+        for chunk in self._chunker.feed(view):
+            self._tree.add_leaf(_raw_leaf(chunk))
+
+    def add_leaves(self, digests: bytes, length: int) -> None:
+        """Add the raw leaves of `length` bytes whose chunks' sha256 digests (32 bytes each,
+        in order, as `LeafDigests` gives them) were computed elsewhere, e.g. by the request
+        that received those bytes. Only on a chunk boundary, and never with `update()`'s
+        whole-file sha256, which would miss these bytes."""
+        if self._blob_id is not None or self._sha256 is not None or self._chunker.pending:
+            raise RuntimeError("add_leaves() needs a hasher without sha256, on a chunk boundary")
         size = self.chunk_size
-        if self._pending:
-            take = size - len(self._pending)
-            self._pending += view[:take]
-            view = view[take:]
-            if len(self._pending) < size:
-                return
-            self._tree.add_leaf(_raw_leaf(self._pending))
-            self._pending.clear()
-        # Whole chunks are hashed in place; only a trailing partial chunk is copied.
-        whole = len(view) - len(view) % size
-        for start in range(0, whole, size):
-            self._tree.add_leaf(_raw_leaf(view[start : start + size]))
-        self._pending += view[whole:]
+        if len(digests) != _SHA256_LENGTH * -(-length // size):
+            raise ValueError(f"{len(digests)} bytes of digests do not describe {length} bytes")
+        for n, start in enumerate(range(0, len(digests), _SHA256_LENGTH)):
+            leaf = min(size, length - n * size)
+            digest = digests[start : start + _SHA256_LENGTH]
+            self._tree.add_leaf(_Link(_RAW_PREFIX + digest, leaf, leaf))
 
     def hexdigest_sha256(self) -> str:
         """Hex sha256 of all bytes fed so far."""
@@ -223,9 +286,8 @@ class BlobIdHasher:
     def blob_id(self) -> str:
         """Finish the tree and return the Blob ID (``bafkrei...`` or ``bafybei...``)."""
         if self._blob_id is None:
-            if self._pending:
-                self._tree.add_leaf(_raw_leaf(self._pending))
-                self._pending = bytearray()
+            if self._chunker.pending:
+                self._tree.add_leaf(_raw_leaf(self._chunker.rest()))
             root = self._tree.root()
             if root is None:  # the empty file: one raw leaf of no bytes
                 self._tree.add_leaf(_raw_leaf(b""))

@@ -111,7 +111,9 @@ def test_tabs_sending_the_same_chunk_at_once_leave_exactly_the_accepted_bytes(al
         if index < state["chunk_count"] - 1:  # the last chunk hands the bytes on to the worker
             assert _staged(state) == data[: (index + 1) * state["chunk_size"]]
             folder = Path(default_storage.path(f"uploads/{state['id']}"))
-            assert [p.name for p in folder.iterdir()] == ["data"]  # no stray bodies
+            # No stray bodies: the staged bytes and each accepted chunk's leaf digests.
+            leaves = [f"leaves-{i:06d}" for i in range(index + 1)]
+            assert sorted(p.name for p in folder.iterdir()) == ["data", *leaves]
     upload = Upload.objects.get(id=state["id"])
     assert upload.chunks_received == upload.chunk_count
     uploads.upload_complete(upload=upload)

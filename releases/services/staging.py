@@ -8,7 +8,7 @@ own object, streamed into the blob by the verification. The staged bytes are the
 exactly the accepted chunks, whatever repeated or concurrent requests arrive.
 """
 
-import hashlib
+import io
 import os
 import shutil
 import uuid
@@ -17,11 +17,13 @@ from collections.abc import Callable
 from django.utils import timezone
 
 from hub import storage
+from hub.blobid import CHUNK_SIZE, LeafDigests
 from releases.models import Upload
 
 
 class CountingReader:
-    """Reads at most `limit` bytes from a request stream, counting and hashing them."""
+    """Reads at most `limit` bytes from a request stream, counting them and computing the
+    digests of their Blob ID leaves (a chunk starts on a leaf boundary)."""
 
     closed = False
 
@@ -29,7 +31,7 @@ class CountingReader:
         self._stream = stream
         self._left = limit
         self.count = 0
-        self.sha256 = hashlib.sha256()
+        self.leaves = LeafDigests()
 
     def seekable(self) -> bool:
         return False
@@ -45,7 +47,7 @@ class CountingReader:
             if not data:
                 break
             parts.append(data)
-            self.sha256.update(data)
+            self.leaves.update(data)
             wanted -= len(data)
             self._left -= len(data)
             self.count += len(data)
@@ -58,6 +60,10 @@ def _folder(upload: Upload) -> str:
 
 def _key(upload: Upload) -> str:
     return f"{_folder(upload)}/data"
+
+
+def _leaves_key(upload: Upload, index: int) -> str:
+    return f"{_folder(upload)}/leaves-{index:06d}"
 
 
 def _local(store, upload: Upload) -> str | None:
@@ -84,10 +90,15 @@ def receive(upload: Upload, index: int, reader: CountingReader) -> str | None:
     return key
 
 
-def accept(upload: Upload, index: int, incoming: str) -> None:
-    """Put a received chunk in its place. The caller holds the upload's row lock and has
-    checked that `index` is the next chunk."""
+def accept(upload: Upload, index: int, incoming: str, leaves: bytes) -> None:
+    """Put a received chunk in its place, with the digests of its Blob ID leaves beside it
+    (the verification then computes the Blob ID without reading the bytes for it). The caller
+    holds the upload's row lock and has checked that `index` is the next chunk."""
     store = storage.storage()
+    key = _leaves_key(upload, index)
+    if store.exists(key):
+        store.delete(key)
+    storage.save_stream(store, key, io.BytesIO(leaves))
     local = _local(store, upload)
     if local is None:
         key = upload.chunk_key(index)
@@ -126,19 +137,40 @@ def _copy_at(src, dst, offset: int, length: int) -> None:
         shutil.copyfileobj(src, dst, storage.PIECE)
 
 
-def staged_sha256(upload: Upload, index: int) -> str:
-    """The sha256 of chunk `index` as it was accepted."""
+def staged_leaves(upload: Upload, index: int) -> bytes:
+    """The digests of the Blob ID leaves of chunk `index` as it was accepted."""
     store = storage.storage()
+    try:
+        with store.open(_leaves_key(upload, index), "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:  # staged before the digests were kept: compute them
+        pass
     local = _local(store, upload)
-    digest = hashlib.sha256()
+    digests = LeafDigests()
     if local is None:
         pieces = storage.iter_range(store, upload.chunk_key(index), 0, upload.chunk_length(index))
     else:
         start = index * upload.chunk_size
         pieces = storage.iter_range(store, _key(upload), start, upload.chunk_length(index))
     for piece in pieces:
-        digest.update(piece)
-    return digest.hexdigest()
+        digests.update(piece)
+    return digests.digests()
+
+
+def all_leaves(upload: Upload) -> list[bytes] | None:
+    """The leaf digests of every chunk, in order; None when the chunks do not start on leaf
+    boundaries or some were staged without them (the verification then hashes the bytes)."""
+    if upload.chunk_size % CHUNK_SIZE:
+        return None
+    store = storage.storage()
+    found = []
+    for index in range(upload.chunk_count):
+        try:
+            with store.open(_leaves_key(upload, index), "rb") as fh:
+                found.append(fh.read())
+        except FileNotFoundError:
+            return None
+    return found
 
 
 def drop(key: str) -> None:

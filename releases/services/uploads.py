@@ -7,6 +7,7 @@ content-addressed storage while computing sha256 and the Blob ID, and only then 
 file to the release through `files.file_add`).
 """
 
+import hashlib
 import hmac
 import logging
 import time
@@ -150,15 +151,16 @@ def upload_put_chunk(*, upload_id, user: User, index: int, stream, length: int) 
         with transaction.atomic():
             locked = Upload.objects.select_for_update().filter(id=upload_id, user=user).first()
             upload = _check_chunk(locked, index, length)  # e.g. cancelled meanwhile
+            leaves = reader.leaves.digests()
             if index < upload.chunks_received:
-                if staging.staged_sha256(upload, index) != reader.sha256.hexdigest():
+                if staging.staged_leaves(upload, index) != leaves:
                     raise Conflict(
                         f"Chunk {index} was already received with other bytes; send chunk "
                         f"{upload.chunks_received} next.",
                         upload=upload,
                     )
                 return upload  # the same bytes again: nothing to do
-            staging.accept(upload, index, incoming)
+            staging.accept(upload, index, incoming, leaves)
             upload.chunks_received += 1
             if upload.chunks_received == upload.chunk_count:
                 upload.status = UploadStatus.VERIFYING
@@ -248,9 +250,18 @@ def _verify(upload: Upload, blocks: BlockCollector | None = None) -> str | None:
         upload_fail(upload, "The received bytes were lost before they could be checked; "
                             "upload the file again.")  # fmt: skip
         return None
-    hasher = BlobIdHasher(on_block=blocks)
-    assembled = staging.assemble(upload, tap=_LeaseKeeper(upload, hasher.update))
-    sha256 = hasher.hexdigest_sha256()
+    leaves = staging.all_leaves(upload)
+    if leaves is None:  # one pass computes both
+        hasher = BlobIdHasher(on_block=blocks)
+        tap, file_sha256 = hasher.update, hasher.hexdigest_sha256
+    else:  # the leaves came with the chunks: only the file's sha256 needs the bytes
+        hasher = BlobIdHasher(with_sha256=False, on_block=blocks)
+        for index, digests in enumerate(leaves):
+            hasher.add_leaves(digests, upload.chunk_length(index))
+        whole = hashlib.sha256()
+        tap, file_sha256 = whole.update, whole.hexdigest
+    assembled = staging.assemble(upload, tap=_LeaseKeeper(upload, tap))
+    sha256 = file_sha256()
     if not hmac.compare_digest(sha256, upload.sha256):
         upload_fail(upload, f"The received bytes have sha256 {sha256}, not the declared one; "
                             "nothing was added. Upload the file again.")  # fmt: skip

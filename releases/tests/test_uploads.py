@@ -1,5 +1,6 @@
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from hub.blobid import CHUNK_SIZE, BlobIdHasher
 from hub.celery import app as celery_app
 from releases.models import Blob, DeletedPath, ReleaseFile, Upload
 from tests.factories import RepositoryFactory, UserFactory, add_releases
@@ -94,6 +96,33 @@ def test_an_upload_lands_in_the_release_with_its_blob_id(
     assert "model.bin" in page and rf.blob.blob_id[:12] in page
 
 
+def test_chunks_on_leaf_boundaries_bring_the_blob_id_with_them(
+    personas, repo, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    # Chunks of whole Blob ID leaves: each request computes its chunk's leaf digests, and
+    # the verification reads the bytes once, for the file's sha256 only.
+    settings.HUB_UPLOAD_CHUNK_SIZE = 2 * CHUNK_SIZE
+    data = os.urandom(5 * CHUNK_SIZE + 77)  # three chunks, six leaves, the last one short
+    leaf_hashing = []
+    real_update = BlobIdHasher.update
+    monkeypatch.setattr(
+        BlobIdHasher,
+        "update",
+        lambda self, piece: (leaf_hashing.append(len(piece)), real_update(self, piece)),
+    )
+    state = upload(personas["owner"], repo, "weights.bin", data)
+    assert state["status"] == "done"
+    blob = Blob.objects.get()
+    reference = BlobIdHasher()
+    real_update(reference, data)
+    assert blob.sha256 == sha(data) and blob.blob_id == reference.blob_id()
+    assert leaf_hashing == []  # nothing hashed the bytes a second time for the Blob ID
+    leaves = blob.blocks.filter(kind="leaf").order_by("offset")
+    assert [(b.offset, b.size) for b in leaves] == [
+        (n * CHUNK_SIZE, CHUNK_SIZE) for n in range(5)
+    ] + [(5 * CHUNK_SIZE, 77)]
+
+
 def test_an_empty_file_is_allowed_and_gets_the_empty_blob_id(
     personas, repo, django_capture_on_commit_callbacks
 ):
@@ -150,7 +179,8 @@ def test_chunks_out_of_order_past_the_end_or_repeated_with_other_bytes_are_refus
     response = put(1, data[1024:] + b"extra")
     assert response.status_code == 400 and "must be 1,024 bytes" in response.json()["error"]
     assert Upload.objects.get().chunks_received == 1
-    assert sorted(p.name for p in staged.parent.iterdir()) == ["data"]  # no stray bodies
+    # No stray bodies: the staged bytes and the leaf digests of the one accepted chunk.
+    assert sorted(p.name for p in staged.parent.iterdir()) == ["data", "leaves-000000"]
 
 
 def test_an_upload_resumes_where_it_stopped(personas, repo, django_capture_on_commit_callbacks):
