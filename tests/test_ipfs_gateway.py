@@ -1,8 +1,12 @@
-"""The trustless IPFS gateway against a live server, checked by a real IPFS client (ipfs-car)."""
+"""The trustless IPFS gateway against a live server, checked by real IPFS clients: ipfs-car,
+and @helia/verified-fetch with the hub as its only gateway."""
 
 import hashlib
+import json
 import os
 import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,7 +20,9 @@ from tests.factories import RepositoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-IPFS_CAR = Path(__file__).resolve().parent.parent / "node_modules" / ".bin" / "ipfs-car"
+ROOT = Path(__file__).resolve().parent.parent
+IPFS_CAR = ROOT / "node_modules" / ".bin" / "ipfs-car"
+VERIFIED_FETCH = ROOT / "tests" / "ipfs" / "verified_fetch.mjs"
 # 176 leaves under two levels of dag-pb nodes: a root over a full node (174 leaves) and a
 # node of two; the last leaf is short.
 SIZE = 175 * CHUNK_SIZE + 1000
@@ -44,7 +50,7 @@ def content(seeded, shared_storage):
         release=public.latest_release, path="bad.bin", data=os.urandom(2000), user=owner
     )
     Blob.objects.filter(pk=blocked.blob_id).update(blocked_at="2026-01-01T00:00Z")
-    return {"data": data, "cid": rf.blob.blob_id, "blob": rf.blob,
+    return {"data": data, "cid": rf.blob.blob_id, "blob": rf.blob, "repo": public,
             "private": hidden.blob.blob_id, "blocked": blocked.blob.blob_id}  # fmt: skip
 
 
@@ -159,3 +165,99 @@ def test_the_file_page_shows_how_to_verify_with_ipfs_tools_for_public_content_on
     assert private.status_code == 200 and "ipfs-car" not in private.text
     blocked = client.get("/carol/weights/releases/v1.00/files/bad.bin")
     assert blocked.status_code == 200 and "ipfs-car" not in blocked.text
+
+
+def verified_fetch(gateway: str, cid: str, output: Path, seconds: int = 60) -> dict:
+    """Fetch `cid` with @helia/verified-fetch from `gateway` alone; its answer as a dict."""
+    done = subprocess.run(
+        ["node", str(VERIFIED_FETCH), gateway, cid, str(output), str(seconds)],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": ""},  # Helia's logger reads DEBUG (the hub's is "false")
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+@pytest.fixture
+def large(content):
+    """A public 50 MiB file (200 leaves under a root and two nodes), beside `content`."""
+    data = os.urandom(50 * 1024 * 1024)
+    release = content["repo"].latest_release
+    rf = file_add_content(release=release, path="large.bin", data=data, user=None)
+    return {"data": data, "cid": rf.blob.blob_id}
+
+
+@pytest.fixture
+def tampering_gateway(hub_server):
+    """A gateway in front of the hub that flips one byte of the blocks whose CIDs it is given."""
+    tampered: set[str] = set()
+    asked: list[str] = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            upstream = requests.get(
+                hub_server + self.path, headers={"Accept": self.headers.get("Accept", "")},
+                timeout=30,
+            )  # fmt: skip
+            body = bytearray(upstream.content)
+            if any(f"/ipfs/{cid}" in self.path for cid in tampered) and body:
+                body[len(body) // 2] ^= 0x01
+            self.send_response(upstream.status_code)
+            for name in ("Content-Type", "Cache-Control", "ETag", "X-Ipfs-Roots"):
+                if name in upstream.headers:
+                    self.send_header(name, upstream.headers[name])
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield {"url": f"http://127.0.0.1:{server.server_port}", "tampered": tampered, "asked": asked}
+    server.shutdown()
+    server.server_close()
+
+
+def test_verified_fetch_with_the_hub_as_only_gateway_gets_the_original_bytes(
+    hub_server, content, large, tmp_path
+):
+    for name, fixture in (("small", content), ("large", large)):
+        output = tmp_path / name
+        answer = verified_fetch(hub_server, fixture["cid"], output)
+        assert answer == {"status": 200, "bytes": len(fixture["data"])}
+        assert output.read_bytes() == fixture["data"]
+
+
+def test_verified_fetch_gets_a_subtree_by_the_cid_of_an_inner_node(hub_server, content, tmp_path):
+    node = BlobBlock.objects.get(blob=content["blob"], position=1)  # the full node of 174
+    cid = CID.decode(bytes(node.cid)).encode("base32")
+    answer = verified_fetch(hub_server, cid, tmp_path / "n")
+    assert answer["status"] == 200 and "error" not in answer
+    assert (tmp_path / "n").read_bytes() == content["data"][: 174 * CHUNK_SIZE]
+
+
+def test_verified_fetch_refuses_a_block_that_does_not_match_its_cid(
+    tampering_gateway, content, tmp_path
+):
+    last = BlobBlock.objects.filter(blob=content["blob"], kind=BlockKind.LEAF)
+    last = last.order_by("-position").first()
+    tampering_gateway["tampered"].add(CID.decode(bytes(last.cid)).encode("base32"))
+    output = tmp_path / "t"
+    answer = verified_fetch(tampering_gateway["url"], content["cid"], output, seconds=20)
+    assert any("format=raw" in path for path in tampering_gateway["asked"])
+    assert answer["status"] != 200 or "error" in answer
+    fetched = output.read_bytes() if output.exists() else b""
+    assert len(fetched) < len(content["data"])
+    assert content["data"].startswith(fetched)  # nothing it delivered came from the bad block
+
+
+def test_verified_fetch_gets_nothing_for_private_content(hub_server, content, tmp_path):
+    answer = verified_fetch(hub_server, content["private"], tmp_path / "p", seconds=15)
+    assert answer["status"] >= 400, answer  # verified-fetch's own error answer, no content
