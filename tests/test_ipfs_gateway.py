@@ -72,6 +72,7 @@ def test_a_car_of_the_whole_file_unpacks_and_verifies_with_ipfs_car(hub_server, 
     assert response.headers["Cache-Control"] == "public, max-age=29030400, immutable"
     assert response.headers["ETag"] and response.headers["X-Ipfs-Path"] == f"/ipfs/{content['cid']}"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert int(response.headers["Content-Length"]) == car.stat().st_size
 
     roots = ipfs_car("roots", car)
     assert roots.returncode == 0 and roots.stdout.split() == [content["cid"]]
@@ -97,7 +98,8 @@ def test_a_car_of_an_inner_node_holds_its_subtree(hub_server, content, tmp_path)
     node = BlobBlock.objects.get(blob=content["blob"], position=1)  # the full node of 174
     cid = CID.decode(bytes(node.cid)).encode("base32")
     car = tmp_path / "n.car"
-    fetch_car(f"{hub_server}/ipfs/{cid}?format=car", car)
+    response = fetch_car(f"{hub_server}/ipfs/{cid}?format=car", car)
+    assert int(response.headers["Content-Length"]) == car.stat().st_size
     result = ipfs_car("unpack", car, "--verify", "--output", tmp_path / "n")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "n").read_bytes() == content["data"][: 174 * CHUNK_SIZE]
@@ -134,6 +136,8 @@ def test_head_answers_the_headers_without_a_body(hub_server, content):
     assert response.headers["Content-Type"] == "application/vnd.ipld.raw"
     car = requests.head(f"{hub_server}/ipfs/{content['cid']}?format=car", timeout=30)
     assert car.status_code == 200 and car.headers["Content-Type"].startswith(CAR)
+    whole = requests.get(f"{hub_server}/ipfs/{content['cid']}?format=car", timeout=30)
+    assert car.headers["Content-Length"] == str(len(whole.content))
 
 
 def test_it_refuses_what_is_not_verifiable_or_not_public(hub_server, content):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.db.models import Case, F, Sum, Value, When
+from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_http_methods
 from multiformats import CID
@@ -81,9 +83,29 @@ def _car_header(root: bytes) -> bytes:
     return varint(len(cbor)) + cbor
 
 
+def _subtree(top: BlobBlock):
+    return BlobBlock.objects.filter(
+        blob_id=top.blob_id, position__gte=top.position, position__lte=top.last
+    )
+
+
+def _car_length(top: BlobBlock) -> int:
+    """The CAR's length in bytes, from the index alone: the header, then for each block a
+    varint of its CID's and bytes' length, the CID and the bytes."""
+    entry = Length("cid") + F("size")
+    varint_length = Case(
+        *(When(**{"entry__lt": 1 << (7 * n)}, then=Value(n)) for n in range(1, 5)), default=5
+    )
+    sizes = _subtree(top).annotate(entry=entry).aggregate(total=Sum(F("entry") + varint_length))
+    return len(_car_header(bytes(top.cid))) + (sizes["total"] or 0)
+
+
 def _car(top: BlobBlock) -> Iterator[bytes]:
     """The CAR of the DAG under `top`: its rows in pre-order (the leaves in file order, read
-    from storage as one forward pass), a few hundred rows in memory at a time."""
+    from storage as one forward pass), a few hundred rows in memory at a time.
+
+    A leaf's bytes are yielded as read, after their varint and CID: joining them would copy
+    every byte once more in the web process."""
     yield _car_header(bytes(top.cid))
     store = storage.storage()
     file = None
@@ -91,25 +113,27 @@ def _car(top: BlobBlock) -> Iterator[bytes]:
         after = top.position - 1
         while after < top.last:
             rows = list(
-                BlobBlock.objects.filter(
-                    blob_id=top.blob_id, position__gt=after, position__lte=top.last
-                ).order_by("position")[:ROWS]
+                _subtree(top)
+                .filter(position__gt=after)
+                .order_by("position")
+                .values_list("position", "cid", "kind", "offset", "size", "data")[:ROWS]
             )
             if not rows:
                 return
-            for row in rows:
-                cid = bytes(row.cid)
-                if row.kind == BlockKind.NODE:
-                    data = bytes(row.data)
+            for _position, cid, kind, offset, size, node in rows:
+                cid = bytes(cid)
+                if kind == BlockKind.NODE:
+                    data = bytes(node)
                 else:
                     if file is None:
                         file = store.open(top.blob.storage_key, "rb")
-                        file.seek(row.offset)
-                    data = file.read(row.size)
-                    if len(data) != row.size:
+                        file.seek(offset)
+                    data = file.read(size)
+                    if len(data) != size:
                         raise OSError(f"stored bytes of {top.blob.blob_id} ended early")
-                yield varint(len(cid) + len(data)) + cid + data
-            after = rows[-1].position
+                yield varint(len(cid) + len(data)) + cid
+                yield data
+            after = rows[-1][0]
     finally:
         if file is not None:
             file.close()
@@ -160,6 +184,7 @@ def gateway(request: HttpRequest, cid: str) -> HttpResponse:
             return HttpResponse(headers=headers)
         return HttpResponse(_block_bytes(block), headers=headers)
     headers["Content-Type"] = CAR_TYPE
+    headers["Content-Length"] = str(_car_length(block))  # no chunked framing: one copy less
     if request.method == "HEAD":
         return HttpResponse(headers=headers)
     return StreamingHttpResponse(_car(block), headers=headers)
