@@ -49,7 +49,7 @@ from hub.blobid import BlobIdHasher  # noqa: E402
 from releases.models import Upload  # noqa: E402
 from releases.services.files import file_add_content  # noqa: E402
 from releases.services.releases import repository_create  # noqa: E402
-from releases.services.uploads import upload_complete  # noqa: E402
+from releases.services.verification import upload_complete  # noqa: E402
 from repos.models import License, Task  # noqa: E402
 
 MIB = 1024 * 1024

@@ -324,6 +324,9 @@ HUB_UPLOAD_QUOTA = env_int("HUB_UPLOAD_QUOTA", 4 * HUB_MAX_FILE_SIZE)
 HUB_UPLOAD_VERIFY_LEASE = env_int("HUB_UPLOAD_VERIFY_LEASE", 300)
 # Files up to this size are verified in the request of their last chunk, not by a worker.
 HUB_UPLOAD_VERIFY_INLINE = env_int("HUB_UPLOAD_VERIFY_INLINE", 8 * 1024**2)
+# The largest body one chunk request takes: a run of whole chunks (a client sending a whole
+# file this way has it verified as it arrives). Keep it within the web server's timeout.
+HUB_UPLOAD_REQUEST_MAX = env_int("HUB_UPLOAD_REQUEST_MAX", 4 * 1024**3)
 HUB_UPLOAD_STUCK_AFTER = env_int("HUB_UPLOAD_STUCK_AFTER", 300)
 HUB_UPLOAD_EXPIRE_DAYS = env_int("HUB_UPLOAD_EXPIRE_DAYS", 7)
 HUB_REPORTS_PER_DAY = env_int("HUB_REPORTS_PER_DAY", 10)

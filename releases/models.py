@@ -213,7 +213,7 @@ class Upload(models.Model):
     release_file = models.ForeignKey(
         ReleaseFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Verification (releases.services.uploads.upload_complete): a worker holds the upload
+    # Verification (releases.services.verification.upload_complete): a worker holds the upload
     # until `lease_until`, renewing it while it hashes; `verified_at` and `blob_id` are set,
     # and committed, once the received bytes matched the declared sha256, so a run that comes
     # after a crash finishes from there instead of needing the staged bytes again.
@@ -257,6 +257,8 @@ class Upload(models.Model):
             "size": self.size,
             "chunk_size": self.chunk_size,
             "chunk_count": self.chunk_count,
+            # A chunk request may carry consecutive whole chunks up to this many bytes.
+            "request_max": max(self.chunk_size, settings.HUB_UPLOAD_REQUEST_MAX),
             "chunks_received": self.chunks_received,
             "status": self.status,
             "error": self.error,

@@ -8,7 +8,7 @@ from django.conf import settings
 from hub import queue
 from releases.models import Blob, OnnxStatus, Upload
 from releases.services import maintenance
-from releases.services.uploads import upload_complete, uploads_stuck
+from releases.services.verification import upload_complete, uploads_stuck
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from hub_cli.download import destination
 
 from accounts.tokens import token_create
 from hub.blobid import BlobIdHasher
-from releases.models import ReleaseFile, Upload
+from releases.models import Blob, ReleaseFile, Upload
 from releases.services.files import file_add_content
 from repos.models import Repository
 from tests.conftest import free_port
@@ -156,28 +156,32 @@ def test_upload_sends_new_content_once_and_links_or_skips_the_rest(
     assert set(files) == {"config.json", "sub/copy.bin", "weights.bin", "README.md"}
     assert files["weights.bin"].sha256 == hashlib.sha256(weights).hexdigest()
     assert files["sub/copy.bin"] == files["weights.bin"]
-    assert Upload.objects.count() == 3
+    # The weights (past one chunk) went as an upload of chunks, the small files in one
+    # request each.
+    assert list(Upload.objects.values_list("path", flat=True)) == ["sub/copy.bin"]
+    assert Blob.objects.count() == 3
 
     again = hub(env, "upload", "alice/uploads@v1.00", folder, readme, token=token)
     assert again.returncode == 0
     assert again.stdout.splitlines()[-1].endswith(
         "0 uploaded (0 bytes sent), 0 linked, 4 already there, 0 conflicts, 0 failed."
     )
-    assert Upload.objects.count() == 3  # nothing was transferred a second time
+    assert Upload.objects.count() == 1  # nothing was transferred a second time
+    assert Blob.objects.count() == 3
 
     hub(env, "release", "alice/uploads", token=token)
     linked = hub(env, "upload", "alice/uploads", folder, token=token)  # the latest: v1.01
     assert linked.returncode == 0
     assert linked.stdout.splitlines()[-1].startswith("alice/uploads v1.01: 0 uploaded")
     assert "3 linked" in linked.stdout
-    assert Upload.objects.count() == 3
+    assert Upload.objects.count() == 1 and Blob.objects.count() == 3
 
     (folder / "config.json").write_text('{"layers": 4}')
     conflict = hub(env, "upload", "alice/uploads@v1.01", folder / "config.json", token=token)
     assert conflict.returncode == 4
     assert conflict.stdout.startswith("conflict  config.json: ")
     assert "in conflict with the release" in one_line_error(conflict)
-    assert Upload.objects.count() == 3
+    assert Upload.objects.count() == 1 and Blob.objects.count() == 3  # refused before transfer
 
 
 def test_an_interrupted_upload_resumes_where_it_stopped(
@@ -206,8 +210,9 @@ def test_an_interrupted_upload_resumes_where_it_stopped(
 
 
 def test_an_upload_stopped_with_ctrl_c_resumes_on_the_next_run(
-    env, alice, tmp_path, celery_worker_process, shared_storage
+    env, alice, tmp_path, celery_worker_process, shared_storage, settings
 ):
+    settings.HUB_UPLOAD_REQUEST_MAX = 64 * KIB  # one chunk a request: stopped between two
     RepositoryFactory(owner=alice, name="stopped")
     data = os.urandom(4 * 1024 * KIB)  # 64 chunks of 64 KiB
     source = tmp_path / "checkpoint.bin"

@@ -19,7 +19,7 @@ from hub import storage
 from hub.celery import app as celery_app
 from releases import tasks
 from releases.models import ReleaseFile, Upload, UploadStatus, blob_storage_key
-from releases.services import staging, uploads
+from releases.services import staging, verification
 from tests.factories import RepositoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -116,7 +116,7 @@ def test_tabs_sending_the_same_chunk_at_once_leave_exactly_the_accepted_bytes(al
             assert sorted(p.name for p in folder.iterdir()) == ["data", *leaves]
     upload = Upload.objects.get(id=state["id"])
     assert upload.chunks_received == upload.chunk_count
-    uploads.upload_complete(upload=upload)
+    verification.upload_complete(upload=upload)
     assert client.get(state["url"]).json()["status"] == "done"
     assert ReleaseFile.objects.get(path="model.bin").blob.sha256 == upload.sha256
 
@@ -144,11 +144,11 @@ def test_a_verification_interrupted_after_the_bytes_moved_finishes_on_the_next_r
     upload = Upload.objects.get(id=state["id"])
     # The first run verified the bytes and moved them into place, then its worker died
     # before the blob and the file were committed.
-    source = uploads._verify(upload)
+    source = verification._verify(upload)
     storage.move(default_storage, source, blob_storage_key(upload.sha256))
     staging.discard(upload)
     Upload.objects.filter(pk=upload.pk).update(lease_until=None)
-    uploads.upload_complete(upload=Upload.objects.get(pk=upload.pk))
+    verification.upload_complete(upload=Upload.objects.get(pk=upload.pk))
     upload.refresh_from_db()
     assert upload.status == UploadStatus.DONE, upload.error
     rf = ReleaseFile.objects.get(path="model.bin")
@@ -187,10 +187,10 @@ def test_a_held_lease_keeps_a_second_run_away(alice, by_hand):
     state = _start(client, repo, "model.bin", data)
     assert _put(client, state, 0, data).status_code == 200
     upload = Upload.objects.get(id=state["id"])
-    assert uploads._take_lease(upload)
-    assert not uploads._take_lease(upload)  # a second run while the first works
-    assert uploads.uploads_stuck() == []
-    uploads.upload_complete(upload=upload)  # does nothing: the lease is held
+    assert verification._take_lease(upload)
+    assert not verification._take_lease(upload)  # a second run while the first works
+    assert verification.uploads_stuck() == []
+    verification.upload_complete(upload=upload)  # does nothing: the lease is held
     assert Upload.objects.get(pk=upload.pk).status == UploadStatus.VERIFYING
 
 

@@ -144,7 +144,7 @@ def test_the_content_of_an_unsafe_file_is_blocked_everywhere(
 
     from hub.errors import Blocked
     from releases.models import Upload
-    from releases.services.uploads import upload_complete
+    from releases.services.verification import upload_complete
 
     data = b"MZ payload, twice"
     release = public_repo.releases.get()

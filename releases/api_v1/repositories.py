@@ -1,11 +1,13 @@
 """Endpoints of repositories, releases and files."""
 
+import base64
+import binascii
 import math
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Schema, Status
 
-from hub.errors import NotFound
+from hub.errors import Invalid, NotFound
 from releases import selectors
 from releases.api_v1 import TokenOrSession, api
 from releases.api_v1.schemas import (
@@ -23,6 +25,7 @@ from releases.api_v1.schemas import (
     repository_out,
 )
 from releases.services import files as file_services
+from releases.services import receive
 from releases.services import releases as release_services
 from repos import selectors as repo_selectors
 from repos import services as repo_services
@@ -198,6 +201,64 @@ def file_list(request: HttpRequest, owner: str, name: str, version: str):
     """The files of a release, with their sha256, Blob ID and download URL."""
     release = _release(_readable(request, owner, name), version)
     return [file_out(rf) for rf in selectors.release_files(release=release)]
+
+
+@api.put(
+    "/repos/{owner}/{name}/releases/{version}/files/{path:path}",
+    response={200: FileOut, 201: FileOut},
+    auth=WRITE,
+    tags=["files"],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        },
+        "parameters": [
+            {
+                "in": "header",
+                "name": "Content-Digest",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "the file's sha256 as RFC 9530 says: sha-256=:<base64>:",
+            }
+        ],
+    },
+)
+def file_put(request: HttpRequest, owner: str, name: str, version: str, path: str):
+    """Add a file sent whole as the body, in one request: for files up to a few MiB (larger
+    ones go through an upload, which resumes). The same content already at the path answers
+    200 without reading the body; other content there is a 409."""
+    release = _release(_manageable(request, owner, name), version)
+    rf, created = receive.file_receive(
+        release=release,
+        user=request.user,
+        path=path,
+        stream=request,
+        length=_content_length(request),
+        sha256=_content_sha256(request),
+    )
+    return Status(201 if created else 200, file_out(rf))
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        raise Invalid("Say how many bytes the file has (Content-Length).") from None
+
+
+def _content_sha256(request: HttpRequest) -> str | None:
+    """The sha-256 of an RFC 9530 Content-Digest header, in hex."""
+    for member in request.headers.get("Content-Digest", "").split(","):
+        algorithm, _, value = member.strip().partition("=")
+        if algorithm.strip().lower() == "sha-256" and value.startswith(":") and value.endswith(":"):
+            try:
+                return base64.b64decode(value[1:-1], validate=True).hex()
+            except binascii.Error:
+                return None
+    return None
 
 
 @api.delete(

@@ -9,7 +9,7 @@ from django.utils import timezone
 from hub import storage
 from releases.models import ACTIVE_UPLOAD, Blob, OnnxStatus, Upload, UploadStatus
 from releases.services import staging
-from releases.services.uploads import upload_fail
+from releases.services.verification import upload_fail
 
 
 def blobs_collect_garbage() -> int:

@@ -1,7 +1,8 @@
 """A raw request body of declared sha256 and length, received into the hub's one blob of it.
 
 For front doors whose client sends a whole file as the body of one request and says in
-advance what it is (huggingface_hub's LFS `PUT`, and any other door that does the same).
+advance what it is: huggingface_hub's LFS `PUT`, and the API's `PUT …/files/<path>` (the
+CLI sends small files so: one request each instead of an upload's start and chunk).
 The body streams into one staging object a piece at a time while sha256 and the Blob ID are
 computed in the same pass (memory stays bounded by a piece whatever the size); only when
 every declared byte arrived and the digest is the declared one does it become a blob, through
@@ -19,9 +20,10 @@ from hub import storage
 from hub.blobid import BlobIdHasher
 from hub.errors import Blocked, Invalid, TooLarge
 from hub.formats import human_size
+from hub.hashing import TappedReader
 from releases import rules
 from releases.ipfs.blocks import BlockCollector
-from releases.models import Blob
+from releases.models import Blob, Release, ReleaseFile
 from releases.services import files, staging
 from releases.services.uploads import staging_use
 from repos import access
@@ -29,38 +31,6 @@ from repos import access
 log = logging.getLogger(__name__)
 
 STAGING = staging.INCOMING  # swept by the hourly clean-up when a process dies mid-request
-
-
-class HashingReader:
-    """Reads at most `limit` bytes of a stream, feeding each piece to the hashers once."""
-
-    closed = False
-
-    def __init__(self, stream, limit: int):
-        self._stream = stream
-        self._left = limit
-        self.count = 0
-        self.blocks = BlockCollector()  # the block index, from the same pass
-        self.hasher = BlobIdHasher(on_block=self.blocks)
-
-    def seekable(self) -> bool:
-        return False
-
-    def read(self, size: int = -1) -> bytes:
-        """Up to `size` bytes, fewer only at the end (S3 uploads take a short read as EOF)."""
-        size = storage.PIECE if size is None or size < 0 else size
-        parts: list[bytes] = []
-        wanted = min(size, self._left)
-        while wanted > 0:
-            data = self._stream.read(min(wanted, storage.PIECE))
-            if not data:
-                break
-            self.hasher.update(data)
-            parts.append(data)
-            wanted -= len(data)
-            self._left -= len(data)
-            self.count += len(data)
-        return b"".join(parts)
 
 
 def _body_prefix(user: User) -> str:
@@ -114,17 +84,24 @@ def blob_receive(*, stream, length: int, sha256: str, user: User) -> Blob:
         limit = human_size(settings.HUB_MAX_FILE_SIZE)
         raise TooLarge(f"The file is larger than the limit: files can be at most {limit}.")
     store = storage.storage()
-    _check_quota(store, user, length)
-    reader = HashingReader(stream, length)
+    if length > settings.HUB_UPLOAD_CHUNK_SIZE:
+        # A body no larger than a chunk takes no more room than a chunk request does.
+        _check_quota(store, user, length)
+    blocks = BlockCollector()  # the block index, from the same pass
+    hasher = BlobIdHasher(on_block=blocks)
+    reader = TappedReader(stream, length, [hasher.update])
     staged = f"{STAGING}/{_body_prefix(user)}{uuid.uuid4().hex}"
     try:
-        staged = storage.save_stream(store, staged, reader)
+        try:
+            staged = storage.save_stream(store, staged, reader)
+        finally:
+            reader.finish()
         if reader.count != length:
             raise Invalid(
                 f"The body ended after {reader.count:,} of {length:,} bytes; nothing was kept. "
                 "Send it again."
             )
-        received = reader.hasher.hexdigest_sha256()
+        received = hasher.hexdigest_sha256()
         if not hmac.compare_digest(received, digest):
             raise Invalid(
                 f"The received bytes have sha256 {received}, not the declared {digest}; "
@@ -132,11 +109,11 @@ def blob_receive(*, stream, length: int, sha256: str, user: User) -> Blob:
             )
         blob = files.blob_put(
             sha256=digest,
-            blob_id=reader.hasher.blob_id(),
+            blob_id=hasher.blob_id(),
             size=length,
             put=lambda key: storage.move(store, staged, key),
             drop=lambda: store.delete(staged),
-            blocks=reader.blocks,
+            blocks=blocks,
         )
     finally:
         if store.exists(staged):
@@ -145,3 +122,26 @@ def blob_receive(*, stream, length: int, sha256: str, user: User) -> Blob:
         raise Blocked(rules.BLOCKED_MESSAGE)
     log.info("body received user=%s blob=%s size=%s", user.pk, blob.blob_id, length)
     return blob
+
+
+def file_receive(
+    *, release: Release, user: User, path, stream, length: int, sha256
+) -> tuple[ReleaseFile, bool]:
+    """Add a file sent whole as one request's body (declared length and sha256) at `path`;
+    the file and whether it is new (False: that very content was there already, and the
+    body was not read).
+
+    The addition rule is asked before any byte is read, so a conflict, a full release or a
+    bad path costs no transfer, and again under the release's lock when the file is added.
+    Blocked content is refused after the transfer, as everywhere.
+    """
+    path = rules.clean_path(path)
+    digest = rules.clean_sha256(sha256 or "")
+    if digest is None:
+        raise Invalid("Say the file's sha256 (Content-Digest: sha-256=:…:).")
+    state = rules.contents(release, paths={path})
+    if rules.check_addition(state, path=path, sha256=digest) == rules.Verdict.PRESENT:
+        return release.files.select_related("blob").get(path=path), False
+    rules.check_room(state, 1)
+    blob = blob_receive(stream=stream, length=length, sha256=digest, user=user)
+    return files.file_add(release=release, path=path, blob=blob, user=user), True

@@ -18,40 +18,17 @@ from django.utils import timezone
 
 from hub import storage
 from hub.blobid import CHUNK_SIZE, LeafDigests
+from hub.hashing import TappedReader
 from releases.models import Upload
 
 
-class CountingReader:
-    """Reads at most `limit` bytes from a request stream, counting them and computing the
-    digests of their Blob ID leaves (a chunk starts on a leaf boundary)."""
+class CountingReader(TappedReader):
+    """Reads at most `limit` bytes of a chunk's body, counting them and computing the digests
+    of their Blob ID leaves (a chunk starts on a leaf boundary), and feeding `tap` if given."""
 
-    closed = False
-
-    def __init__(self, stream, limit: int):
-        self._stream = stream
-        self._left = limit
-        self.count = 0
+    def __init__(self, stream, limit: int, tap: Callable[[bytes], None] | None = None):
         self.leaves = LeafDigests()
-
-    def seekable(self) -> bool:
-        return False
-
-    def read(self, size: int = -1) -> bytes:
-        """Up to `size` bytes, fewer only at the end: a socket may return less per call, and
-        S3 uploads take a short read for the end of the file."""
-        size = storage.PIECE if size is None or size < 0 else size
-        parts: list[bytes] = []
-        wanted = min(size, self._left)
-        while wanted > 0:
-            data = self._stream.read(wanted)
-            if not data:
-                break
-            parts.append(data)
-            self.leaves.update(data)
-            wanted -= len(data)
-            self._left -= len(data)
-            self.count += len(data)
-        return b"".join(parts)
+        super().__init__(stream, limit, [self.leaves.update, *([tap] if tap else [])])
 
 
 def _folder(upload: Upload) -> str:
@@ -77,13 +54,16 @@ def receive(upload: Upload, index: int, reader: CountingReader) -> str | None:
     store = storage.storage()
     key = f"{_folder(upload)}/incoming-{index:06d}-{uuid.uuid4().hex}"
     local = storage.local_path(store, key)
-    if local is not None:  # straight to the file, a PIECE at a time (Storage.save: 64 KiB)
-        os.makedirs(os.path.dirname(local), exist_ok=True)
-        with open(local, "wb") as fh:
-            while data := reader.read(storage.PIECE):
-                fh.write(data)
-    else:
-        key = storage.save_stream(store, key, reader)
+    try:
+        if local is not None:  # straight to the file, a PIECE at a time (Storage.save: 64 KiB)
+            os.makedirs(os.path.dirname(local), exist_ok=True)
+            with open(local, "wb") as fh:
+                while data := reader.read(storage.PIECE):
+                    fh.write(data)
+        else:
+            key = storage.save_stream(store, key, reader)
+    finally:
+        reader.finish()  # the digests are complete from here on
     if reader.count != upload.chunk_length(index):
         store.delete(key)
         return None

@@ -1,33 +1,27 @@
-"""Chunked, resumable uploads: start, chunks, cancel, and the verification that adds the file.
+"""Chunked, resumable uploads: start, chunks (one or a run of them a request), cancel.
 
-Flow: the browser hashes each file and asks the plan (`releases.selectors.files_plan`) what
-to do. New content goes through `upload_start` → `upload_put_chunk` (in order, resumable) →
-`upload_complete` (run by the `verify_upload` task: streams the chunks into
-content-addressed storage while computing sha256 and the Blob ID, and only then adds the
-file to the release through `files.file_add`).
+Flow: the browser or the CLI hashes each file and asks the plan
+(`releases.selectors.files_plan`) what to do. New content goes through `upload_start` →
+`upload_put_chunk` (in order, resumable; each chunk brings the digests of its Blob ID leaves)
+→ `verification.upload_complete`, which checks the sha256 and only then adds the file to the
+release through `files.file_add`. (Small files may instead come whole in one request:
+`receive.file_receive`.)
 """
 
 import hashlib
-import hmac
 import logging
-import time
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
-from django.utils import timezone
+from django.db.models import Sum
 
 from accounts.models import User
-from hub import queue, storage
-from hub.blobid import BlobIdHasher
-from hub.errors import Conflict, HubError, Invalid, NotFound, TooLarge
+from hub import queue
+from hub.errors import Conflict, Invalid, NotFound, TooLarge
 from hub.formats import human_size
 from releases import rules
-from releases.ipfs.blocks import BlockCollector
-from releases.models import ACTIVE_UPLOAD, Release, Upload, UploadStatus, blob_storage_key
-from releases.services import staging
-from releases.services.files import blob_put, file_add
+from releases.models import ACTIVE_UPLOAD, Release, Upload, UploadStatus
+from releases.services import staging, verification
 
 log = logging.getLogger(__name__)
 
@@ -128,19 +122,73 @@ def _check_chunk(upload: Upload | None, index: int, length: int) -> Upload:
     return upload
 
 
-def upload_put_chunk(*, upload_id, user: User, index: int, stream, length: int) -> Upload:
-    """Store chunk `index` of an upload, read from `stream` (exactly `length` bytes).
+def _run(upload: Upload | None, index: int, length: int) -> range:
+    """The chunks a body of `length` bytes sent for chunk `index` holds: that chunk, or a run
+    of consecutive whole chunks from it (the file's last, shorter chunk may end the run)."""
+    if upload is not None and 0 <= index < upload.chunk_count:
+        most = max(upload.chunk_size, settings.HUB_UPLOAD_REQUEST_MAX)
+        if length > most:
+            raise Invalid(
+                f"One request takes at most {human_size(most)}; send fewer chunks at once.",
+                upload=upload,
+            )
+        total, end = 0, index
+        while end < upload.chunk_count and total < length:
+            total += upload.chunk_length(end)
+            end += 1
+        if total == length and end > index + 1:
+            return range(index, end)
+    _check_chunk(upload, index, length)  # one chunk, or the reason it is not
+    return range(index, index + 1)
 
-    The body is received with no transaction open, so a slow client holds no lock; it is
-    accepted afterwards under the upload's row lock, if `index` is still the next chunk. A
-    chunk sent again (a retry, a second tab) changes nothing: while the upload receives, the
-    same bytes are answered like the first time and other bytes are refused; once the last
-    chunk handed the file to the verification, every chunk is refused with the upload's state.
-    The last chunk queues the verification; if the broker cannot be reached, the periodic
-    check queues it later.
+
+def upload_put_chunk(*, upload_id, user: User, index: int, stream, length: int) -> Upload:
+    """Store chunk `index` of an upload, or a run of chunks from it, read from `stream`
+    (exactly `length` bytes: one chunk, or consecutive whole chunks).
+
+    Each chunk's body is received with no transaction open, so a slow client holds no lock;
+    it is accepted afterwards under the upload's row lock, if it is still the next chunk, and
+    stays accepted when a later chunk of the run fails. A chunk sent again (a retry, a second
+    tab) changes nothing: while the upload receives, the same bytes are answered like the
+    first time and other bytes are refused; once the last chunk handed the file to the
+    verification, every chunk is refused with the upload's state.
+
+    A body holding the whole file (from chunk 0 to the end) is hashed as it arrives: the
+    file is verified and added in this request, without reading the bytes again. Otherwise
+    the last chunk hands the file to the verification: in this request for a small file, else
+    queued (if the broker cannot be reached, the periodic check queues it later).
     """
-    upload = _check_chunk(Upload.objects.filter(id=upload_id, user=user).first(), index, length)
-    reader = staging.CountingReader(stream, length)
+    upload = Upload.objects.filter(id=upload_id, user=user).first()
+    run = _run(upload, index, length)
+    whole = hashlib.sha256() if run == range(upload.chunk_count) else None
+    for number in run:
+        upload = _put_chunk(upload_id, user, number, stream, whole)
+    if upload.status == UploadStatus.VERIFYING:
+        sha256 = whole.hexdigest() if whole is not None else None
+
+        def finish() -> None:
+            if sha256 is not None and not verification.verified_in_pass(upload, sha256):
+                return
+            if upload.verified_at is not None or upload.size <= settings.HUB_UPLOAD_VERIFY_INLINE:
+                # Nothing left to hash, or a small file: finished in this request, as a round
+                # trip through the queue would cost more. A failure leaves it to a worker.
+                try:
+                    verification.upload_complete(upload=upload)
+                    return
+                except Exception:
+                    log.exception("inline verification failed id=%s; queued", upload.id)
+            upload.queued = queue.send(_verify_task(), str(upload.id))
+
+        transaction.on_commit(finish)  # at once, unless the caller holds a transaction
+    return upload
+
+
+def _put_chunk(upload_id, user: User, index: int, stream, whole) -> Upload:
+    """Receive and accept one chunk; `whole`, when given, hashes the file as it arrives."""
+    upload = Upload.objects.filter(id=upload_id, user=user).first()
+    length = upload.chunk_length(index) if upload is not None else 0
+    upload = _check_chunk(upload, index, length)
+    reader = staging.CountingReader(stream, length, tap=whole.update if whole else None)
     incoming = staging.receive(upload, index, reader)
     if incoming is None:
         raise Invalid(
@@ -167,20 +215,6 @@ def upload_put_chunk(*, upload_id, user: User, index: int, stream, length: int) 
             upload.save(update_fields=["chunks_received", "status", "updated_at"])
     finally:
         staging.drop(incoming)  # a no-op once accepted
-    if upload.status == UploadStatus.VERIFYING:
-
-        def finish() -> None:
-            if upload.size <= settings.HUB_UPLOAD_VERIFY_INLINE:
-                # A small file is checked in this request: a round trip through the queue
-                # would cost more than the hashing. A failure here leaves it to a worker.
-                try:
-                    upload_complete(upload=upload)
-                    return
-                except Exception:
-                    log.exception("inline verification failed id=%s; queued", upload.id)
-            upload.queued = queue.send(_verify_task(), str(upload.id))
-
-        transaction.on_commit(finish)  # at once, unless the caller holds a transaction
     return upload
 
 
@@ -204,137 +238,3 @@ def upload_cancel(*, upload_id, user: User) -> None:
         upload.save(update_fields=["status", "error", "updated_at"])
     staging.discard(upload)
 
-
-def upload_fail(upload: Upload, message: str) -> None:
-    """Mark the upload failed (committed first), then free its staging space."""
-    Upload.objects.filter(pk=upload.pk).update(
-        status=UploadStatus.FAILED, error=message, lease_until=None, updated_at=timezone.now()
-    )
-    upload.status, upload.error = UploadStatus.FAILED, message
-    staging.discard(upload)
-    log.info("upload failed id=%s path=%s reason=%s", upload.id, upload.path, message)
-
-
-def _take_lease(upload: Upload) -> bool:
-    """Hold the upload for this verification run; False when another run holds it."""
-    now = timezone.now()
-    until = now + timedelta(seconds=settings.HUB_UPLOAD_VERIFY_LEASE)
-    taken = Upload.objects.filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
-        pk=upload.pk,
-        status=UploadStatus.VERIFYING,
-    ).update(lease_until=until, updated_at=now)
-    return taken == 1
-
-
-class _LeaseKeeper:
-    """A hasher's tap that renews the lease every few seconds while the bytes stream by."""
-
-    EVERY = 15.0
-
-    def __init__(self, upload: Upload, tap):
-        self._upload, self._tap, self._last = upload, tap, time.monotonic()
-
-    def __call__(self, data: bytes) -> None:
-        self._tap(data)
-        if time.monotonic() - self._last > self.EVERY:
-            self._last = time.monotonic()
-            until = timezone.now() + timedelta(seconds=settings.HUB_UPLOAD_VERIFY_LEASE)
-            Upload.objects.filter(pk=self._upload.pk).update(lease_until=until)
-
-
-def _verify(upload: Upload, blocks: BlockCollector | None = None) -> str | None:
-    """Hash the staged bytes (telling `blocks` of the DAG's blocks); on a match record (and
-    commit) that they were verified and return the key holding them. None when it failed."""
-    if not staging.is_staged(upload):
-        upload_fail(upload, "The received bytes were lost before they could be checked; "
-                            "upload the file again.")  # fmt: skip
-        return None
-    leaves = staging.all_leaves(upload)
-    if leaves is None:  # one pass computes both
-        hasher = BlobIdHasher(on_block=blocks)
-        tap, file_sha256 = hasher.update, hasher.hexdigest_sha256
-    else:  # the leaves came with the chunks: only the file's sha256 needs the bytes
-        hasher = BlobIdHasher(with_sha256=False, on_block=blocks)
-        for index, digests in enumerate(leaves):
-            hasher.add_leaves(digests, upload.chunk_length(index))
-        whole = hashlib.sha256()
-        tap, file_sha256 = whole.update, whole.hexdigest
-    assembled = staging.assemble(upload, tap=_LeaseKeeper(upload, tap))
-    sha256 = file_sha256()
-    if not hmac.compare_digest(sha256, upload.sha256):
-        upload_fail(upload, f"The received bytes have sha256 {sha256}, not the declared one; "
-                            "nothing was added. Upload the file again.")  # fmt: skip
-        staging.drop(assembled)
-        return None
-    upload.verified_at, upload.blob_id = timezone.now(), hasher.blob_id()
-    Upload.objects.filter(pk=upload.pk).update(
-        verified_at=upload.verified_at, blob_id=upload.blob_id
-    )
-    return assembled
-
-
-def upload_complete(*, upload: Upload) -> None:
-    """Stream the staged chunks into storage while hashing; add the file only if the digest
-    matches the declared one.
-
-    Safe to run any number of times, and at once: a run holds the upload by a lease; a run
-    after a crash finds what the earlier one did (bytes verified, moved into place, blob
-    created) and finishes from there.
-    """
-    if upload.status != UploadStatus.VERIFYING or not _take_lease(upload):
-        return
-    store = storage.storage()
-    final_key = blob_storage_key(upload.sha256)
-    blocks = None  # the block index comes from the hashing pass when this run makes one
-    if upload.verified_at is None:
-        blocks = BlockCollector()
-        source = _verify(upload, blocks)
-        if source is None:
-            return
-    elif staging.is_staged(upload):  # verified by a run that stopped before moving them
-        source = staging.staged_object(upload)
-    elif store.exists(final_key):
-        source = None  # moved into place by the run that crashed
-    else:
-        upload_fail(upload, "The received bytes were lost; upload the file again.")
-        return
-    with transaction.atomic():
-        blob = blob_put(
-            sha256=upload.sha256,
-            blob_id=upload.blob_id,
-            size=upload.size,
-            put=(lambda key: storage.move(store, source, key)) if source else None,
-            drop=lambda: source and staging.drop(source),
-            blocks=blocks,
-        )
-        # Cancelled while we hashed? Then the file is not added (the blob, if new, is
-        # collected later like any unreferenced one).
-        current = Upload.objects.select_for_update().get(pk=upload.pk)
-        if current.status != UploadStatus.VERIFYING:
-            return
-        try:
-            rf = file_add(release=upload.release, path=upload.path, blob=blob, user=upload.user)
-        except HubError as exc:  # Blocked among them, in words that reveal nothing
-            upload_fail(upload, exc.message)
-            return
-        Upload.objects.filter(pk=upload.pk).update(
-            status=UploadStatus.DONE, release_file=rf, lease_until=None, updated_at=timezone.now()
-        )
-        upload.status, upload.release_file = UploadStatus.DONE, rf
-    staging.discard(upload)
-    log.info("upload done id=%s path=%s blob=%s", upload.id, upload.path, upload.blob_id)
-
-
-def uploads_stuck(limit: int = 500) -> list[str]:
-    """Uploads waiting for a verification nobody is running: never queued (the broker was
-    away), or their worker died. Their lease ran out and they have not moved for a while."""
-    now = timezone.now()
-    quiet = now - timedelta(seconds=settings.HUB_UPLOAD_STUCK_AFTER)
-    rows = (
-        Upload.objects.filter(status=UploadStatus.VERIFYING, updated_at__lt=quiet)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .order_by("updated_at")
-        .values_list("id", flat=True)[:limit]
-    )
-    return [str(pk) for pk in rows]

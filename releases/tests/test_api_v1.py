@@ -1,16 +1,27 @@
 """The public JSON API (/api/v1/): the same rules as the pages, answered as JSON."""
 
+import base64
+import hashlib
 import json
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts import tokens
+from hub.blobid import BlobIdHasher
+from releases.models import Blob, ReleaseFile
 from releases.services.files import file_add_content
 from repos.models import Repository
 from tests.factories import RepositoryFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def blob_id_of_bytes(data: bytes) -> str:
+    hasher = BlobIdHasher()
+    hasher.update(data)
+    return hasher.blob_id()
 
 
 def client_for(user, scope: str = "write") -> Client:
@@ -143,3 +154,50 @@ def test_the_uploader_endpoints_take_tokens_too(owner, public_repo):
         "files": [{"path": "t.bin", "size": 4, "sha256": hashlib.sha256(data).hexdigest()}],
     })  # fmt: skip
     assert plan.status_code == 200 and plan.json()["files"][0]["action"] == "upload"
+
+
+def put_file(client: Client, url: str, data: bytes, digest_of: bytes | None = None, **headers):
+    digest = base64.b64encode(hashlib.sha256(data if digest_of is None else digest_of).digest())
+    headers.setdefault("Content-Digest", f"sha-256=:{digest.decode()}:")
+    return client.put(url, data, content_type="application/octet-stream", headers=headers)
+
+
+def test_a_small_file_is_added_in_one_request(owner, other, public_repo, private_repo):
+    api = client_for(owner)
+    url = f"/api/v1/repos/{public_repo.full_name}/releases/v1.00/files/config/model.json"
+    data = b'{"layers": 4}'
+    created = put_file(api, url, data)
+    assert created.status_code == 201, created.json()
+    blob = Blob.objects.get()
+    assert created.json() == {
+        "path": "config/model.json", "size": len(data), "sha256": blob.sha256,
+        "blob_id": blob_id_of_bytes(data),
+        "download_url": f"/{public_repo.full_name}/resolve/v1.00/config/model.json",
+    }  # fmt: skip
+    assert blob.blocks.count() == 1  # its block index, from the same pass
+    # The same content again: nothing to do. Other content at the path: a conflict.
+    assert put_file(api, url, data).status_code == 200
+    conflict = put_file(api, url, b"other")
+    assert conflict.status_code == 409 and "other content" in conflict.json()["detail"]
+    # Bytes that are not the declared ones, or no declaration: refused, nothing kept.
+    wrong = put_file(api, url.replace("model.json", "b.bin"), b"abc", digest_of=b"abd")
+    assert wrong.status_code == 400 and "not the declared" in wrong.json()["detail"]
+    bare = api.put(url.replace("model.json", "c.bin"), b"x", content_type="text/plain")
+    assert bare.status_code == 400 and "Content-Digest" in bare.json()["detail"]
+    assert Blob.objects.count() == 1 and ReleaseFile.objects.count() == 1
+    # A read token, a stranger, somebody else's private repository.
+    assert put_file(client_for(owner, "read"), url, b"r").status_code == 403
+    assert put_file(client_for(other), url, b"s").status_code == 403
+    hidden = f"/api/v1/repos/{private_repo.full_name}/releases/v1.00/files/s.bin"
+    assert put_file(client_for(other), hidden, b"s").status_code == 404
+    assert Blob.objects.count() == 1
+
+
+def test_blocked_content_sent_in_one_request_is_refused_after_the_transfer(owner, public_repo):
+    rf = file_add_content(
+        release=public_repo.latest_release, path="bad.bin", data=b"bad bytes", user=owner
+    )
+    Blob.objects.filter(pk=rf.blob_id).update(blocked_at=timezone.now())
+    url = f"/api/v1/repos/{public_repo.full_name}/releases/v1.00/files/again.bin"
+    refused = put_file(client_for(owner), url, b"bad bytes")
+    assert refused.status_code in (403, 410) and not ReleaseFile.objects.filter(path="again.bin")

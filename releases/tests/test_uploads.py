@@ -12,6 +12,7 @@ from django.urls import reverse
 from hub.blobid import CHUNK_SIZE, BlobIdHasher
 from hub.celery import app as celery_app
 from releases.models import Blob, DeletedPath, ReleaseFile, Upload
+from releases.services import staging
 from tests.factories import RepositoryFactory, UserFactory, add_releases
 
 pytestmark = pytest.mark.django_db
@@ -121,6 +122,75 @@ def test_chunks_on_leaf_boundaries_bring_the_blob_id_with_them(
     assert [(b.offset, b.size) for b in leaves] == [
         (n * CHUNK_SIZE, CHUNK_SIZE) for n in range(5)
     ] + [(5 * CHUNK_SIZE, 77)]
+
+
+def test_a_whole_file_in_one_request_is_verified_as_it_arrives(
+    personas, repo, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.HUB_UPLOAD_CHUNK_SIZE = CHUNK_SIZE
+    data = os.urandom(3 * CHUNK_SIZE + 5)  # four chunks in one body
+    client = personas["owner"]
+    state = post_json(
+        client,
+        vurl(repo, "upload_start"),
+        {"path": "w.bin", "size": len(data), "sha256": sha(data)},
+    ).json()
+    assert state["request_max"] == settings.HUB_UPLOAD_REQUEST_MAX
+    monkeypatch.setattr(staging, "assemble", lambda *a, **k: pytest.fail("read twice"))
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.put(
+            f"{state['url']}/chunks/0", data, content_type="application/octet-stream"
+        )
+    assert answer.status_code == 200 and answer.json()["chunks_received"] == 4
+    assert client.get(state["url"]).json()["status"] == "done"
+    blob = ReleaseFile.objects.get(path="w.bin").blob
+    reference = BlobIdHasher()
+    reference.update(data)
+    assert blob.sha256 == sha(data) and blob.blob_id == reference.blob_id()
+    assert blob.blocks.filter(kind="leaf").count() == 4 and blob.blocks.count() == 5
+
+
+def test_a_run_of_chunks_resumes_and_its_length_is_checked(
+    personas, repo, settings, django_capture_on_commit_callbacks
+):
+    data = os.urandom(5000)  # chunks of 1,024: four whole ones and 904 bytes
+    client = personas["owner"]
+    state = post_json(
+        client, vurl(repo, "upload_start"), {"path": "r.bin", "size": 5000, "sha256": sha(data)}
+    ).json()
+
+    def put(index, body):
+        return client.put(
+            f"{state['url']}/chunks/{index}", body, content_type="application/octet-stream"
+        )
+
+    assert put(0, data[:2048]).json()["chunks_received"] == 2  # a run of two
+    # Not whole chunks, or more than one request takes: refused, nothing moves.
+    ragged = put(2, data[2048:3500])
+    assert ragged.status_code == 400 and "must be 1,024 bytes" in ragged.json()["error"]
+    settings.HUB_UPLOAD_REQUEST_MAX = 2048
+    too_much = put(2, data[2048:])
+    assert too_much.status_code == 400 and "at most 2.0 KiB" in too_much.json()["error"]
+    settings.HUB_UPLOAD_REQUEST_MAX = 4096
+    with django_capture_on_commit_callbacks(execute=True):
+        last = put(2, data[2048:])  # the rest, its short last chunk included
+    assert last.status_code == 200 and last.json()["chunks_received"] == 5
+    assert ReleaseFile.objects.get(path="r.bin").blob.sha256 == sha(data)
+
+
+def test_a_whole_file_run_with_other_bytes_than_declared_fails(
+    personas, repo, django_capture_on_commit_callbacks
+):
+    client = personas["owner"]
+    data = b"q" * 3000
+    state = post_json(
+        client, vurl(repo, "upload_start"), {"path": "q.bin", "size": 3000, "sha256": sha(b"x")}
+    ).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.put(f"{state['url']}/chunks/0", data, content_type="application/octet-stream")
+    final = client.get(state["url"]).json()
+    assert final["status"] == "failed" and "not the declared one" in final["error"]
+    assert not ReleaseFile.objects.exists() and not Blob.objects.exists()
 
 
 def test_an_empty_file_is_allowed_and_gets_the_empty_blob_id(
@@ -460,7 +530,7 @@ def test_download_http_details(personas, repo):
 
 
 def test_cancel_during_verification_adds_nothing(personas, repo):
-    from releases.services.uploads import upload_complete
+    from releases.services.verification import upload_complete
 
     client = personas["owner"]
     data = b"z" * 1500

@@ -4,6 +4,7 @@ Session authentication with CSRF today; every view takes the user from the reque
 authentication can be added without changing them. Errors are mapped by `hub.api.json_api`.
 """
 
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -31,7 +32,10 @@ def files_plan(request: HttpRequest, owner: str, name: str, version) -> JsonResp
     body = json_body(request)
     files_wanted = body.get("files") if isinstance(body, dict) else None
     plan = selectors.files_plan(release=release, user=request.user, files=files_wanted)
-    return JsonResponse({"files": [p.as_dict() for p in plan]})
+    # Files up to a chunk may also be sent whole in one request (PUT …/files/<path>).
+    return JsonResponse(
+        {"files": [p.as_dict() for p in plan], "chunk_size": settings.HUB_UPLOAD_CHUNK_SIZE}
+    )
 
 
 @require_POST
