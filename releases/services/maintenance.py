@@ -11,12 +11,20 @@ from releases.models import ACTIVE_UPLOAD, Blob, OnnxStatus, Upload, UploadStatu
 from releases.services import staging
 from releases.services.verification import upload_fail
 
+# A blob younger than this is kept even when no release references it yet: content received
+# on its own (huggingface_hub's LFS upload) waits for the commit that adds it to a release,
+# for as long as the receipt that lets that commit attach it (a day).
+BLOB_GRACE = timedelta(days=1)
 
-def blobs_collect_garbage() -> int:
-    """Delete blobs that no release references, from storage and database; returns how many."""
+
+def blobs_collect_garbage(*, grace: timedelta = BLOB_GRACE) -> int:
+    """Delete blobs that no release references, from storage and database, once older than
+    `grace`; returns how many."""
     store = storage.storage()
     removed = 0
-    for blob in Blob.objects.filter(~Q(release_files__isnull=False)).iterator():
+    born_before = timezone.now() - grace
+    unreferenced = Blob.objects.filter(~Q(release_files__isnull=False), created_at__lt=born_before)
+    for blob in unreferenced.iterator():
         with transaction.atomic():
             locked = Blob.objects.select_for_update().filter(pk=blob.pk).first()
             if locked is None or locked.release_files.exists():

@@ -1,6 +1,7 @@
 import hashlib
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from hub.blobid import CHUNK_SIZE, BlobIdHasher
 from hub.celery import app as celery_app
@@ -429,6 +431,9 @@ def test_delete_a_file_keeps_the_blob_until_garbage_collection(
     assert personas["owner"].post(delete_url).status_code == 302
     assert not ReleaseFile.objects.exists()
     assert Blob.objects.count() == 1
+    call_command("collect_blobs")
+    assert Blob.objects.count() == 1  # too young: a commit may be about to attach it
+    Blob.objects.update(created_at=timezone.now() - timedelta(days=1, minutes=1))
     call_command("collect_blobs")
     assert not Blob.objects.exists()
 
