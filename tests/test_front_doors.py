@@ -4,9 +4,11 @@ Personas: the owner, another user, an anonymous visitor, a moderator (the Modera
 and a superuser. Repositories: public, private, hidden by the moderators, and public with
 content the moderators blocked. Front doors: the repository and file pages, downloads by path
 and by Blob ID, the uploader's JSON API, the duplicate answer of the upload plan, the
-test-inference panel and the inference service the worker's jobs come from.
+test-inference panel and the inference service the worker's jobs come from; with write
+tokens, a file sent whole in one request and huggingface_hub's preupload.
 """
 
+import base64
 import hashlib
 import json
 
@@ -188,3 +190,23 @@ def test_every_front_door_gives_each_persona_the_same_answer(world, who, state):
     assert InferenceJob.objects.filter(file=rf).count() == (1 if runs and not blocked else 0) * (
         2 if user is not None else 1
     )
+
+    # A file sent whole in one request, and huggingface_hub's preupload, with the persona's
+    # write token: only the owner may add, and only readers learn that the repository exists.
+    if user is not None:
+        _token, raw = token_create(user=user, name="matrix-write", scope="write")
+        writer = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        digest = base64.b64encode(hashlib.sha256(b"new").digest()).decode()
+        put = writer.put(
+            f"/api/v1/repos/{repo.full_name}/releases/v1.00/files/new.bin",
+            b"new",
+            content_type="application/octet-stream",
+            headers={"Content-Digest": f"sha-256=:{digest}:"},
+        )
+        assert put.status_code == (201 if who == "owner" else 403 if readable else 404)
+        preupload = writer.post(
+            f"/api/models/{repo.full_name}/preupload/main",
+            json.dumps({"files": [{"path": "more.bin", "size": 3, "sample": ""}]}),
+            content_type="application/json",
+        )
+        assert preupload.status_code == (200 if who == "owner" else 403 if readable else 404)
