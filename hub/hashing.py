@@ -17,36 +17,49 @@ from hub.storage import PIECE
 
 Tap = Callable[[bytes], None]
 BACKGROUND_FROM = 4 * PIECE  # smaller bodies are hashed in line: a thread would cost more
-_DEPTH = 8  # pieces waiting for the hashing thread at most
+_DEPTH = 2  # pieces waiting for the hashing thread at most
 
 
-class _Background:
-    """Runs the taps on a thread, in order; `close()` waits until they have seen everything."""
+class HashingThread:
+    """Runs taps over pieces on a thread of its own, in the order they were fed; `mark()`
+    gives an event set once everything fed before it has been through its taps, so several
+    readers in turn (the chunks of one request) can share the thread and never wait for it
+    until they need a result. `close()` ends it and raises what a tap raised."""
 
-    def __init__(self, taps: Sequence[Tap]) -> None:
-        self._taps = taps
-        self._queue: queue.Queue[bytes | None] = queue.Queue(_DEPTH)
+    def __init__(self) -> None:
+        self._queue: queue.Queue = queue.Queue(_DEPTH)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="hashing", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        while (data := self._queue.get()) is not None:
-            if self._error is None:
+        while (item := self._queue.get()) is not None:
+            taps, data = item
+            if taps is None:  # a mark
+                data.set()
+            elif self._error is None:
                 try:
-                    for tap in self._taps:
+                    for tap in taps:
                         tap(data)
-                except BaseException as exc:  # handed to the request's thread in close()
+                except BaseException as exc:  # handed to the request's thread
                     self._error = exc
 
-    def __call__(self, data: bytes) -> None:
-        self._queue.put(data)
+    def feed(self, taps: Sequence[Tap], data: bytes) -> None:
+        self._queue.put((taps, data))
+
+    def mark(self) -> threading.Event:
+        done = threading.Event()
+        self._queue.put((None, done))
+        return done
+
+    def check(self) -> None:
+        if self._error is not None:
+            raise self._error
 
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join()
-        if self._error is not None:
-            raise self._error
+        self.check()
 
 
 class TappedReader:
@@ -54,14 +67,18 @@ class TappedReader:
 
     closed = False
 
-    def __init__(self, stream, limit: int, taps: Sequence[Tap]) -> None:
+    def __init__(
+        self, stream, limit: int, taps: Sequence[Tap], thread: HashingThread | None = None
+    ) -> None:
+        """With `thread`, the taps run there (the caller marks and waits); else on a thread
+        of the reader's own for a large body (`finish()` waits for it), or in line."""
         self._stream = stream
         self._left = limit
         self.count = 0
-        self._inline = list(taps)
-        self._background = _Background(taps) if limit >= BACKGROUND_FROM and taps else None
-        if self._background is not None:
-            self._inline = [self._background]
+        self._own = None
+        if thread is None and limit >= BACKGROUND_FROM and taps:
+            thread = self._own = HashingThread()
+        self._inline = [lambda data: thread.feed(taps, data)] if thread else list(taps)
 
     def seekable(self) -> bool:
         return False
@@ -87,7 +104,7 @@ class TappedReader:
     def finish(self) -> None:
         """Wait until the taps have seen every byte read (call it once reading is over, also
         when it failed, so the hashing thread ends); safe to call again."""
-        background, self._background = self._background, None
-        if background is not None:
+        own, self._own = self._own, None
+        if own is not None:
             self._inline = []
-            background.close()
+            own.close()

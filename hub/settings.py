@@ -318,7 +318,10 @@ MARKDOWNX_SERVER_CALL_LATENCY = 400
 HUB_PAGE_SIZE = env_int("HUB_PAGE_SIZE", 20)
 HUB_MAX_FILE_SIZE = env_int("HUB_MAX_FILE_SIZE", 10 * 1024**3)
 HUB_MAX_FILES_PER_RELEASE = env_int("HUB_MAX_FILES_PER_RELEASE", 1000)
-HUB_UPLOAD_CHUNK_SIZE = env_int("HUB_UPLOAD_CHUNK_SIZE", 8 * 1024**2)
+# 16 MiB: per-request costs spread over enough bytes (1 GiB through the CLI: 6.5 s with
+# 8 MiB chunks, 5.9 s with 16 MiB); a multiple of the Blob ID's 256 KiB leaves, so each
+# chunk brings its leaves; S3 parts of it allow files of 156 GiB.
+HUB_UPLOAD_CHUNK_SIZE = env_int("HUB_UPLOAD_CHUNK_SIZE", 16 * 1024**2)
 # Bytes one user's unfinished uploads may take in staging (their declared sizes).
 HUB_UPLOAD_QUOTA = env_int("HUB_UPLOAD_QUOTA", 4 * HUB_MAX_FILE_SIZE)
 HUB_UPLOAD_VERIFY_LEASE = env_int("HUB_UPLOAD_VERIFY_LEASE", 300)

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from hub import storage
 from hub.blobid import CHUNK_SIZE, LeafDigests
-from hub.hashing import TappedReader
+from hub.hashing import HashingThread, TappedReader
 from releases.models import Upload
 
 
@@ -29,9 +29,9 @@ class CountingReader(TappedReader):
     """Reads at most `limit` bytes of a chunk's body, counting them and computing the digests
     of their Blob ID leaves (a chunk starts on a leaf boundary), and feeding `tap` if given."""
 
-    def __init__(self, stream, limit: int, tap: Callable[[bytes], None] | None = None):
+    def __init__(self, stream, limit: int, tap=None, thread: HashingThread | None = None):
         self.leaves = LeafDigests()
-        super().__init__(stream, limit, [self.leaves.update, *([tap] if tap else [])])
+        super().__init__(stream, limit, [self.leaves.update, *([tap] if tap else [])], thread)
 
 
 def _folder(upload: Upload) -> str:

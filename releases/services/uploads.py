@@ -10,6 +10,8 @@ release through `files.file_add`. (Small files may instead come whole in one req
 
 import hashlib
 import logging
+import threading
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,6 +21,7 @@ from accounts.models import User
 from hub import queue
 from hub.errors import Conflict, Invalid, NotFound, TooLarge
 from hub.formats import human_size
+from hub.hashing import BACKGROUND_FROM, HashingThread
 from releases import rules
 from releases.models import ACTIVE_UPLOAD, Release, Upload, UploadStatus
 from releases.services import staging, verification
@@ -160,9 +163,9 @@ def upload_put_chunk(*, upload_id, user: User, index: int, stream, length: int) 
     """
     upload = Upload.objects.filter(id=upload_id, user=user).first()
     run = _run(upload, index, length)
+    _check_chunk(upload, run.start, upload.chunk_length(run.start))
     whole = hashlib.sha256() if run == range(upload.chunk_count) else None
-    for number in run:
-        upload = _put_chunk(upload_id, user, number, stream, whole)
+    upload = _receive_run(upload, run, stream, whole, length)
     if upload.status == UploadStatus.VERIFYING:
         sha256 = whole.hexdigest() if whole is not None else None
 
@@ -183,23 +186,56 @@ def upload_put_chunk(*, upload_id, user: User, index: int, stream, length: int) 
     return upload
 
 
-def _put_chunk(upload_id, user: User, index: int, stream, whole) -> Upload:
-    """Receive and accept one chunk; `whole`, when given, hashes the file as it arrives."""
-    upload = Upload.objects.filter(id=upload_id, user=user).first()
-    length = upload.chunk_length(index) if upload is not None else 0
-    upload = _check_chunk(upload, index, length)
-    reader = staging.CountingReader(stream, length, tap=whole.update if whole else None)
-    incoming = staging.receive(upload, index, reader)
-    if incoming is None:
-        raise Invalid(
-            f"Chunk {index} ended after {reader.count:,} of {length:,} bytes; send it again.",
-            upload=upload,
-        )
+@dataclass
+class _Received:
+    index: int
+    incoming: str
+    reader: staging.CountingReader
+    hashed: threading.Event | None  # set once the hashing thread has seen all its bytes
+
+
+def _receive_run(upload: Upload, run: range, stream, whole, length: int) -> Upload:
+    """Receive the chunks of `run` in turn, each accepted while the next one arrives: the
+    hashing thread (for a large body) then never waits for the database, nor the request for
+    the hashing, except at the end."""
+    thread = HashingThread() if length >= BACKGROUND_FROM else None
+    pending: _Received | None = None
     try:
+        for index in run:
+            size = upload.chunk_length(index)
+            reader = staging.CountingReader(stream, size, whole.update if whole else None, thread)
+            try:
+                incoming = staging.receive(upload, index, reader)
+            finally:
+                if pending is not None:  # the chunk before, complete: accepted whatever follows
+                    done, pending = pending, None
+                    upload = _accept(upload, done, thread)
+            if incoming is None:
+                raise Invalid(
+                    f"Chunk {index} ended after {reader.count:,} of {size:,} bytes; send it again.",
+                    upload=upload,
+                )
+            pending = _Received(index, incoming, reader, thread.mark() if thread else None)
+        done, pending = pending, None
+        return _accept(upload, done, thread)
+    finally:
+        if pending is not None:
+            staging.drop(pending.incoming)
+        if thread is not None:
+            thread.close()
+
+
+def _accept(upload: Upload, received: _Received, thread: HashingThread | None) -> Upload:
+    """Accept a received chunk under the upload's row lock if it is still the next one."""
+    index, length = received.index, upload.chunk_length(received.index)
+    try:
+        if received.hashed is not None:
+            received.hashed.wait()
+            thread.check()
+        leaves = received.reader.leaves.digests()
         with transaction.atomic():
-            locked = Upload.objects.select_for_update().filter(id=upload_id, user=user).first()
+            locked = Upload.objects.select_for_update().filter(pk=upload.pk).first()
             upload = _check_chunk(locked, index, length)  # e.g. cancelled meanwhile
-            leaves = reader.leaves.digests()
             if index < upload.chunks_received:
                 if staging.staged_leaves(upload, index) != leaves:
                     raise Conflict(
@@ -208,14 +244,14 @@ def _put_chunk(upload_id, user: User, index: int, stream, whole) -> Upload:
                         upload=upload,
                     )
                 return upload  # the same bytes again: nothing to do
-            staging.accept(upload, index, incoming, leaves)
+            staging.accept(upload, index, received.incoming, leaves)
             upload.chunks_received += 1
             if upload.chunks_received == upload.chunk_count:
                 upload.status = UploadStatus.VERIFYING
             upload.save(update_fields=["chunks_received", "status", "updated_at"])
+            return upload
     finally:
-        staging.drop(incoming)  # a no-op once accepted
-    return upload
+        staging.drop(received.incoming)  # a no-op once accepted
 
 
 def _verify_task():
@@ -237,4 +273,3 @@ def upload_cancel(*, upload_id, user: User) -> None:
         upload.error = "Cancelled."
         upload.save(update_fields=["status", "error", "updated_at"])
     staging.discard(upload)
-
