@@ -4,13 +4,16 @@ import base64
 import binascii
 import math
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Schema, Status
 
+from hub import multipart
 from hub.errors import Invalid, NotFound
 from releases import selectors
 from releases.api_v1 import TokenOrSession, api
 from releases.api_v1.schemas import (
+    BatchOut,
     FileOut,
     ReleaseIn,
     ReleaseOut,
@@ -20,6 +23,7 @@ from releases.api_v1.schemas import (
     RepositoryPage,
     RepositoryPatch,
     WhoAmI,
+    batch_out,
     file_out,
     release_out,
     repository_out,
@@ -242,6 +246,52 @@ def file_put(request: HttpRequest, owner: str, name: str, version: str, path: st
     return Status(201 if created else 200, file_out(rf))
 
 
+@api.post(
+    "/repos/{owner}/{name}/releases/{version}/files",
+    response=BatchOut,
+    auth=WRITE,
+    tags=["files"],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "file": {
+                                "type": "array",
+                                "items": {"type": "string", "format": "binary"},
+                                "description": "one part a file: its path as the part's "
+                                "filename, its sha256 in the part's Content-Digest header",
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+def files_post(request: HttpRequest, owner: str, name: str, version: str):
+    """Add many small files in one request (multipart/form-data, a part named `file` for
+    each, with its path as the filename and its `Content-Digest: sha-256=:…:` header). Each
+    file gets its own outcome: `added`, `present` (that content is there; not stored
+    again), `conflict`, `invalid`, `blocked` or `refused` (the release is full)."""
+    release = _release(_manageable(request, owner, name), version)
+    parts = multipart.parts(
+        request,
+        max_bytes=max(settings.HUB_UPLOAD_CHUNK_SIZE, settings.HUB_UPLOAD_REQUEST_MAX),
+        max_parts=settings.HUB_MAX_FILES_PER_RELEASE,
+    )
+    offered = (
+        (part.filename, _digest_sha256(part.headers.get("content-digest", "")), part.stream)
+        for part in parts
+        if part.name == "file"
+    )
+    outcomes = receive.files_receive_many(release=release, user=request.user, parts=offered)
+    return {"files": [batch_out(o) for o in outcomes]}
+
+
 def _content_length(request: HttpRequest) -> int:
     try:
         return int(request.META.get("CONTENT_LENGTH") or "")
@@ -250,8 +300,12 @@ def _content_length(request: HttpRequest) -> int:
 
 
 def _content_sha256(request: HttpRequest) -> str | None:
+    return _digest_sha256(request.headers.get("Content-Digest", ""))
+
+
+def _digest_sha256(header: str) -> str | None:
     """The sha-256 of an RFC 9530 Content-Digest header, in hex."""
-    for member in request.headers.get("Content-Digest", "").split(","):
+    for member in header.split(","):
         algorithm, _, value = member.strip().partition("=")
         if algorithm.strip().lower() == "sha-256" and value.startswith(":") and value.endswith(":"):
             try:

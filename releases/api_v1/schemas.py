@@ -85,6 +85,22 @@ class FileOut(Schema):
     download_url: str
 
 
+class Outcome(Schema):
+    path: str
+    status: Literal["added", "present", "conflict", "invalid", "blocked", "refused"]
+    detail: str = ""
+    file: FileOut | None = None
+
+
+class BatchOut(Schema):
+    files: list[Outcome]
+
+
+def batch_out(outcome) -> dict:
+    file = file_out(outcome.file) if outcome.file is not None else None
+    return {"path": outcome.path, "status": outcome.status, "detail": outcome.detail, "file": file}
+
+
 class WhoAmI(Schema):
     username: str
     auth: Literal["token", "session"]

@@ -99,6 +99,14 @@ def block_index_store(blob: Blob, collector: BlockCollector) -> None:
         _insert(collector.rows(blob))
 
 
+def block_index_store_many(indexed: list[tuple[Blob, BlockCollector]]) -> None:
+    """`block_index_store` for new blobs in one write (they have no rows yet)."""
+    for blob, collector in indexed:
+        if collector.root_cid() != cid_bytes(blob.blob_id):
+            raise ValueError(f"the blocks reported are not those of {blob.blob_id}")
+    _insert(row for blob, collector in indexed for row in collector.rows(blob))
+
+
 _COLUMNS = ("blob_id", "position", "last", "cid", "kind", "offset", "size", "data")
 
 

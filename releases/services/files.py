@@ -8,6 +8,7 @@ file limit and the reserved paths hold however many additions land at once.
 import io
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,9 +16,14 @@ from django.utils import timezone
 from accounts.models import User
 from hub import queue, storage
 from hub.blobid import BlobIdHasher
-from hub.errors import Blocked, Conflict, NotFound
+from hub.errors import Blocked, Conflict, HubError, NotFound
 from releases import rules
-from releases.ipfs.blocks import BlockCollector, block_index_build, block_index_store
+from releases.ipfs.blocks import (
+    BlockCollector,
+    block_index_build,
+    block_index_store,
+    block_index_store_many,
+)
 from releases.models import Blob, DeletedPath, OnnxStatus, Release, ReleaseFile, blob_storage_key
 from releases.selectors import readable_copies
 from repos.models import Repository
@@ -117,6 +123,102 @@ def _index_blocks(blob: Blob, blocks: BlockCollector | None) -> None:
                 block_index_build(blob)
     except (OSError, ValueError) as exc:
         log.warning("block index not made blob=%s error=%s", blob.blob_id, exc)
+
+
+@dataclass
+class Offered:
+    """New content for `blobs_put_many`: bytes staged under `key`, already hashed."""
+
+    sha256: str
+    blob_id: str
+    size: int
+    key: str
+    blocks: BlockCollector
+
+
+def blobs_put_many(offered: list[Offered]) -> dict[str, Blob]:
+    """`blob_put` for many contents at once (a batch of small files): the blobs by sha256.
+    New ones are inserted together, their bytes moved into place and their block index
+    written in one go; offered bytes of content the hub has are dropped. A concurrent
+    insert of the same content makes it fall back to `blob_put` one by one."""
+    store = storage.storage()
+    unique = list({o.sha256: o for o in offered}.values())
+    known = {b.sha256: b for b in Blob.objects.filter(sha256__in=[o.sha256 for o in unique])}
+    new = [o for o in unique if o.sha256 not in known]
+    try:
+        with transaction.atomic():
+            created = Blob.objects.bulk_create(
+                [Blob(sha256=o.sha256, blob_id=o.blob_id, size=o.size) for o in new]
+            )
+            for o in new:
+                key = blob_storage_key(o.sha256)
+                if store.exists(key):
+                    store.delete(key)  # bytes left by a run that crashed before its commit
+                storage.move(store, o.key, key)
+            try:
+                with transaction.atomic():
+                    block_index_store_many(list(zip(created, (o.blocks for o in new), strict=True)))
+            except (OSError, ValueError) as exc:  # the index only serves the gateway
+                log.warning("block index not made for a batch error=%s", exc)
+        known.update((b.sha256, b) for b in created)
+    except IntegrityError:
+        for o in new:
+            known[o.sha256] = blob_put(
+                sha256=o.sha256,
+                blob_id=o.blob_id,
+                size=o.size,
+                put=lambda key, o=o: storage.move(store, o.key, key),
+                drop=lambda o=o: store.delete(o.key),
+                blocks=o.blocks,
+            )
+    for o in offered:
+        if store.exists(o.key):  # a duplicate in the batch, or content the hub had
+            store.delete(o.key)
+    return known
+
+
+def files_add_many(
+    *, release: Release, user: User | None, entries: list[tuple[str, Blob]]
+) -> list[HubError | ReleaseFile]:
+    """`file_add` for many files at once, under one lock of the release: for each entry
+    (canonical path, blob) the file added or found there, or the refusal the rule gave (a
+    conflict, blocked content, a full release)."""
+    results: list[HubError | ReleaseFile] = []
+    with transaction.atomic():
+        _lock(release)
+        state = rules.contents(
+            release, paths={p for p, _b in entries}, sha256s={b.sha256 for _p, b in entries}
+        )
+        adding: list[ReleaseFile] = []
+        for path, blob in entries:
+            try:
+                verdict = rules.check_addition(state, path=path, sha256=blob.sha256)
+                if verdict == rules.Verdict.NEW:
+                    rules.check_room(state, 1)
+                    rf = ReleaseFile(release=release, path=path, blob=blob, uploaded_by=user)
+                    adding.append(rf)
+                    state.files[path] = blob.sha256  # the next entries see it there
+                    state.count += 1
+                else:
+                    rf = None
+                results.append(rf)
+            except HubError as exc:
+                results.append(exc)
+        ReleaseFile.objects.bulk_create(adding)
+        release.deleted_paths.filter(path__in=[rf.path for rf in adding]).delete()
+        paths = [p for p, _b in entries]
+        found = {rf.path: rf for rf in release.files.filter(path__in=paths).select_related("blob")}
+        results = [
+            found[p] if r is None else r for r, (p, _b) in zip(results, entries, strict=True)
+        ]
+    if adding:
+        _touch(release)
+    for rf in adding:
+        if rf.is_onnx and rf.blob.onnx_status == OnnxStatus.UNCHECKED:
+            from releases.tasks import read_onnx_signature
+
+            queue.send_on_commit(read_onnx_signature, rf.blob.pk)
+    return results
 
 
 def file_add_content(*, release: Release, path: str, data: bytes, user: User | None) -> ReleaseFile:

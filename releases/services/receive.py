@@ -12,13 +12,15 @@ every declared byte arrived and the digest is the declared one does it become a 
 import hmac
 import logging
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 
 from accounts.models import User
 from hub import storage
 from hub.blobid import BlobIdHasher
-from hub.errors import Blocked, Invalid, TooLarge
+from hub.errors import Blocked, Conflict, HubError, Invalid, TooLarge
 from hub.formats import human_size
 from hub.hashing import TappedReader
 from releases import rules
@@ -66,6 +68,41 @@ def _check_quota(store, user: User, length: int) -> None:
         )
 
 
+def _stage(store, user: User, stream, digest: str, *, length: int | None) -> files.Offered:
+    """Stream the bytes into a staging object while hashing them; checked against `digest`
+    and `length` (None: up to the file size limit). Nothing is kept when they do not match."""
+    blocks = BlockCollector()  # the block index, from the same pass
+    hasher = BlobIdHasher(on_block=blocks)
+    most = settings.HUB_MAX_FILE_SIZE
+    reader = TappedReader(stream, most + 1 if length is None else length, [hasher.update])
+    key = f"{STAGING}/{_body_prefix(user)}{uuid.uuid4().hex}"
+    try:
+        try:
+            key = storage.save_stream(store, key, reader)
+        finally:
+            reader.finish()
+        if length is None and reader.count > most:
+            raise TooLarge(
+                f"The file is larger than the limit: files can be at most {human_size(most)}."
+            )
+        if length is not None and reader.count != length:
+            raise Invalid(
+                f"The body ended after {reader.count:,} of {length:,} bytes; nothing was kept. "
+                "Send it again."
+            )
+        received = hasher.hexdigest_sha256()
+        if not hmac.compare_digest(received, digest):
+            raise Invalid(
+                f"The received bytes have sha256 {received}, not the declared {digest}; "
+                "nothing was kept. Send the file again."
+            )
+    except BaseException:
+        if store.exists(key):
+            store.delete(key)
+        raise
+    return files.Offered(digest, hasher.blob_id(), reader.count, key, blocks)
+
+
 def blob_receive(*, stream, length: int, sha256: str, user: User) -> Blob:
     """Receive exactly `length` bytes of `stream`, which must have sha256 `sha256`, into the
     hub's one blob of that content (new, or the existing one, the received copy then dropped).
@@ -87,37 +124,19 @@ def blob_receive(*, stream, length: int, sha256: str, user: User) -> Blob:
     if length > settings.HUB_UPLOAD_CHUNK_SIZE:
         # A body no larger than a chunk takes no more room than a chunk request does.
         _check_quota(store, user, length)
-    blocks = BlockCollector()  # the block index, from the same pass
-    hasher = BlobIdHasher(on_block=blocks)
-    reader = TappedReader(stream, length, [hasher.update])
-    staged = f"{STAGING}/{_body_prefix(user)}{uuid.uuid4().hex}"
+    offered = _stage(store, user, stream, digest, length=length)
     try:
-        try:
-            staged = storage.save_stream(store, staged, reader)
-        finally:
-            reader.finish()
-        if reader.count != length:
-            raise Invalid(
-                f"The body ended after {reader.count:,} of {length:,} bytes; nothing was kept. "
-                "Send it again."
-            )
-        received = hasher.hexdigest_sha256()
-        if not hmac.compare_digest(received, digest):
-            raise Invalid(
-                f"The received bytes have sha256 {received}, not the declared {digest}; "
-                "nothing was kept. Send the file again."
-            )
         blob = files.blob_put(
             sha256=digest,
-            blob_id=hasher.blob_id(),
+            blob_id=offered.blob_id,
             size=length,
-            put=lambda key: storage.move(store, staged, key),
-            drop=lambda: store.delete(staged),
-            blocks=blocks,
+            put=lambda key: storage.move(store, offered.key, key),
+            drop=lambda: store.delete(offered.key),
+            blocks=offered.blocks,
         )
     finally:
-        if store.exists(staged):
-            store.delete(staged)
+        if store.exists(offered.key):
+            store.delete(offered.key)
     if not access.content_usable(blob):
         raise Blocked(rules.BLOCKED_MESSAGE)
     log.info("body received user=%s blob=%s size=%s", user.pk, blob.blob_id, length)
@@ -145,3 +164,76 @@ def file_receive(
     rules.check_room(state, 1)
     blob = blob_receive(stream=stream, length=length, sha256=digest, user=user)
     return files.file_add(release=release, path=path, blob=blob, user=user), True
+
+
+STATUS = {Invalid: "invalid", TooLarge: "invalid", Conflict: "conflict", Blocked: "blocked"}
+
+
+@dataclass
+class Outcome:
+    """What became of one file of a batch: `file` when it is in the release (added now or
+    already there), else `status` and `detail` say why not."""
+
+    path: str
+    status: str  # added, present, invalid, conflict, blocked, refused
+    file: ReleaseFile | None = None
+    detail: str = ""
+
+
+def files_receive_many(*, release: Release, user: User, parts: Iterable) -> list[Outcome]:
+    """Add many files sent in one request: `parts` gives (path, declared sha256, stream)
+    in turn, each stream read to its end before the next.
+
+    Each file gets its own outcome; one refused file does not stop the others. The addition
+    rule is asked before a file's bytes are read (the same content at the path is `present`
+    and not stored, other content a `conflict`), then all accepted files are stored and
+    added together, under one lock of the release (`files.blobs_put_many`,
+    `files.files_add_many`); blocked content is refused after the transfer, as everywhere.
+    """
+    store = storage.storage()
+    state = rules.contents(release)  # every path: a batch may touch any of them
+    outcomes: list[Outcome] = []
+    staged: list[tuple[int, files.Offered]] = []
+    seen: set[str] = set()
+    try:
+        for raw_path, sha256, stream in parts:
+            outcome = Outcome(path=str(raw_path or ""), status="")
+            outcomes.append(outcome)
+            try:
+                outcome.path = rules.clean_path(raw_path)
+                digest = rules.clean_sha256(sha256 or "")
+                if digest is None:
+                    raise Invalid("Say the file's sha256 (Content-Digest: sha-256=:…:).")
+                if outcome.path in seen:
+                    raise Invalid("This path comes twice in the request.")
+                seen.add(outcome.path)
+                verdict = rules.check_addition(state, path=outcome.path, sha256=digest)
+                if verdict == rules.Verdict.PRESENT:
+                    outcome.status = "present"
+                    continue
+                staged.append((len(outcomes) - 1, _stage(store, user, stream, digest, length=None)))
+            except HubError as exc:
+                outcome.status, outcome.detail = STATUS.get(type(exc), "refused"), exc.message
+        blobs = files.blobs_put_many([offered for _i, offered in staged])
+        entries = [(outcomes[i].path, blobs[offered.sha256]) for i, offered in staged]
+        added = files.files_add_many(release=release, user=user, entries=entries)
+    finally:
+        for _i, offered in staged:
+            if store.exists(offered.key):
+                store.delete(offered.key)
+    for (i, _offered), result in zip(staged, added, strict=True):
+        if isinstance(result, HubError):
+            outcomes[i].status = STATUS.get(type(result), "refused")
+            outcomes[i].detail = result.message
+        else:
+            outcomes[i].status, outcomes[i].file = "added", result
+    present = [o.path for o in outcomes if o.status == "present"]
+    found = {rf.path: rf for rf in release.files.filter(path__in=present).select_related("blob")}
+    for outcome in outcomes:
+        if outcome.status == "present":
+            outcome.file = found.get(outcome.path)
+    log.info(
+        "files received release=%s user=%s added=%s of=%s",
+        release.pk, user.pk, sum(o.status == "added" for o in outcomes), len(outcomes),
+    )  # fmt: skip
+    return outcomes

@@ -3,8 +3,10 @@
 import base64
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
+from django.core.files.storage import default_storage
 from django.test import Client
 from django.utils import timezone
 
@@ -201,3 +203,84 @@ def test_blocked_content_sent_in_one_request_is_refused_after_the_transfer(owner
     url = f"/api/v1/repos/{public_repo.full_name}/releases/v1.00/files/again.bin"
     refused = put_file(client_for(owner), url, b"bad bytes")
     assert refused.status_code in (403, 410) and not ReleaseFile.objects.filter(path="again.bin")
+
+
+def multipart_body(files: list[tuple[str, bytes, bytes | None]]) -> tuple[bytes, str]:
+    """A multipart/form-data body of `file` parts: (path, bytes, bytes whose sha256 is
+    declared, or None for the bytes themselves)."""
+    boundary = "hub-test-boundary"
+    out = b""
+    for path, data, declared in files:
+        digest = base64.b64encode(hashlib.sha256(data if declared is None else declared).digest())
+        out += (
+            (
+                f"--{boundary}\r\n"
+                f'Content-Disposition: form-data; name="file"; filename="{path}"\r\n'
+                f"Content-Type: application/octet-stream\r\nContent-Digest: sha-256=:"
+                f"{digest.decode()}:\r\n\r\n"
+            ).encode()
+            + data
+            + b"\r\n"
+        )
+    return out + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def test_many_small_files_are_added_in_one_request_each_with_its_outcome(
+    owner, public_repo, settings
+):
+    api = client_for(owner)
+    url = f"/api/v1/repos/{public_repo.full_name}/releases/v1.00/files"
+    file_add_content(release=public_repo.latest_release, path="kept.txt", data=b"k", user=owner)
+    blocked = file_add_content(
+        release=public_repo.latest_release, path="bad.bin", data=b"bad", user=owner
+    )
+    Blob.objects.filter(pk=blocked.blob_id).update(blocked_at=timezone.now())
+    body, content_type = multipart_body([
+        ("a/one.bin", b"one", None),
+        ("a/two.bin", b"two" * 1000, None),
+        ("kept.txt", b"k", None),            # the same content: present, not stored again
+        ("kept.txt", b"other", None),         # twice in one request
+        ("b/wrong.bin", b"abc", b"abd"),      # not the declared bytes
+        ("again.bin", b"bad", None),          # blocked content
+        ("a/one-copy.bin", b"one", None),     # the same bytes as a/one.bin: one blob
+        ("../up.bin", b"x", None),            # not a path in a release
+    ])  # fmt: skip
+    answer = api.post(url, body, content_type=content_type)
+    assert answer.status_code == 200, answer.json()
+    got = {(o["path"], o["status"]) for o in answer.json()["files"]}
+    assert got == {
+        ("a/one.bin", "added"), ("a/two.bin", "added"), ("kept.txt", "present"),
+        ("kept.txt", "invalid"), ("b/wrong.bin", "invalid"), ("again.bin", "blocked"),
+        ("a/one-copy.bin", "added"), ("../up.bin", "invalid"),
+    }  # fmt: skip
+    files = {o["path"]: o for o in answer.json()["files"] if o["status"] == "added"}
+    assert files["a/two.bin"]["file"]["blob_id"] == blob_id_of_bytes(b"two" * 1000)
+    release = public_repo.latest_release
+    assert set(release.files.values_list("path", flat=True)) == {
+        "kept.txt",
+        "bad.bin",
+        "a/one.bin",
+        "a/two.bin",
+        "a/one-copy.bin",
+    }
+    one = release.files.get(path="a/one.bin").blob
+    assert release.files.get(path="a/one-copy.bin").blob == one and one.blocks.count() == 1
+    # Other content at a path already taken is a conflict; the limit refuses the rest.
+    settings.HUB_MAX_FILES_PER_RELEASE = 6
+    body, content_type = multipart_body([
+        ("a/one.bin", b"changed", None), ("c.bin", b"c", None), ("d.bin", b"d", None),
+    ])  # fmt: skip
+    answer = api.post(url, body, content_type=content_type).json()["files"]
+    assert [o["status"] for o in answer] == ["conflict", "added", "refused"]
+    assert "maximum of 6 files" in answer[2]["detail"]
+    # Staged bytes never outlive the request.
+    assert not list(Path(default_storage.path("incoming")).glob("u*"))
+
+
+def test_a_batch_needs_multipart_and_a_write_token(owner, other, public_repo):
+    url = f"/api/v1/repos/{public_repo.full_name}/releases/v1.00/files"
+    body, content_type = multipart_body([("x.bin", b"x", None)])
+    assert client_for(owner).post(url, b"{}", content_type="application/json").status_code == 400
+    assert client_for(owner, "read").post(url, body, content_type=content_type).status_code == 403
+    assert client_for(other).post(url, body, content_type=content_type).status_code == 403
+    assert not ReleaseFile.objects.exists()
