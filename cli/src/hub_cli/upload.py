@@ -1,8 +1,8 @@
 """`hub upload`: hash every file first, ask the hub's plan once for all of them, link or skip
-what it already has, and send only new content: a small file in one request, which the hub
-checks before it answers; a larger one as an upload of chunks (resuming one an earlier run
-left unfinished), as many chunks per request as the hub takes, then wait until the hub has
-verified it (at once when the whole file went in one request).
+what it already has, and send only new content: small files many to a request, which the
+hub checks before it answers; a larger one as an upload of chunks (resuming one an earlier
+run left unfinished), as many chunks per request as the hub takes, then wait until the hub
+has verified it (at once when the whole file went in one request).
 
 Two files of the same new content in one run are sent once: the first is uploaded, the
 others are linked to it once it is in the release.
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import httpx
 from rich.progress import Progress, TaskID
 
 from hub_cli import output
@@ -27,7 +28,7 @@ from hub_cli.client import CONFLICT, FAILED, USAGE, Client, HubError, Stopped
 from hub_cli.refs import Ref
 
 PIECE = 1024 * 1024  # bytes read from the file at a time while a chunk is sent
-ONE_REQUEST = 8 * 1024 * 1024  # files up to this (and a chunk) go in one request, not as an upload
+ONE_REQUEST = 8 * 1024 * 1024  # files up to this (and a chunk) go in batches, not as uploads
 RESYNCS = 10  # 409 answers with the upload's state followed before giving up on a file
 
 
@@ -119,7 +120,10 @@ class Uploader:
             if leaders:
                 self._total = self.bars.add_task("uploading", total=to_send)
             self._each(self._guarded(self._link), links)
-            self._each(self._guarded(self._upload), leaders.values())
+            small = [i for i in leaders.values() if i.size <= self.one_request]
+            self._each(self._send_batch, _batches(small))
+            large = [i for i in leaders.values() if i.size > self.one_request]
+            self._each(self._guarded(self._upload), large)
             self._wait_all([i for i in leaders.values() if i.outcome == "verifying"])
             for item in followers:
                 leader = leaders[item.sha256]
@@ -186,10 +190,46 @@ class Uploader:
             raise
         item.outcome = "linked"
 
-    def _upload(self, item: Item) -> None:
-        if item.size <= self.one_request:
-            self._put_whole(item)
+    def _send_batch(self, batch: list[Item]) -> None:
+        """Small files, many in one request: a multipart part each, with its sha256; the
+        hub checks each against its digest and answers an outcome a file."""
+        try:
+            fields = []
+            for item in batch:
+                data = item.source.read_bytes()
+                if len(data) != item.size:
+                    raise HubError(f"{item.source}: the file changed while it was uploaded.")
+                digest = base64.b64encode(bytes.fromhex(item.sha256)).decode()
+                headers = {"Content-Digest": f"sha-256=:{digest}:"}
+                fields.append(("file", (item.path, data, "application/octet-stream", headers)))
+            request = httpx.Request("POST", self.client.url, files=fields)
+            body = request.read()
+            answer = self.client.request(
+                "POST",
+                self._api("files"),
+                content=lambda: body,
+                headers={"Content-Type": request.headers["Content-Type"]},
+            ).json()["files"]
+        except HubError as exc:
+            for item in batch:
+                item.outcome = "conflict" if exc.code == CONFLICT else "failed"
+                item.message = exc.message
             return
+        except OSError as exc:
+            for item in batch:
+                item.outcome, item.message = "failed", f"{exc.strerror or exc}"
+            return
+        for item, outcome in zip(batch, answer, strict=True):
+            status = outcome["status"]
+            item.outcome = _BATCH_OUTCOMES.get(status, "failed")
+            item.message = outcome.get("detail", "")
+            if status == "added":
+                item.sent = item.size
+            elif status == "present":
+                item.message = "already in this release"
+        self._advance_total(sum(item.size for item in batch))
+
+    def _upload(self, item: Item) -> None:
         try:
             state = self.client.post(
                 self._api("uploads"), {"path": item.path, "size": item.size, "sha256": item.sha256}
@@ -213,29 +253,6 @@ class Uploader:
         finally:
             self.bars.remove_task(bar)
         self._settle(item, state)
-
-    def _put_whole(self, item: Item) -> None:
-        """A small file in one request, body and digest together: no upload to start, and
-        nothing worth resuming. The hub checks the bytes against the digest and adds the file
-        before it answers."""
-        data = item.source.read_bytes()
-        if len(data) != item.size:
-            raise HubError(f"{item.source}: the file changed while it was uploaded.")
-        digest = base64.b64encode(bytes.fromhex(item.sha256)).decode()
-        response = self.client.request(
-            "PUT",
-            self._api("files", item.path),
-            content=lambda: data,
-            headers={
-                "Content-Type": "application/octet-stream",
-                "Content-Digest": f"sha-256=:{digest}:",
-            },
-        )
-        if response.status_code == 201:
-            item.outcome, item.sent = "uploaded", item.size
-        else:
-            item.outcome, item.message = "present", "already in this release"
-        self._advance_total(item.size)
 
     @staticmethod
     def _settle(item: Item, state: dict) -> None:
@@ -345,6 +362,24 @@ class Uploader:
     def _advance_total(self, count: int) -> None:
         if self._total is not None and count:
             self.bars.advance(self._total, count)
+
+
+_BATCH_OUTCOMES = {"added": "uploaded", "present": "present", "conflict": "conflict"}
+BATCH_BYTES = 16 * 1024 * 1024  # small files sent together, up to this many bytes
+BATCH_FILES = 200  # ... or this many files a request
+
+
+def _batches(items: list[Item]) -> list[list[Item]]:
+    """Small files in requests of at most BATCH_BYTES and BATCH_FILES."""
+    batches: list[list[Item]] = []
+    size = 0
+    for item in items:
+        if not batches or len(batches[-1]) >= BATCH_FILES or size + item.size > BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(item)
+        size += item.size
+    return batches
 
 
 def report(ref: Ref, version: str, items: list[Item], *, quiet: bool) -> int:
