@@ -3,7 +3,7 @@
     .venv/bin/python bench/cli.py [--mib 1024] [--files 1000]
 
 (a) one large file (random bytes) through the CLI: hashing, plan, chunks over a local
-    socket to gunicorn (2 workers), the worker's verification; as MiB/s and as a ratio to
+    socket to gunicorn (2 workers), the hub's verification; as MiB/s and as a ratio to
     `cp` + sha256 + Blob ID of the same file, measured in the same run;
 (b) 1,000 small files (1 KiB to 1 MiB, random sizes) through the CLI, against the same bytes
     as one file: the ratio of the two times.
@@ -145,7 +145,7 @@ def main() -> None:
         base = baseline(large)
         took = hub(cli_env, "upload", "-q", "bench/large", str(large))
         assert ReleaseFile.objects.filter(release__repository__name="large").count() == 1
-        print(f"(a) `hub upload` of {args.mib:,} MiB (hash, plan, chunks to gunicorn, worker's "
+        print(f"(a) `hub upload` of {args.mib:,} MiB (hash, plan, chunks to gunicorn, "
               "verification)\n")  # fmt: skip
         print("| step | seconds | MiB/s |\n|---|---:|---:|")
         print(f"| cp + sha256 + Blob ID (baseline) | {base:.2f} | {args.mib / base:.0f} |")
