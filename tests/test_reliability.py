@@ -113,7 +113,7 @@ def test_tabs_sending_the_same_chunk_at_once_leave_exactly_the_accepted_bytes(al
             folder = Path(default_storage.path(f"uploads/{state['id']}"))
             # No stray bodies: the staged bytes and each accepted chunk's leaf digests.
             leaves = [f"leaves-{i:06d}" for i in range(index + 1)]
-            assert sorted(p.name for p in folder.iterdir()) == ["data", *leaves]
+            assert sorted(p.name for p in folder.iterdir()) == ["data", *leaves, "lock"]
     upload = Upload.objects.get(id=state["id"])
     assert upload.chunks_received == upload.chunk_count
     verification.upload_complete(upload=upload)

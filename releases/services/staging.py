@@ -11,11 +11,13 @@ Beside each accepted chunk lie the digests of its Blob ID leaves, computed as it
 cost more page faults than the kernel's copy.)
 """
 
+import fcntl
 import io
 import os
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.utils import timezone
 
@@ -51,10 +53,43 @@ def _local(store, upload: Upload) -> str | None:
     return storage.local_path(store, _key(upload))
 
 
-def receive(upload: Upload, index: int, reader: CountingReader) -> str | None:
+IN_PLACE = "in place"  # what `receive` answers for a chunk written straight into the staging file
+
+
+@contextmanager
+def sole_writer(upload: Upload, *, wait: bool) -> Iterator[bool]:
+    """The right to write into the upload's staging file, alone (an flock: local staging is
+    one machine's disk, shared by its web processes); yields whether it was got. Storage
+    without local files has no staging file: always False there."""
+    local = _local(storage.storage(), upload)
+    if local is None:
+        yield False
+        return
+    os.makedirs(os.path.dirname(local), exist_ok=True)
+    fd = os.open(os.path.join(os.path.dirname(local), "lock"), os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+        else:
+            yield True
+    finally:
+        os.close(fd)  # and with it the lock
+
+
+def receive(
+    upload: Upload, index: int, reader: CountingReader, *, in_place: bool = False
+) -> str | None:
     """Store one request's body for chunk `index` in an object of its own; its key, or None
-    (and nothing kept) when the body ended before the chunk's length."""
+    (and nothing kept) when the body ended before the chunk's length.
+
+    `in_place`: the caller is the staging file's sole writer (`sole_writer`) and `index` is
+    the next chunk: the body goes straight to its offset in the staging file (IN_PLACE), with
+    no copy to make when it is accepted."""
     store = storage.storage()
+    if in_place:
+        return _receive_in_place(upload, index, reader)
     key = f"{_folder(upload)}/incoming-{index:06d}-{uuid.uuid4().hex}"
     local = storage.local_path(store, key)
     try:
@@ -71,6 +106,35 @@ def receive(upload: Upload, index: int, reader: CountingReader) -> str | None:
         store.delete(key)
         return None
     return key
+
+
+def _receive_in_place(upload: Upload, index: int, reader: CountingReader) -> str | None:
+    local = _local(storage.storage(), upload)
+    offset = index * upload.chunk_size
+    with open(local, "ab"):
+        pass  # exists from now on
+    try:
+        with open(local, "r+b") as fh:
+            position = offset
+            while data := reader.read(storage.PIECE):
+                os.pwrite(fh.fileno(), data, position)
+                position += len(data)
+            if reader.count != upload.chunk_length(index):
+                fh.truncate(offset)
+                return None
+    finally:
+        reader.finish()  # the digests are complete from here on
+    return IN_PLACE
+
+
+def cut_to_accepted(upload: Upload) -> None:
+    """Drop bytes written in place past the accepted chunks (a chunk that was refused or cut
+    short). Only by the staging file's sole writer."""
+    local = _local(storage.storage(), upload)
+    accepted = Upload.objects.filter(pk=upload.pk).values_list("chunks_received", flat=True)
+    if local is not None and os.path.exists(local):
+        with open(local, "r+b") as fh:
+            fh.truncate(min(os.path.getsize(local), (accepted.first() or 0) * upload.chunk_size))
 
 
 def accept(upload: Upload, index: int, incoming: str, leaves: bytes) -> None:
@@ -90,10 +154,12 @@ def accept(upload: Upload, index: int, incoming: str, leaves: bytes) -> None:
         storage.move(store, incoming, key)
         return
     offset = index * upload.chunk_size
+    length = upload.chunk_length(index)
+    if incoming == IN_PLACE:  # already at its offset (the next chunk may follow it already)
+        return
     os.makedirs(os.path.dirname(local), exist_ok=True)
     with open(local, "ab"):
         pass  # exists from now on, empty for chunk 0
-    length = upload.chunk_length(index)
     with open(local, "r+b") as fh, open(storage.local_path(store, incoming), "rb") as src:
         _copy_at(src, fh, offset, length)
         fh.truncate(offset + length)
@@ -157,7 +223,8 @@ def all_leaves(upload: Upload) -> list[bytes] | None:
 
 
 def drop(key: str) -> None:
-    storage.storage().delete(key)
+    if key != IN_PLACE:
+        storage.storage().delete(key)
 
 
 def is_staged(upload: Upload) -> bool:

@@ -8,6 +8,7 @@ release through `files.file_add`. (Small files may instead come whole in one req
 `receive.file_receive`.)
 """
 
+import contextlib
 import hashlib
 import logging
 import threading
@@ -198,6 +199,17 @@ def _receive_run(upload: Upload, run: range, stream, whole, length: int) -> Uplo
     """Receive the chunks of `run` in turn, each accepted while the next one arrives: the
     hashing thread (for a large body) then never waits for the database, nor the request for
     the hashing, except at the end."""
+    with staging.sole_writer(upload, wait=False) as sole:
+        # The next chunks, with nobody else writing: straight into the staging file.
+        in_place = sole and run.start == upload.chunks_received
+        try:
+            return _receive_chunks(upload, run, stream, whole, length, sole, in_place)
+        finally:
+            if in_place:
+                staging.cut_to_accepted(upload)  # bytes of a chunk refused or cut short
+
+
+def _receive_chunks(upload, run, stream, whole, length, sole: bool, in_place: bool) -> Upload:
     thread = HashingThread() if length >= BACKGROUND_FROM else None
     pending: _Received | None = None
     try:
@@ -205,11 +217,11 @@ def _receive_run(upload: Upload, run: range, stream, whole, length: int) -> Uplo
             size = upload.chunk_length(index)
             reader = staging.CountingReader(stream, size, whole.update if whole else None, thread)
             try:
-                incoming = staging.receive(upload, index, reader)
+                incoming = staging.receive(upload, index, reader, in_place=in_place)
             finally:
                 if pending is not None:  # the chunk before, complete: accepted whatever follows
                     done, pending = pending, None
-                    upload = _accept(upload, done, thread)
+                    upload = _accept(upload, done, thread, sole)
             if incoming is None:
                 raise Invalid(
                     f"Chunk {index} ended after {reader.count:,} of {size:,} bytes; send it again.",
@@ -217,7 +229,7 @@ def _receive_run(upload: Upload, run: range, stream, whole, length: int) -> Uplo
                 )
             pending = _Received(index, incoming, reader, thread.mark() if thread else None)
         done, pending = pending, None
-        return _accept(upload, done, thread)
+        return _accept(upload, done, thread, sole)
     finally:
         if pending is not None:
             staging.drop(pending.incoming)
@@ -225,15 +237,21 @@ def _receive_run(upload: Upload, run: range, stream, whole, length: int) -> Uplo
             thread.close()
 
 
-def _accept(upload: Upload, received: _Received, thread: HashingThread | None) -> Upload:
-    """Accept a received chunk under the upload's row lock if it is still the next one."""
+def _accept(
+    upload: Upload, received: _Received, thread: HashingThread | None, sole: bool
+) -> Upload:
+    """Accept a received chunk under the upload's row lock if it is still the next one (and,
+    to write into the staging file, as its sole writer: `sole` when the caller is already)."""
     index, length = received.index, upload.chunk_length(received.index)
     try:
         if received.hashed is not None:
             received.hashed.wait()
             thread.check()
         leaves = received.reader.leaves.digests()
-        with transaction.atomic():
+        with (
+            contextlib.nullcontext() if sole else staging.sole_writer(upload, wait=True),
+            transaction.atomic(),
+        ):
             locked = Upload.objects.select_for_update().filter(pk=upload.pk).first()
             upload = _check_chunk(locked, index, length)  # e.g. cancelled meanwhile
             if index < upload.chunks_received:

@@ -251,8 +251,9 @@ def test_chunks_out_of_order_past_the_end_or_repeated_with_other_bytes_are_refus
     response = put(1, data[1024:] + b"extra")
     assert response.status_code == 400 and "must be 1,024 bytes" in response.json()["error"]
     assert Upload.objects.get().chunks_received == 1
-    # No stray bodies: the staged bytes and the leaf digests of the one accepted chunk.
-    assert sorted(p.name for p in staged.parent.iterdir()) == ["data", "leaves-000000"]
+    # No stray bodies: the staged bytes, the leaf digests of the one accepted chunk, and the
+    # lock its writers take.
+    assert sorted(p.name for p in staged.parent.iterdir()) == ["data", "leaves-000000", "lock"]
 
 
 def test_an_upload_resumes_where_it_stopped(personas, repo, django_capture_on_commit_callbacks):
