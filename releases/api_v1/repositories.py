@@ -207,18 +207,21 @@ def file_list(request: HttpRequest, owner: str, name: str, version: str):
     return [file_out(rf) for rf in selectors.release_files(release=release)]
 
 
+BINARY = {"type": "string", "format": "binary"}
+
+
+def _body(content_type: str, schema: dict) -> dict:
+    """The OpenAPI request body of an endpoint that reads the request itself."""
+    return {"requestBody": {"required": True, "content": {content_type: {"schema": schema}}}}
+
+
 @api.put(
     "/repos/{owner}/{name}/releases/{version}/files/{path:path}",
     response={200: FileOut, 201: FileOut},
     auth=WRITE,
     tags=["files"],
     openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-            },
-        },
+        **_body("application/octet-stream", BINARY),
         "parameters": [
             {
                 "in": "header",
@@ -251,26 +254,20 @@ def file_put(request: HttpRequest, owner: str, name: str, version: str, path: st
     response=BatchOut,
     auth=WRITE,
     tags=["files"],
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "file": {
-                                "type": "array",
-                                "items": {"type": "string", "format": "binary"},
-                                "description": "one part a file: its path as the part's "
-                                "filename, its sha256 in the part's Content-Digest header",
-                            }
-                        },
-                    }
+    openapi_extra=_body(
+        "multipart/form-data",
+        {
+            "type": "object",
+            "properties": {
+                "file": {
+                    "type": "array",
+                    "items": BINARY,
+                    "description": "one part a file: its path as the part's filename, its "
+                    "sha256 in the part's Content-Digest header",
                 }
             },
-        }
-    },
+        },
+    ),
 )
 def files_post(request: HttpRequest, owner: str, name: str, version: str):
     """Add many small files in one request (multipart/form-data, a part named `file` for
