@@ -68,15 +68,22 @@ class TappedReader:
     closed = False
 
     def __init__(
-        self, stream, limit: int, taps: Sequence[Tap], thread: HashingThread | None = None
+        self,
+        stream,
+        limit: int,
+        taps: Sequence[Tap],
+        thread: HashingThread | None = None,
+        *,
+        background: bool = True,
     ) -> None:
         """With `thread`, the taps run there (the caller marks and waits); else on a thread
-        of the reader's own for a large body (`finish()` waits for it), or in line."""
+        of the reader's own for a large body (`finish()` waits for it) unless `background`
+        is False (a body known to be small), or in line."""
         self._stream = stream
         self._left = limit
         self.count = 0
         self._own = None
-        if thread is None and limit >= BACKGROUND_FROM and taps:
+        if thread is None and background and limit >= BACKGROUND_FROM and taps:
             thread = self._own = HashingThread()
         self._inline = [lambda data: thread.feed(taps, data)] if thread else list(taps)
 

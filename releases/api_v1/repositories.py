@@ -208,6 +208,7 @@ def file_list(request: HttpRequest, owner: str, name: str, version: str):
 
 
 BINARY = {"type": "string", "format": "binary"}
+BATCH_CHUNKS = 4  # a batch of small files holds at most this many chunks' worth of bytes
 
 
 def _body(content_type: str, schema: dict) -> dict:
@@ -271,13 +272,14 @@ def file_put(request: HttpRequest, owner: str, name: str, version: str, path: st
 )
 def files_post(request: HttpRequest, owner: str, name: str, version: str):
     """Add many small files in one request (multipart/form-data, a part named `file` for
-    each, with its path as the filename and its `Content-Digest: sha-256=:…:` header). Each
-    file gets its own outcome: `added`, `present` (that content is there; not stored
-    again), `conflict`, `invalid`, `blocked` or `refused` (the release is full)."""
+    each, with its path as the filename and its `Content-Digest: sha-256=:…:` header; files
+    of at most one upload chunk, requests of at most four chunks' worth). Each file gets its
+    own outcome: `added`, `present` (that content is there; not stored again), `conflict`,
+    `invalid`, `blocked` or `refused` (the release is full)."""
     release = _release(_manageable(request, owner, name), version)
     parts = multipart.parts(
         request,
-        max_bytes=max(settings.HUB_UPLOAD_CHUNK_SIZE, settings.HUB_UPLOAD_REQUEST_MAX),
+        max_bytes=BATCH_CHUNKS * settings.HUB_UPLOAD_CHUNK_SIZE,
         max_parts=settings.HUB_MAX_FILES_PER_RELEASE,
     )
     offered = (

@@ -186,12 +186,20 @@ def files_add_many(
     results: list[HubError | ReleaseFile] = []
     with transaction.atomic():
         _lock(release)
+        # Hold the blobs against garbage collection until the file rows are committed.
+        kept = set(
+            Blob.objects.select_for_update(no_key=True)
+            .filter(pk__in={b.pk for _p, b in entries})
+            .values_list("pk", flat=True)
+        )
         state = rules.contents(
             release, paths={p for p, _b in entries}, sha256s={b.sha256 for _p, b in entries}
         )
         adding: list[ReleaseFile] = []
         for path, blob in entries:
             try:
+                if blob.pk not in kept:
+                    raise Conflict("This content was just removed from the hub; upload it again.")
                 verdict = rules.check_addition(state, path=path, sha256=blob.sha256)
                 if verdict == rules.Verdict.NEW:
                     rules.check_room(state, 1)

@@ -70,11 +70,13 @@ def _check_quota(store, user: User, length: int) -> None:
 
 def _stage(store, user: User, stream, digest: str, *, length: int | None) -> files.Offered:
     """Stream the bytes into a staging object while hashing them; checked against `digest`
-    and `length` (None: up to the file size limit). Nothing is kept when they do not match."""
+    and `length` (None: a file of a batch, at most a chunk). Nothing is kept when they do not
+    match."""
     blocks = BlockCollector()  # the block index, from the same pass
     hasher = BlobIdHasher(on_block=blocks)
-    most = settings.HUB_MAX_FILE_SIZE
-    reader = TappedReader(stream, most + 1 if length is None else length, [hasher.update])
+    most = settings.HUB_UPLOAD_CHUNK_SIZE
+    limit = most + 1 if length is None else length
+    reader = TappedReader(stream, limit, [hasher.update], background=length is not None)
     key = f"{STAGING}/{_body_prefix(user)}{uuid.uuid4().hex}"
     try:
         try:
@@ -83,7 +85,8 @@ def _stage(store, user: User, stream, digest: str, *, length: int | None) -> fil
             reader.finish()
         if length is None and reader.count > most:
             raise TooLarge(
-                f"The file is larger than the limit: files can be at most {human_size(most)}."
+                f"Files of more than {human_size(most)} go through an upload of chunks, not "
+                "in a batch."
             )
         if length is not None and reader.count != length:
             raise Invalid(

@@ -15,6 +15,7 @@ import fcntl
 import io
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from hub import storage
 from hub.blobid import CHUNK_SIZE, LeafDigests
+from hub.errors import Conflict
 from hub.hashing import HashingThread, TappedReader
 from releases.models import Upload
 
@@ -57,9 +59,11 @@ IN_PLACE = "in place"  # what `receive` answers for a chunk written straight int
 
 
 @contextmanager
-def sole_writer(upload: Upload, *, wait: bool) -> Iterator[bool]:
+def sole_writer(upload: Upload, *, wait: float | bool) -> Iterator[bool]:
     """The right to write into the upload's staging file, alone (an flock: local staging is
-    one machine's disk, shared by its web processes); yields whether it was got. Storage
+    one machine's disk, shared by its web processes); yields whether it was got. `wait`:
+    False to try once, or seconds to wait, after which the upload is a Conflict (another
+    request is sending its chunks; the client goes on from the upload's state). Storage
     without local files has no staging file: always False there."""
     local = _local(storage.storage(), upload)
     if local is None:
@@ -68,12 +72,23 @@ def sole_writer(upload: Upload, *, wait: bool) -> Iterator[bool]:
     os.makedirs(os.path.dirname(local), exist_ok=True)
     fd = os.open(os.path.join(os.path.dirname(local), "lock"), os.O_CREAT | os.O_RDWR, 0o600)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-        else:
-            yield True
+        deadline = time.monotonic() + (wait or 0)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not wait:
+                    yield False
+                    return
+                if time.monotonic() > deadline:
+                    upload.refresh_from_db()
+                    raise Conflict(
+                        "Another request is sending chunks of this upload; go on from its state.",
+                        upload=upload,
+                    ) from None
+                time.sleep(0.05)
+        yield True
     finally:
         os.close(fd)  # and with it the lock
 
@@ -117,14 +132,25 @@ def _receive_in_place(upload: Upload, index: int, reader: CountingReader) -> str
         with open(local, "r+b") as fh:
             position = offset
             while data := reader.read(storage.PIECE):
-                os.pwrite(fh.fileno(), data, position)
-                position += len(data)
+                view = memoryview(data)
+                while view:  # pwrite may write less than asked (a full disk raises)
+                    written = os.pwrite(fh.fileno(), view, position)
+                    position += written
+                    view = view[written:]
             if reader.count != upload.chunk_length(index):
                 fh.truncate(offset)
                 return None
     finally:
         reader.finish()  # the digests are complete from here on
     return IN_PLACE
+
+
+def staged_size(upload: Upload) -> int | None:
+    """Bytes in the staging file; None on storage without local files."""
+    local = _local(storage.storage(), upload)
+    if local is None:
+        return None
+    return os.path.getsize(local) if os.path.exists(local) else 0
 
 
 def cut_to_accepted(upload: Upload) -> None:

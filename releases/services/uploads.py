@@ -187,6 +187,9 @@ def upload_put_chunk(*, upload_id, user: User, index: int, stream, length: int) 
     return upload
 
 
+WRITER_WAIT = 10.0  # seconds a chunk waits for the request writing the staging file
+
+
 @dataclass
 class _Received:
     index: int
@@ -200,6 +203,12 @@ def _receive_run(upload: Upload, run: range, stream, whole, length: int) -> Uplo
     hashing thread (for a large body) then never waits for the database, nor the request for
     the hashing, except at the end."""
     with staging.sole_writer(upload, wait=False) as sole:
+        if sole:
+            # Read again under the lock: chunks are accepted only under it, so from here on
+            # no other request moves the upload on, and a chunk accepted since this request
+            # looked is never written over.
+            upload = Upload.objects.get(pk=upload.pk)
+            _check_chunk(upload, run.start, upload.chunk_length(run.start))
         # The next chunks, with nobody else writing: straight into the staging file.
         in_place = sole and run.start == upload.chunks_received
         try:
@@ -249,7 +258,7 @@ def _accept(
             thread.check()
         leaves = received.reader.leaves.digests()
         with (
-            contextlib.nullcontext() if sole else staging.sole_writer(upload, wait=True),
+            contextlib.nullcontext() if sole else staging.sole_writer(upload, wait=WRITER_WAIT),
             transaction.atomic(),
         ):
             locked = Upload.objects.select_for_update().filter(pk=upload.pk).first()

@@ -284,3 +284,15 @@ def test_a_batch_needs_multipart_and_a_write_token(owner, other, public_repo):
     assert client_for(owner, "read").post(url, body, content_type=content_type).status_code == 403
     assert client_for(other).post(url, body, content_type=content_type).status_code == 403
     assert not ReleaseFile.objects.exists()
+
+
+def test_a_batch_takes_small_files_only(owner, public_repo, settings):
+    settings.HUB_UPLOAD_CHUNK_SIZE = 1024
+    url = f"/api/v1/repos/{public_repo.full_name}/releases/v1.00/files"
+    body, content_type = multipart_body([("big.bin", b"b" * 1025, None), ("s.bin", b"s", None)])
+    answer = client_for(owner).post(url, body, content_type=content_type).json()["files"]
+    assert [o["status"] for o in answer] == ["invalid", "added"]
+    assert "upload of chunks" in answer[0]["detail"]
+    body, content_type = multipart_body([(f"f{n}.bin", b"x" * 1000, None) for n in range(5)])
+    too_big = client_for(owner).post(url, body, content_type=content_type)
+    assert too_big.status_code == 400 and "send fewer files at once" in too_big.json()["detail"]

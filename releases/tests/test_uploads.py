@@ -1,4 +1,5 @@
 import hashlib
+import io
 import json
 import os
 from datetime import timedelta
@@ -13,8 +14,9 @@ from django.utils import timezone
 
 from hub.blobid import CHUNK_SIZE, BlobIdHasher
 from hub.celery import app as celery_app
+from hub.errors import Conflict
 from releases.models import Blob, DeletedPath, ReleaseFile, Upload
-from releases.services import staging
+from releases.services import staging, uploads
 from tests.factories import RepositoryFactory, UserFactory, add_releases
 
 pytestmark = pytest.mark.django_db
@@ -624,3 +626,57 @@ def test_a_refusal_is_logged_as_one_line_without_a_traceback(personas, repo, cap
     assert response.status_code == 403
     assert [r for r in caplog.records if r.getMessage().startswith("refused path=")]
     assert all(record.exc_info is None for record in caplog.records)
+
+
+def test_a_request_that_looked_before_another_finished_never_writes_over_its_bytes(
+    owner, repo, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    # B reads the upload while it is still empty; before B gets to write, A sends the whole
+    # file in one request. B must not write in place over what A's chunks left there.
+    settings.HUB_UPLOAD_CHUNK_SIZE = CHUNK_SIZE
+    data = os.urandom(2 * CHUNK_SIZE)
+    up = uploads.upload_start(
+        release=repo.latest_release, user=owner, path="w.bin", size=len(data), sha256=sha(data)
+    )
+    real_run, first = uploads._run, []
+
+    def a_finishes_meanwhile(upload, index, length):
+        if not first:
+            first.append(True)
+            uploads.upload_put_chunk(
+                upload_id=up.id, user=owner, index=0, stream=io.BytesIO(data), length=len(data)
+            )
+        return real_run(upload, index, length)
+
+    monkeypatch.setattr(uploads, "_run", a_finishes_meanwhile)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Conflict):
+        uploads.upload_put_chunk(
+            upload_id=up.id, user=owner, index=0, stream=io.BytesIO(bytes(CHUNK_SIZE)),
+            length=CHUNK_SIZE,
+        )  # fmt: skip
+    blob = ReleaseFile.objects.get(path="w.bin").blob
+    with default_storage.open(blob.storage_key, "rb") as stored:
+        assert sha(stored.read()) == blob.sha256 == sha(data)
+
+
+def test_a_chunk_waits_a_while_for_the_request_writing_the_upload_then_is_told_its_state(
+    personas, repo, monkeypatch
+):
+    monkeypatch.setattr(uploads, "WRITER_WAIT", 0.2)
+    client = personas["owner"]
+    data = b"w" * 2048
+    state = post_json(
+        client, vurl(repo, "upload_start"), {"path": "w.bin", "size": 2048, "sha256": sha(data)}
+    ).json()
+    upload = Upload.objects.get(id=state["id"])
+    with staging.sole_writer(upload, wait=False) as sole:  # another request writes meanwhile
+        assert sole
+        answer = client.put(
+            f"{state['url']}/chunks/0", data[:1024], content_type="application/octet-stream"
+        )
+    assert answer.status_code == 409 and "Another request is sending" in answer.json()["error"]
+    assert answer.json()["upload"]["chunks_received"] == 0
+    again = client.put(
+        f"{state['url']}/chunks/0", data[:1024], content_type="application/octet-stream"
+    )
+    assert again.status_code == 200 and again.json()["chunks_received"] == 1

@@ -120,9 +120,9 @@ class Uploader:
             if leaders:
                 self._total = self.bars.add_task("uploading", total=to_send)
             self._each(self._guarded(self._link), links)
-            small = [i for i in leaders.values() if i.size <= self.one_request]
+            small = [i for i in leaders.values() if _batchable(i, self.one_request)]
             self._each(self._send_batch, _batches(small))
-            large = [i for i in leaders.values() if i.size > self.one_request]
+            large = [i for i in leaders.values() if not _batchable(i, self.one_request)]
             self._each(self._guarded(self._upload), large)
             self._wait_all([i for i in leaders.values() if i.outcome == "verifying"])
             for item in followers:
@@ -367,6 +367,12 @@ class Uploader:
 _BATCH_OUTCOMES = {"added": "uploaded", "present": "present", "conflict": "conflict"}
 BATCH_BYTES = 16 * 1024 * 1024  # small files sent together, up to this many bytes
 BATCH_FILES = 200  # ... or this many files a request
+
+
+def _batchable(item: Item, most: int) -> bool:
+    """Small, with a path a multipart file name carries as it is (a quote, a percent sign, a
+    backslash or a line break may come out changed): other files go as uploads."""
+    return item.size <= most and not any(c in item.path for c in '"%\\\r\n')
 
 
 def _batches(items: list[Item]) -> list[list[Item]]:
