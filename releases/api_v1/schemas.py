@@ -3,11 +3,13 @@
 from datetime import datetime
 from typing import Literal
 
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from ninja import Schema
 from pydantic import Field
 
 from releases.models import Release, ReleaseFile
+from repos import access
 from repos.models import Repository
 
 
@@ -83,6 +85,11 @@ class FileOut(Schema):
     sha256: str
     blob_id: str = Field(description="the IPFS CIDv1 of the bytes (ipfs add --cid-version=1)")
     download_url: str
+    ipfs_url: str | None = Field(
+        None,
+        description="the hub's IPFS trustless gateway for these bytes (raw blocks, CAR), for "
+        "content everyone may read; null otherwise",
+    )
 
 
 class Outcome(Schema):
@@ -156,4 +163,7 @@ def file_out(rf: ReleaseFile) -> dict:
         "sha256": rf.blob.sha256,
         "blob_id": rf.blob.blob_id,
         "download_url": download,
+        "ipfs_url": reverse("ipfs_gateway", kwargs={"cid": rf.blob.blob_id})
+        if access.may_read(AnonymousUser(), repo) and access.content_usable(rf.blob)
+        else None,
     }

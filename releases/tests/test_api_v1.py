@@ -64,12 +64,16 @@ def test_a_publisher_scripts_a_repository_from_creation_to_deletion(owner):
         "path": "model/weights.bin", "size": 7, "sha256": rf.blob.sha256,
         "blob_id": rf.blob.blob_id,
         "download_url": "/alice/eth-gas/resolve/v2.00/model/weights.bin",
+        "ipfs_url": None,  # private: the public gateway does not serve it
     }]  # fmt: skip
     assert api.get(files[0]["download_url"]).status_code == 200
 
     patched = send(api, "patch", "/api/v1/repos/alice/eth-gas", {"private": False, "tags": []})
     assert patched.json()["private"] is False and patched.json()["tags"] == []
     assert patched.json()["description"].startswith("# Gas")
+    public = api.get("/api/v1/repos/alice/eth-gas/releases/latest/files").json()[0]
+    assert public["ipfs_url"] == f"/ipfs/{rf.blob.blob_id}"  # public now: the gateway serves it
+    assert api.get(public["ipfs_url"] + "?format=car").status_code == 200
     renamed = send(api, "post", "/api/v1/repos/alice/eth-gas/rename", {"name": "gas-price"})
     assert renamed.json()["full_name"] == "alice/gas-price"
     gone = api.delete("/api/v1/repos/alice/gas-price/releases/v2.00/files/model/weights.bin")
@@ -175,6 +179,7 @@ def test_a_small_file_is_added_in_one_request(owner, other, public_repo, private
         "path": "config/model.json", "size": len(data), "sha256": blob.sha256,
         "blob_id": blob_id_of_bytes(data),
         "download_url": f"/{public_repo.full_name}/resolve/v1.00/config/model.json",
+        "ipfs_url": f"/ipfs/{blob_id_of_bytes(data)}",
     }  # fmt: skip
     assert blob.blocks.count() == 1  # its block index, from the same pass
     # The same content again: nothing to do. Other content at the path: a conflict.
