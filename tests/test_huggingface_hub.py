@@ -79,6 +79,23 @@ def eth_vol(seeded, shared_storage):
     return repo
 
 
+def test_hf_file_system_lists_and_reads_files_of_a_release(hub_server, eth_vol, tmp_path):
+    listed, read, pinned, ranged = drive(
+        hub_server,
+        tmp_path,
+        call("HfFileSystem.ls", path="olga/eth-vol", detail=False),
+        call("HfFileSystem.read_bytes", path="olga/eth-vol/notes/deep/readme.txt"),
+        call("HfFileSystem.read_bytes", path="olga/eth-vol@v1.00/model.bin"),
+        call("HfFileSystem.cat_file", path="olga/eth-vol/model.bin", start=10, end=1010),
+    )
+    assert sorted(listed["result"]) == [
+        "olga/eth-vol/config.json", "olga/eth-vol/model.bin", "olga/eth-vol/notes",
+    ]  # fmt: skip
+    assert read["result"] == {"size": len(NOTES), "sha256": sha256(NOTES)}
+    assert pinned["result"] == {"size": len(WEIGHTS_V1), "sha256": sha256(WEIGHTS_V1)}
+    assert ranged["result"] == {"size": 1000, "sha256": sha256(WEIGHTS_V2[10:1010])}
+
+
 def test_model_info_and_the_file_listings_name_every_release(hub_server, eth_vol, tmp_path):
     v100, v101 = eth_vol.releases.order_by("minor")
     info, older, by_sha, files, top, below, missing_repo, missing_rev = drive(

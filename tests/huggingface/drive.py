@@ -6,7 +6,8 @@
 stdin: {"steps": [{"call": "hf_hub_download", "kwargs": {...}}]}: each step calls the
 package's top-level function of that name (`hf_hub_download`, `snapshot_download`,
 `model_info`, `list_repo_files`, `list_repo_tree`, `upload_file`, `upload_folder`,
-`create_commit`, …) with its keyword arguments. `create_commit`'s operations are written
+`create_commit`, …), or with `HfFileSystem.<method>` that method of an `HfFileSystem`, with
+its keyword arguments. `create_commit`'s operations are written
 {"add": {"path_in_repo": …, "path_or_fileobj": <local path>}} or {"delete": {"path_in_repo":
 …}}.
 stdout: one JSON list, per step {"result": …} or {"error": "<exception class>: <message>"},
@@ -14,6 +15,7 @@ followed by " <- <class>: <message>" for each exception it was raised from (the 
 a failed transfer in a RuntimeError).
 """
 
+import hashlib
 import json
 import sys
 
@@ -46,6 +48,8 @@ def plain(value):
         return {"type": "directory", "path": value.path}
     if isinstance(value, (list, tuple)) or hasattr(value, "__next__"):
         return [plain(item) for item in value]
+    if isinstance(value, bytes):  # file contents, as their digest
+        return {"size": len(value), "sha256": hashlib.sha256(value).hexdigest()}
     return value
 
 
@@ -68,7 +72,11 @@ def run(step: dict):
     if "operations" in kwargs:
         kwargs["operations"] = [operation(spec) for spec in kwargs["operations"]]
     try:
-        function = getattr(huggingface_hub, step["call"])
+        if step["call"].startswith("HfFileSystem."):  # a method of the fsspec file system
+            fs = huggingface_hub.HfFileSystem(token=kwargs.pop("token", None))
+            function = getattr(fs, step["call"].split(".", 1)[1])
+        else:
+            function = getattr(huggingface_hub, step["call"])
         return {"result": plain(function(**kwargs))}
     except Exception as exc:  # the client's own errors are what a script sees
         return {"error": described(exc)}
