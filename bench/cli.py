@@ -17,14 +17,13 @@ import hashlib
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, configure, recreate_database
+from common import ROOT, configure, free_port, gunicorn, recreate_database
 
 WORK = Path(tempfile.mkdtemp(prefix="hub-bench-cli-"))
 MEDIA = WORK / "media"
@@ -55,12 +54,6 @@ def timed(fn) -> float:
     started = time.perf_counter()
     fn()
     return time.perf_counter() - started
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def write_random(path: Path, size: int, rng: random.Random) -> None:
@@ -117,11 +110,7 @@ def main() -> None:
     port = free_port()
     env = os.environ.copy()
     servers = [
-        subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "hub.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
-             "--timeout", "600", "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        ),
+        gunicorn(port, env=env),
         subprocess.Popen(
             [str(ROOT / ".venv/bin/celery"), "-A", "hub", "worker", "--loglevel=WARNING",
              "--concurrency=2", "-Q", "celery"],

@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ import threading
 import time
 from pathlib import Path
 
-from common import ROOT, configure, recreate_database
+from common import ROOT, configure, free_port, gunicorn, recreate_database
 
 WORK = Path(tempfile.mkdtemp(prefix="hub-bench-clients-"))
 MEDIA = WORK / "media"
@@ -72,12 +71,6 @@ for n, url in enumerate(sys.argv[2:]):
             out.write(piece)
 print(json.dumps({"seconds": time.perf_counter() - started}))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def rss_mib(pid: int) -> float:
@@ -193,11 +186,7 @@ def main() -> None:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "hub.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
-         "--timeout", "600", "--log-level", "warning"],
-        cwd=ROOT, env=os.environ.copy(),
-    )  # fmt: skip
+    server = gunicorn(port)
     try:
         for _ in range(100):
             try:

@@ -36,3 +36,23 @@ def recreate_database(url: str) -> None:
     with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def gunicorn(port: int, *, workers: int = 2, timeout: int = 600, env: dict | None = None):
+    """The hub under gunicorn on `port`, as a process (production settings from the env)."""
+    import subprocess
+
+    return subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "hub.wsgi", "-b", f"127.0.0.1:{port}",
+         "-w", str(workers), "--timeout", str(timeout), "--log-level", "warning"],
+        cwd=ROOT, env=env if env is not None else os.environ.copy(),
+    )  # fmt: skip

@@ -25,16 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, configure, recreate_database
+from common import ROOT, configure, free_port, recreate_database
 
 WORK = Path(tempfile.mkdtemp(prefix="hub-bench-inference-"))
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 ANVIL_PORT = free_port()

@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, configure, recreate_database
+from common import ROOT, configure, free_port, gunicorn, recreate_database
 
 WORK = Path(tempfile.mkdtemp(prefix="hub-bench-uploads-"))
 BENCH_DB = configure(
@@ -117,18 +117,11 @@ def file_sha256(path: Path) -> str:
 
 def upload_over_http(client: Client, path: Path, name: str) -> tuple[float, float]:
     """The same upload through a real gunicorn server over a local socket."""
-    import socket
 
     import requests
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "hub.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
-         "--timeout", "300", "--log-level", "warning"],
-        cwd=ROOT, env=os.environ.copy(),
-    )  # fmt: skip
+    port = free_port()
+    server = gunicorn(port, timeout=300)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
