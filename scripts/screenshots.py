@@ -101,7 +101,7 @@ def _uploader(page, size: str) -> None:
     release = BASE + OWNER_PAGES["release-owner"]
     with tempfile.TemporaryDirectory() as folder:
         weights = Path(folder) / "weights.bin"
-        weights.write_bytes(os.urandom(20 * 1024 * 1024))  # three chunks of 8 MiB
+        weights.write_bytes(os.urandom(40 * 1024 * 1024))  # three chunks of 16 MiB
         conflict = Path(folder) / "model.onnx"  # v1.02 has model.onnx with other bytes
         conflict.write_bytes(os.urandom(1000))
         page.goto(release)
