@@ -79,6 +79,8 @@ class Blob(models.Model):
                 condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"), name="releases_blob_sha256_hex"
             ),
         ]
+        # The plan's answer to a file announced by its size alone (`selectors.files_plan`).
+        indexes = [models.Index(fields=["size"], name="releases_blob_size")]
 
     def __str__(self) -> str:
         return self.blob_id
@@ -203,7 +205,12 @@ class Upload(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     path = models.CharField(max_length=1024)
     size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
+    # Declared when the upload starts, or after its bytes (`uploads.upload_declare`): a client
+    # that knows no copy can exist sends while it hashes. Blank until declared.
+    sha256 = models.CharField(max_length=64, blank=True)
+    # The digest of the bytes, when one request brought the whole file before its sha256 was
+    # declared: the declaration is then checked against it without reading the bytes again.
+    received_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     chunk_size = models.PositiveIntegerField()
     chunks_received = models.PositiveIntegerField(default=0)
     status = models.CharField(
@@ -260,6 +267,7 @@ class Upload(models.Model):
             # A chunk request may carry consecutive whole chunks up to this many bytes.
             "request_max": max(self.chunk_size, settings.HUB_UPLOAD_REQUEST_MAX),
             "chunks_received": self.chunks_received,
+            "sha256": self.sha256 or None,  # None until declared
             "status": self.status,
             "error": self.error,
             "url": reverse("upload_detail", kwargs={"upload_id": self.id}),

@@ -100,8 +100,9 @@ def check_room(state: Contents, adding: int) -> None:
     )
 
 
-def clean_entry(entry) -> tuple[str, int, str]:
-    """(path, size, sha256) of one file someone wants to add; raises Invalid saying why not."""
+def clean_entry(entry, *, sha256_later: bool = False) -> tuple[str, int, str]:
+    """(path, size, sha256) of one file someone wants to add; raises Invalid saying why not.
+    With `sha256_later`, an entry without sha256 (absent or null) is taken, with "" for it."""
     if not isinstance(entry, dict):
         raise Invalid("Each file must be an object with path, size and sha256.")
     try:
@@ -116,6 +117,8 @@ def clean_entry(entry) -> tuple[str, int, str]:
             f"“{path}” is larger than the limit: files can be at most "
             f"{human_size(settings.HUB_MAX_FILE_SIZE)}."
         )
+    if sha256_later and entry.get("sha256") is None:
+        return path, size, ""
     sha256 = clean_sha256(entry.get("sha256", ""))
     if sha256 is None:
         raise Invalid(f"“{path}”: sha256 must be 64 hexadecimal characters.")

@@ -105,7 +105,8 @@ def release_previous(*, release: Release) -> Release | None:
 
 def uploads_unfinished(*, release: Release, user) -> list[Upload]:
     """The user's uploads into `release` that stopped while receiving chunks (a closed tab,
-    a pause): dropping the same file again resumes each where it stopped."""
+    a pause): dropping the same file again resumes each where it stopped (one sent before
+    its sha256 was known is replaced instead)."""
     if not user.is_authenticated:
         return []
     return list(
@@ -142,7 +143,7 @@ class PlannedFile:
     path: str
     size: int
     sha256: str
-    action: str  # upload | present | link | conflict | invalid
+    action: str  # upload | present | link | conflict | invalid | hash (send the sha256)
     message: str = ""
     warning: str = ""
     source: dict = field(default_factory=dict)
@@ -167,6 +168,11 @@ def files_plan(*, release: Release, user, files) -> list[PlannedFile]:
 
     Each file gets the answer of the addition rule (`releases.rules`): upload it, it is
     present, it conflicts, or link it without transfer to a copy the user may read.
+
+    A file may come with its size alone (no sha256), so that a client can send it while it
+    hashes it: it is answered "upload" when no copy can exist (the path is free and nothing
+    the user may read has that size), else "hash": ask again with its sha256. Content only
+    others may read does not count, so the answer reveals nothing.
     """
     if not isinstance(files, list) or not files:
         raise Invalid("Send a list of files with path, size and sha256.")
@@ -187,23 +193,65 @@ def files_plan(*, release: Release, user, files) -> list[PlannedFile]:
     for rf in twins.values():
         rf.release = release
     elsewhere = readable_copies(user=user, sha256s=wanted - set(twins))
-    plan: list[PlannedFile] = []
+    cleaned: list[PlannedFile | tuple[str, int, str]] = []
     seen: set[str] = set()
     for entry in files:
         try:
-            path, size, sha256 = rules.clean_entry(entry)
+            path, size, sha256 = rules.clean_entry(entry, sha256_later=True)
         except Invalid as exc:
             raw = entry.get("path") if isinstance(entry, dict) else None
             shown = raw[:300] if isinstance(raw, str) else ""
-            plan.append(PlannedFile(shown, 0, "", "invalid", exc.message))
+            cleaned.append(PlannedFile(shown, 0, "", "invalid", exc.message))
             continue
         if path in seen:
-            plan.append(PlannedFile(path, size, sha256, "invalid", "This path is listed twice."))
+            cleaned.append(PlannedFile(path, size, sha256, "invalid", "This path is listed twice."))
             continue
         seen.add(path)
-        plan.append(_plan_one(state, path, size, sha256, twins, elsewhere))
+        cleaned.append((path, size, sha256))
+    later = [c for c in cleaned if isinstance(c, tuple) and not c[2]]
+    answer_later = _sha256_later(release, user, later)
+    plan: list[PlannedFile] = []
+    for c in cleaned:
+        if isinstance(c, PlannedFile):
+            plan.append(c)
+        elif c[2]:
+            plan.append(_plan_one(state, *c, twins, elsewhere))
+        else:
+            plan.append(answer_later(state, c[0], c[1]))
     rules.check_room(state, sum(p.action in ("upload", "link") for p in plan))
     return plan
+
+
+def _sha256_later(release: Release, user, later: list[tuple[str, int, str]]):
+    """The plan's answer to files announced by size alone: two queries for all of them."""
+    if not later:
+        return None
+    taken_sizes = readable_sizes(user=user, sizes={size for _, size, _ in later})
+    # The user's own upload that declared its sha256 resumes only when asked with it, and
+    # someone else's upload at the path is answered once the content is known.
+    busy = set(
+        Upload.objects.filter(ACTIVE_UPLOAD, release=release, path__in=[p for p, _, _ in later])
+        .exclude(user=user, sha256="")
+        .values_list("path", flat=True)
+    )
+
+    def answer(state, path: str, size: int) -> PlannedFile:
+        if size in taken_sizes or path in state.files or path in state.reserved or path in busy:
+            return PlannedFile(path, size, "", "hash", "Ask again with its sha256.")
+        return PlannedFile(path, size, "", "upload")
+
+    return answer
+
+
+def readable_sizes(*, user, sizes: set[int]) -> set[int]:
+    """Which of `sizes` some content `user` may read has: one query. Content only others may
+    read is left out, so an answer built on this reveals nothing."""
+    if not sizes:
+        return set()
+    rows = ReleaseFile.objects.filter(readable_q(user, prefix="release__repository__")).filter(
+        blob__size__in=sizes, blob__blocked_at__isnull=True
+    )
+    return set(rows.values_list("blob__size", flat=True).distinct())
 
 
 def _plan_one(state, path: str, size: int, sha256: str, twins, elsewhere) -> PlannedFile:

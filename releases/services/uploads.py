@@ -6,6 +6,11 @@ Flow: the browser or the CLI hashes each file and asks the plan
 → `verification.upload_complete`, which checks the sha256 and only then adds the file to the
 release through `files.file_add`. (Small files may instead come whole in one request:
 `receive.file_receive`.)
+
+A client may also send a file while it hashes it, when the plan said no copy can exist: the
+upload starts without a sha256 and `upload_declare` gives it once the bytes are sent. Such
+an upload is never resumed (nobody can tell its bytes belong to the file); a new start at
+its path replaces it.
 """
 
 import contextlib
@@ -39,9 +44,16 @@ def upload_start(*, release: Release, user: User, path, size, sha256) -> Upload:
     moderators blocked is not refused here: that would tell anyone who asks that the content
     exists somewhere; it is refused after transfer, like any content the hub does not take.
     """
-    path, size, sha256 = rules.clean_entry({"path": path, "size": size, "sha256": sha256})
+    entry = {"path": path, "size": size, "sha256": sha256}
+    path, size, sha256 = rules.clean_entry(entry, sha256_later=True)
     state = rules.contents(release, paths={path})
-    if rules.check_addition(state, path=path, sha256=sha256) == rules.Verdict.PRESENT:
+    if not sha256:
+        if path in state.files or path in state.reserved:
+            raise Conflict(
+                f"“{path}” is taken in {release.version}: start its upload with the file's "
+                "sha256, so the hub can tell whether it is the same content."
+            )
+    elif rules.check_addition(state, path=path, sha256=sha256) == rules.Verdict.PRESENT:
         raise Conflict("Already in this release.", state="present")
     rules.check_room(state, 1)
     with transaction.atomic():
@@ -50,7 +62,9 @@ def upload_start(*, release: Release, user: User, path, size, sha256) -> Upload:
         active = (
             Upload.objects.select_for_update().filter(ACTIVE_UPLOAD, release=release, path=path)
         ).first()
-        if active is not None:
+        if active is not None and active.user_id == user.pk and not active.sha256:
+            _replace(active)
+        elif active is not None:
             if active.user_id == user.pk and active.sha256 == sha256 and active.size == size:
                 return active
             raise Conflict(f"Another upload of “{path}” with other content is in progress.")
@@ -71,6 +85,40 @@ def upload_start(*, release: Release, user: User, path, size, sha256) -> Upload:
             if active and active.user_id == user.pk and active.sha256 == sha256:
                 return active
             raise Conflict(f"Another upload of “{path}” is in progress.") from None
+
+
+def _replace(upload: Upload) -> None:
+    """End an upload whose sha256 was never declared, for a new one at its path."""
+    upload.status, upload.error = UploadStatus.FAILED, "Replaced by a new upload of the file."
+    upload.save(update_fields=["status", "error", "updated_at"])
+    transaction.on_commit(lambda: staging.discard(upload))
+
+
+def upload_declare(*, upload_id, user: User, sha256) -> Upload:
+    """Declare the sha256 of an upload started without one; at once when its bytes are all
+    in, the verification follows as if it had come with the last chunk (checked against the
+    digest taken as the bytes arrived when one request brought them all). Declaring the same
+    digest again changes nothing; another one is a Conflict."""
+    digest = rules.clean_sha256(sha256 or "")
+    if digest is None:
+        raise Invalid("sha256 must be 64 hexadecimal characters.")
+    with transaction.atomic():
+        upload = Upload.objects.select_for_update().filter(id=upload_id, user=user).first()
+        if upload is None:
+            raise NotFound("No such upload.")
+        if upload.sha256:
+            if upload.sha256 == digest:
+                return upload
+            raise Conflict("This upload's sha256 was declared already, as another digest.")
+        if upload.status != UploadStatus.RECEIVING:
+            raise Conflict(f"This upload is {upload.get_status_display().lower()}.", upload=upload)
+        upload.sha256 = digest
+        if upload.chunks_received == upload.chunk_count:
+            upload.status = UploadStatus.VERIFYING
+        upload.save(update_fields=["sha256", "status", "updated_at"])
+    if upload.status == UploadStatus.VERIFYING:
+        _hand_over(upload, upload.received_sha256 or None)
+    return upload
 
 
 def staging_use(user: User) -> int:
@@ -167,24 +215,34 @@ def upload_put_chunk(*, upload_id, user: User, index: int, stream, length: int) 
     _check_chunk(upload, run.start, upload.chunk_length(run.start))
     whole = hashlib.sha256() if run == range(upload.chunk_count) else None
     upload = _receive_run(upload, run, stream, whole, length)
+    passed = whole.hexdigest() if whole is not None else None
     if upload.status == UploadStatus.VERIFYING:
-        sha256 = whole.hexdigest() if whole is not None else None
-
-        def finish() -> None:
-            if sha256 is not None and not verification.verified_in_pass(upload, sha256):
-                return
-            if upload.verified_at is not None or upload.size <= settings.HUB_UPLOAD_VERIFY_INLINE:
-                # Nothing left to hash, or a small file: finished in this request, as a round
-                # trip through the queue would cost more. A failure leaves it to a worker.
-                try:
-                    verification.upload_complete(upload=upload)
-                    return
-                except Exception:
-                    log.exception("inline verification failed id=%s; queued", upload.id)
-            upload.queued = queue.send(_verify_task(), str(upload.id))
-
-        transaction.on_commit(finish)  # at once, unless the caller holds a transaction
+        # At once, unless the caller holds a transaction.
+        transaction.on_commit(lambda: _hand_over(upload, passed))
+    elif passed is not None and upload.chunks_received == upload.chunk_count:
+        # Every byte, before the sha256 was declared: kept to check the declaration against.
+        # (A declaration that came meanwhile hands the upload over by reading the bytes.)
+        Upload.objects.filter(pk=upload.pk, sha256="", status=UploadStatus.RECEIVING).update(
+            received_sha256=passed
+        )
+        upload.received_sha256 = passed
     return upload
+
+
+def _hand_over(upload: Upload, passed: str | None) -> None:
+    """Verify an upload whose bytes are all in: `passed` is their sha256 when one request
+    hashed them all as they arrived."""
+    if passed is not None and not verification.verified_in_pass(upload, passed):
+        return
+    if upload.verified_at is not None or upload.size <= settings.HUB_UPLOAD_VERIFY_INLINE:
+        # Nothing left to hash, or a small file: finished in this request, as a round trip
+        # through the queue would cost more. A failure leaves it to a worker.
+        try:
+            verification.upload_complete(upload=upload)
+            return
+        except Exception:
+            log.exception("inline verification failed id=%s; queued", upload.id)
+    upload.queued = queue.send(_verify_task(), str(upload.id))
 
 
 WRITER_WAIT = 10.0  # seconds a chunk waits for the request writing the staging file
@@ -273,7 +331,7 @@ def _accept(
                 return upload  # the same bytes again: nothing to do
             staging.accept(upload, index, received.incoming, leaves)
             upload.chunks_received += 1
-            if upload.chunks_received == upload.chunk_count:
+            if upload.chunks_received == upload.chunk_count and upload.sha256:
                 upload.status = UploadStatus.VERIFYING
             upload.save(update_fields=["chunks_received", "status", "updated_at"])
             return upload

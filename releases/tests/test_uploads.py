@@ -680,3 +680,135 @@ def test_a_chunk_waits_a_while_for_the_request_writing_the_upload_then_is_told_i
         f"{state['url']}/chunks/0", data[:1024], content_type="application/octet-stream"
     )
     assert again.status_code == 200 and again.json()["chunks_received"] == 1
+
+
+# Files sent while they are hashed: announced by size, declared after their bytes.
+
+
+def test_a_plan_by_size_says_upload_only_where_no_copy_can_exist(
+    personas, owner, other, repo, django_capture_on_commit_callbacks
+):
+    upload(personas["owner"], repo, "mine.bin", b"m" * 7)
+    upload(personas["other"], RepositoryFactory(owner=other, name="pub"), "p.bin", b"p" * 11)
+    hidden = RepositoryFactory(owner=other, name="hidden", visibility="private")
+    upload(personas["other"], hidden, "s.bin", b"s" * 13)
+    busy = post_json(
+        personas["owner"],
+        vurl(repo, "upload_start"),
+        {"path": "busy.bin", "size": 50, "sha256": sha(b"b" * 50)},
+    )
+    assert busy.status_code == 201
+    files = [
+        {"path": "fresh.bin", "size": 5},
+        {"path": "same-size.bin", "size": 7},  # as a file of the user's
+        {"path": "public-size.bin", "size": 11},  # as a public file of someone else's
+        {"path": "secret-size.bin", "size": 13, "sha256": None},  # only a private one has it
+        {"path": "mine.bin", "size": 99},  # the path is taken
+        {"path": "busy.bin", "size": 50},  # the user's upload with its sha256 resumes
+        {"path": "../bad", "size": 1},
+    ]
+    plan = post_json(personas["owner"], vurl(repo, "files_plan"), {"files": files}).json()
+    assert [p["action"] for p in plan["files"]] == [
+        "upload", "hash", "hash", "upload", "hash", "hash", "invalid",
+    ]  # fmt: skip
+    assert "sha256" not in plan["files"][0]
+
+
+def declared_later(client, repo, path: str, data: bytes, *, declare: str | None = None):
+    """Start an upload without sha256, send every byte in one request, then declare it."""
+    start = post_json(client, vurl(repo, "upload_start"), {"path": path, "size": len(data)})
+    assert start.status_code == 201, start.json()
+    state = start.json()
+    assert state["sha256"] is None
+    with CAPTURE["on_commit"](execute=True):
+        sent = client.put(f"{state['url']}/chunks/0", data, content_type="application/octet-stream")
+        assert sent.status_code == 200 and sent.json()["status"] == "receiving"
+        return client.patch(
+            state["url"], json.dumps({"sha256": declare or sha(data)}), "application/json"
+        )
+
+
+def test_a_file_sent_while_hashed_is_checked_against_the_bytes_as_they_came(
+    personas, repo, monkeypatch, settings
+):
+    settings.HUB_UPLOAD_CHUNK_SIZE = CHUNK_SIZE  # chunks of whole leaves: their digests kept
+    data = os.urandom(3 * CHUNK_SIZE + 5)  # four chunks in one request
+    monkeypatch.setattr(staging, "assemble", lambda *a, **k: pytest.fail("read twice"))
+    answer = declared_later(personas["owner"], repo, "w.bin", data)
+    assert answer.status_code == 200 and answer.json()["status"] == "done"
+    upload_row = Upload.objects.get()
+    assert upload_row.sha256 == upload_row.received_sha256 == sha(data)
+    blob = ReleaseFile.objects.get(path="w.bin").blob
+    reference = BlobIdHasher()
+    reference.update(data)
+    assert blob.sha256 == sha(data) and blob.blob_id == reference.blob_id()
+    # Declaring the same digest again changes nothing; another one is refused.
+    again = personas["owner"].patch(
+        answer.json()["url"], json.dumps({"sha256": sha(data)}), "application/json"
+    )
+    assert again.status_code == 200 and again.json()["status"] == "done"
+    other = personas["owner"].patch(
+        answer.json()["url"], json.dumps({"sha256": sha(b"x")}), "application/json"
+    )
+    assert other.status_code == 409
+
+
+def test_a_declaration_that_differs_from_the_bytes_adds_nothing(personas, repo):
+    answer = declared_later(personas["owner"], repo, "w.bin", b"w" * 3000, declare=sha(b"x"))
+    assert answer.json()["status"] == "failed" and "not the declared one" in answer.json()["error"]
+    assert not ReleaseFile.objects.exists() and not Blob.objects.exists()
+
+
+def test_a_declaration_before_the_last_chunk_or_after_chunks_in_pieces_is_verified(
+    personas, repo, django_capture_on_commit_callbacks
+):
+    client = personas["owner"]
+    data = os.urandom(3000)
+    state = post_json(client, vurl(repo, "upload_start"), {"path": "a.bin", "size": 3000}).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        for index in (0, 1, 2):  # one chunk a request: no digest of the whole file
+            piece = data[index * 1024 : (index + 1) * 1024]
+            client.put(f"{state['url']}/chunks/{index}", piece, "application/octet-stream")
+        assert Upload.objects.get().received_sha256 == ""
+        declared = client.patch(state["url"], json.dumps({"sha256": sha(data)}), "application/json")
+    assert declared.json()["status"] == "done"  # the verification read the staged bytes
+
+    state = post_json(client, vurl(repo, "upload_start"), {"path": "b.bin", "size": 3000}).json()
+    client.patch(state["url"], json.dumps({"sha256": sha(data[::-1])}), "application/json")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.put(f"{state['url']}/chunks/0", data[::-1], "application/octet-stream")
+    assert client.get(state["url"]).json()["status"] == "done"  # verified after the last chunk
+    assert ReleaseFile.objects.get(path="b.bin").blob.sha256 == sha(data[::-1])
+
+
+def test_an_undeclared_upload_is_never_resumed_but_replaced(personas, repo):
+    client = personas["owner"]
+    first = post_json(client, vurl(repo, "upload_start"), {"path": "c.bin", "size": 3000}).json()
+    client.put(f"{first['url']}/chunks/0", b"c" * 1024, "application/octet-stream")
+    # Nobody can tell its bytes are the file's: the page says it cannot resume.
+    page = client.get(repo.latest_release.get_absolute_url()).content.decode()
+    assert first["id"] in page and "so it cannot resume: upload the file again" in page
+    second = post_json(client, vurl(repo, "upload_start"), {"path": "c.bin", "size": 3000})
+    assert second.status_code == 201 and second.json()["id"] != first["id"]
+    replaced = Upload.objects.get(pk=first["id"])
+    assert replaced.status == "failed" and replaced.error.startswith("Replaced")
+    # Someone else's upload at the path is not replaced, nor one with a declared sha256.
+    assert (
+        post_json(
+            client, vurl(repo, "upload_start"), {"path": "c.bin", "size": 3000, "sha256": sha(b"c")}
+        ).status_code
+        == 201
+    )  # replaces the undeclared one again
+    refused = post_json(client, vurl(repo, "upload_start"), {"path": "c.bin", "size": 3000})
+    assert refused.status_code == 409
+
+
+def test_an_undeclared_upload_needs_a_free_path(personas, repo, django_capture_on_commit_callbacks):
+    upload(personas["owner"], repo, "taken.bin", b"t" * 10)
+    response = post_json(
+        personas["owner"], vurl(repo, "upload_start"), {"path": "taken.bin", "size": 10}
+    )
+    assert (
+        response.status_code == 409
+        and "start its upload with the file's" in (response.json()["error"])
+    )

@@ -64,9 +64,15 @@ def upload_start(request: HttpRequest, owner: str, name: str, version) -> JsonRe
     return JsonResponse(upload.as_json(), status=201)
 
 
-@require_http_methods(["GET", "DELETE"])
+@require_http_methods(["GET", "PATCH", "DELETE"])
 @upload_api
 def upload_detail(request: HttpRequest, upload_id) -> JsonResponse:
+    if request.method == "PATCH":  # the sha256 of an upload sent while it was hashed
+        body = json_body(request, expect=dict, hint="Send sha256.")
+        upload = uploads.upload_declare(
+            upload_id=upload_id, user=request.user, sha256=body.get("sha256")
+        )
+        return _upload_answer(upload)
     if request.method == "DELETE":
         uploads.upload_cancel(upload_id=upload_id, user=request.user)
     return JsonResponse(uploads.upload_get(upload_id=upload_id, user=request.user).as_json())
@@ -82,6 +88,10 @@ def upload_chunk(request: HttpRequest, upload_id, index: int) -> JsonResponse:
     upload = uploads.upload_put_chunk(
         upload_id=upload_id, user=request.user, index=index, stream=request, length=length
     )
+    return _upload_answer(upload)
+
+
+def _upload_answer(upload) -> JsonResponse:
     answer = upload.as_json()
     if getattr(upload, "queued", True) is False:
         answer["note"] = QUEUE_DOWN
