@@ -243,6 +243,48 @@ def test_an_upload_stopped_with_ctrl_c_resumes_on_the_next_run(
     )
 
 
+def test_a_large_file_is_sent_while_hashed_where_no_copy_of_it_can_exist(
+    env, alice, tmp_path, hub_server, celery_worker_process, shared_storage
+):
+    RepositoryFactory(owner=alice, name="hashing")
+    env = {**env, "HUB_SEND_WHILE_HASHING": str(256 * KIB), "HUB_TOKEN": alice.raw_token}
+    weights = os.urandom(600 * KIB)
+    source = tmp_path / "weights.bin"
+    source.write_bytes(weights)
+    first = hub(env, "upload", "alice/hashing", source)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert first.stdout.startswith("uploaded  weights.bin (600.0 KiB)")
+    sent = Upload.objects.get()
+    # Declared after its bytes, and checked against the digest taken as they arrived.
+    assert sent.sha256 == sent.received_sha256 == hashlib.sha256(weights).hexdigest()
+    assert ReleaseFile.objects.get(path="weights.bin").blob.sha256 == sent.sha256
+
+    # Of a size the user can already read: hashed first, then linked without a transfer.
+    hub(env, "release", "alice/hashing")
+    (tmp_path / "again").mkdir()
+    (tmp_path / "again" / "renamed.bin").write_bytes(weights)
+    linked = hub(env, "upload", "alice/hashing", tmp_path / "again" / "renamed.bin")
+    assert linked.stdout.startswith("linked  renamed.bin (identical to"), linked.stdout
+    assert Upload.objects.count() == 1
+
+    # An upload an earlier run left before declaring its sha256 is replaced, not resumed.
+    other = os.urandom(700 * KIB)
+    (tmp_path / "other.bin").write_bytes(other)
+    api = httpx.Client(base_url=hub_server, headers={"Authorization": f"Bearer {alice.raw_token}"})
+    left = api.post(
+        "/api/v1/repos/alice/hashing/releases/v1.01/uploads",
+        json={"path": "other.bin", "size": len(other)},
+    ).json()
+    assert api.put(f"{left['url']}/chunks/0", content=other[: 64 * KIB]).status_code == 200
+    result = hub(env, "upload", "alice/hashing", tmp_path / "other.bin")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("uploaded  other.bin (700.0 KiB)")  # not "resumed"
+    assert Upload.objects.get(pk=left["id"]).status == "failed"
+    assert ReleaseFile.objects.get(path="other.bin").blob.sha256 == (
+        hashlib.sha256(other).hexdigest()
+    )
+
+
 @pytest.fixture
 def release_with_files(alice, shared_storage):
     repo = RepositoryFactory(owner=alice, name="downloads")

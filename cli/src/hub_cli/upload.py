@@ -4,6 +4,11 @@ hub checks before it answers; a larger one as an upload of chunks (resuming one 
 run left unfinished), as many chunks per request as the hub takes, then wait until the hub
 has verified it (at once when the whole file went in one request).
 
+A large file of a size no other file of the run has is first announced by its size alone:
+when the hub answers that no copy of it can exist there, it is sent while it is hashed and
+its sha256 declared after its bytes, which saves a whole reading of the file before the
+transfer. Otherwise ("hash") it is hashed and asked about like the others.
+
 Two files of the same new content in one run are sent once: the first is uploaded, the
 others are linked to it once it is in the release.
 """
@@ -29,10 +34,13 @@ from hub_cli.refs import Ref
 
 PIECE = 1024 * 1024  # bytes read from the file at a time while a chunk is sent
 ONE_REQUEST = 8 * 1024 * 1024  # files up to this (and a chunk) go in batches, not as uploads
+# Files from this size are first asked about by their size (HUB_SEND_WHILE_HASHING in the
+# environment changes it; 0 turns it off).
+SEND_WHILE_HASHING = 64 * 1024 * 1024
 RESYNCS = 10  # 409 answers with the upload's state followed before giving up on a file
 
 
-@dataclass
+@dataclass(eq=False)  # each file is itself: items go in sets
 class Item:
     """One local file and what happened to it."""
 
@@ -85,6 +93,7 @@ class Uploader:
         self.timeout = timeout
         self.bars: Progress = output.progress()
         self.one_request = 0  # learnt from the plan's answer
+        self.send_while_hashing = _env_size("HUB_SEND_WHILE_HASHING", SEND_WHILE_HASHING)
         self._total: TaskID | None = None
 
     def _api(self, *more: str) -> str:
@@ -92,13 +101,13 @@ class Uploader:
 
     def run(self, items: list[Item]) -> None:
         with self.bars:
-            self._hash(items)
-            answer = self.client.post(
-                self._api("plan"),
-                {"files": [{"path": i.path, "size": i.size, "sha256": i.sha256} for i in items]},
-            )
-            plan = answer["files"]
-            self.one_request = min(ONE_REQUEST, answer.get("chunk_size", 0))
+            by_size = _sized(items, self.send_while_hashing)
+            self._hash([i for i in items if i not in by_size])
+            plan = self._plan(items)
+            if again := [i for i, a in zip(items, plan, strict=True) if a.get("action") == "hash"]:
+                self._hash(again)
+                answers = dict(zip(again, self._plan(again), strict=True))
+                plan = [answers.get(i, a) for i, a in zip(items, plan, strict=True)]
             leaders: dict[str, Item] = {}
             followers: list[Item] = []
             links: list[Item] = []
@@ -115,7 +124,7 @@ class Uploader:
                 elif item.sha256 in leaders:
                     followers.append(item)
                 else:
-                    leaders[item.sha256] = item
+                    leaders[item.sha256 or f"path:{item.path}"] = item
             to_send = sum(i.size for i in leaders.values())
             if leaders:
                 self._total = self.bars.add_task("uploading", total=to_send)
@@ -133,7 +142,19 @@ class Uploader:
                 else:
                     item.outcome, item.message = "failed", f"not sent: {leader.path} failed"
 
+    def _plan(self, items: list[Item]) -> list[dict]:
+        """The hub's plan for `items`: those not hashed yet are asked about by size."""
+        entries = [
+            {"path": i.path, "size": i.size, **({"sha256": i.sha256} if i.sha256 else {})}
+            for i in items
+        ]
+        answer = self.client.post(self._api("plan"), {"files": entries})
+        self.one_request = min(ONE_REQUEST, answer.get("chunk_size", 0))
+        return answer["files"]
+
     def _hash(self, items: list[Item]) -> None:
+        if not items:
+            return
         task = self.bars.add_task("hashing", total=sum(i.source.stat().st_size for i in items))
 
         def one(item: Item) -> None:
@@ -230,9 +251,10 @@ class Uploader:
         self._advance_total(sum(item.size for item in batch))
 
     def _upload(self, item: Item) -> None:
+        digest = {"sha256": item.sha256} if item.sha256 else {}  # else: declared once sent
         try:
             state = self.client.post(
-                self._api("uploads"), {"path": item.path, "size": item.size, "sha256": item.sha256}
+                self._api("uploads"), {"path": item.path, "size": item.size, **digest}
             )
         except HubError as exc:
             if exc.status == 409 and exc.body.get("state") == "present":
@@ -247,12 +269,24 @@ class Uploader:
         done_before = min(item.size, state["chunks_received"] * state["chunk_size"])
         self.bars.update(bar, completed=done_before)
         self._advance_total(done_before)
+        hashed = None if item.sha256 else _Hashed()
         try:
             with item.source.open("rb") as file:
-                state = self._send(item, file, state, bar, done_before)
+                state = self._send(item, file, state, bar, done_before, hashed)
+                if hashed is not None and state["status"] == "receiving":
+                    state = self._declare(item, file, state, hashed)
         finally:
             self.bars.remove_task(bar)
         self._settle(item, state)
+
+    def _declare(self, item: Item, file: BinaryIO, state: dict, hashed: _Hashed) -> dict:
+        """Give the sha256 of a file sent while it was hashed (of the bytes sent, unless the
+        file changed meanwhile: then the upload is cancelled)."""
+        item.sha256 = hashed.finish(file)
+        if os.fstat(file.fileno()).st_size != item.size:
+            self.client.request("DELETE", state["url"])
+            raise HubError(f"{item.source}: the file changed while it was uploaded.")
+        return self.client.request("PATCH", state["url"], json={"sha256": item.sha256}).json()
 
     @staticmethod
     def _settle(item: Item, state: dict) -> None:
@@ -264,10 +298,19 @@ class Uploader:
             item.outcome = "failed"
             item.message = state.get("error") or f"the upload is {state['status']}"
 
-    def _send(self, item: Item, file: BinaryIO, state: dict, bar: TaskID, shown: int) -> dict:
+    def _send(
+        self,
+        item: Item,
+        file: BinaryIO,
+        state: dict,
+        bar: TaskID,
+        shown: int,
+        hashed: _Hashed | None = None,
+    ) -> dict:
         """Send the chunks the hub still lacks, in order, as many in one request as the hub
         takes (`request_max`): a whole file sent in one request is verified as it arrives,
-        with no second reading of its bytes. `shown` is what the bar shows."""
+        with no second reading of its bytes. `shown` is what the bar shows; `hashed` takes
+        the bytes sent, when they are hashed as they go."""
         resyncs = 0
         while state["status"] == "receiving" and state["chunks_received"] < state["chunk_count"]:
             index = state["chunks_received"]
@@ -284,7 +327,8 @@ class Uploader:
 
             def body(offset=offset, length=length, counted=counted) -> Iterator[bytes]:
                 file.seek(offset)
-                return self._pieces(file, length, bar, counted)
+                pieces = self._pieces(file, length, bar, counted)
+                return hashed.tap(pieces, offset) if hashed is not None else pieces
 
             try:
                 state = self.client.request(
@@ -362,6 +406,53 @@ class Uploader:
     def _advance_total(self, count: int) -> None:
         if self._total is not None and count:
             self.bars.advance(self._total, count)
+
+
+class _Hashed:
+    """The sha256 of a file from the pieces sent, in order: bytes sent again after a retry
+    are not hashed twice, and `finish` reads any that were not sent (a resynchronisation
+    may skip some)."""
+
+    def __init__(self):
+        self.digest = hashlib.sha256()
+        self.upto = 0
+
+    def tap(self, pieces: Iterator[bytes], offset: int) -> Iterator[bytes]:
+        for piece in pieces:
+            end = offset + len(piece)
+            if offset <= self.upto < end:
+                self.digest.update(memoryview(piece)[self.upto - offset :])
+                self.upto = end
+            offset = end
+            yield piece
+
+    def finish(self, file: BinaryIO) -> str:
+        file.seek(self.upto)
+        while piece := file.read(PIECE):
+            self.digest.update(piece)
+        return self.digest.hexdigest()
+
+
+def _env_size(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        raise HubError(f"{name} must be a number of bytes.", code=USAGE) from None
+
+
+def _sized(items: list[Item], least: int) -> set[Item]:
+    """Files asked about by size first: large, and of a size no other file of the run has
+    (two files of one size may be one content, sent once). Their sizes are read here."""
+    sizes: dict[int, list[Item]] = {}
+    for item in items:
+        size = item.source.stat().st_size
+        sizes.setdefault(size, []).append(item)
+    chosen = set()
+    for size, same in sizes.items():
+        if 0 < least <= size and len(same) == 1:
+            same[0].size = size
+            chosen.add(same[0])
+    return chosen
 
 
 _BATCH_OUTCOMES = {"added": "uploaded", "present": "present", "conflict": "conflict"}
