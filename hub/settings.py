@@ -5,6 +5,7 @@ Celery broker). Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_
 See the configuration table in the README.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -55,18 +56,23 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # /healthz, /readyz and /metrics, answered before the host check and the HTTPS redirect.
+    "hub.probes.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "hub.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "releases.metrics.UploadBytesMiddleware",  # before CSRF, which may read a form's body
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.tokens.TokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "hub.web.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last: turns a locked-out log-in into the lock-out page (429).
     "axes.middleware.AxesMiddleware",
 ]
@@ -310,6 +316,19 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Prometheus metrics at /metrics (hub/metrics.py): answered only to these addresses or
+# networks, or to a request with `Authorization: Bearer <METRICS_TOKEN>`.
+METRICS_ALLOWED_IPS = [
+    str(ipaddress.ip_network(item, strict=False)) for item in env_list("METRICS_ALLOWED_IPS", [])
+]
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# Asked at every scrape (one aggregate query each).
+METRICS_COLLECTORS = [
+    "hub.metrics.CeleryQueueCollector",
+    "releases.metrics.UploadCollector",
+    "inference.metrics.JobCollector",
+]
+
 # Markdown editor (django-markdownx): previews use the same renderer and sanitizer as pages.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "hub.markdown.render_markdown"
 MARKDOWNX_SERVER_CALL_LATENCY = 400
@@ -373,5 +392,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # A failing readiness check is one line from hub.probes, not a traceback per probe.
+        "health_check": {"level": "ERROR"},
+    },
 }
