@@ -221,9 +221,10 @@ class Upload(models.Model):
         ReleaseFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Verification (releases.services.verification.upload_complete): a worker holds the upload
-    # until `lease_until`, renewing it while it hashes; `verified_at` and `blob_id` are set,
-    # and committed, once the received bytes matched the declared sha256, so a run that comes
-    # after a crash finishes from there instead of needing the staged bytes again.
+    # until `lease_until`, renewing it while it hashes; `verified_at` and `blob_id` (and
+    # `sha256`, for content declared by its Blob ID) are set, and committed, once the received
+    # bytes matched the declaration, so a run that comes after a crash finishes from there
+    # instead of needing the staged bytes again. `blob_id` before that is the declared one.
     lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     verified_at = models.DateTimeField(null=True, blank=True, editable=False)
     blob_id = models.CharField(max_length=100, blank=True, editable=False)
@@ -252,6 +253,16 @@ class Upload(models.Model):
     def chunk_length(self, index: int) -> int:
         """Bytes expected in chunk `index` (the last one may be shorter; an empty file has one)."""
         return max(0, min(self.chunk_size, self.size - index * self.chunk_size))
+
+    @property
+    def declared(self) -> bool:
+        """Whether the content was declared: by its sha256 or its Blob ID (before its bytes
+        are verified, `blob_id` is only ever the declared one)."""
+        return bool(self.sha256 or self.blob_id)
+
+    def declared_as(self, sha256: str, blob_id: str) -> bool:
+        """Whether a start declaring this is the same file (and so resumes this upload)."""
+        return bool((sha256 and self.sha256 == sha256) or (blob_id and self.blob_id == blob_id))
 
     def chunk_key(self, index: int) -> str:
         return f"uploads/{self.id}/{index:06d}"

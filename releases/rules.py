@@ -23,6 +23,7 @@ from releases.models import Blob, Release
 from releases.paths import normalize_path
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+BLOB_ID_RE = re.compile(r"^baf[ky]rei[a-z2-7]{52}$")  # CIDv1, base32, sha2-256: raw or dag-pb
 # Said of blocked content wherever it is offered: the same words whether or not the sender
 # could know that the content was on the hub (it may have been in someone's private release).
 BLOCKED_MESSAGE = "The hub does not accept this file; nothing was added."
@@ -102,7 +103,8 @@ def check_room(state: Contents, adding: int) -> None:
 
 def clean_entry(entry, *, sha256_later: bool = False) -> tuple[str, int, str]:
     """(path, size, sha256) of one file someone wants to add; raises Invalid saying why not.
-    With `sha256_later`, an entry without sha256 (absent or null) is taken, with "" for it."""
+    With `sha256_later`, an entry without sha256 (absent or null) is taken, with "" for it:
+    by its size alone, or by its Blob ID (`blob_id`, see `entry_blob_id`)."""
     if not isinstance(entry, dict):
         raise Invalid("Each file must be an object with path, size and sha256.")
     try:
@@ -118,11 +120,26 @@ def clean_entry(entry, *, sha256_later: bool = False) -> tuple[str, int, str]:
             f"{human_size(settings.HUB_MAX_FILE_SIZE)}."
         )
     if sha256_later and entry.get("sha256") is None:
+        if entry.get("blob_id") is not None and clean_blob_id(entry["blob_id"]) is None:
+            raise Invalid(f"“{path}”: blob_id must be a Blob ID (a CIDv1 such as bafkrei…).")
         return path, size, ""
     sha256 = clean_sha256(entry.get("sha256", ""))
     if sha256 is None:
         raise Invalid(f"“{path}”: sha256 must be 64 hexadecimal characters.")
     return path, size, sha256
+
+
+def entry_blob_id(entry) -> str:
+    """The Blob ID an entry declares instead of its sha256 (checked by `clean_entry`), or ""."""
+    if not isinstance(entry, dict) or entry.get("sha256") is not None:
+        return ""
+    return clean_blob_id(entry.get("blob_id")) or ""
+
+
+def clean_blob_id(raw) -> str | None:
+    """The Blob ID, or None when it is not one the hub computes."""
+    blob_id = str(raw)
+    return blob_id if BLOB_ID_RE.match(blob_id) else None
 
 
 def clean_sha256(raw) -> str | None:

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 
 from hub.errors import HubError, Invalid, NotFound
 from releases import rules
-from releases.models import ACTIVE_UPLOAD, Release, ReleaseFile, Upload, UploadStatus
+from releases.models import ACTIVE_UPLOAD, Blob, Release, ReleaseFile, Upload, UploadStatus
 from repos.access import readable_q
 from repos.models import Repository
 
@@ -147,6 +147,7 @@ class PlannedFile:
     message: str = ""
     warning: str = ""
     source: dict = field(default_factory=dict)
+    blob_id: str = ""  # as the file was declared
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v not in ("", {}, None)}
@@ -167,33 +168,20 @@ def files_plan(*, release: Release, user, files) -> list[PlannedFile]:
     """What to do with each file the browser wants to put into `release`; changes nothing.
 
     Each file gets the answer of the addition rule (`releases.rules`): upload it, it is
-    present, it conflicts, or link it without transfer to a copy the user may read.
+    present, it conflicts, or link it without transfer to a copy the user may read. A file is
+    known by its sha256, or by its Blob ID (`blob_id`), which a browser computes several times
+    faster; the answers are the same either way.
 
-    A file may come with its size alone (no sha256), so that a client can send it while it
-    hashes it: it is answered "upload" when no copy can exist (the path is free and nothing
-    the user may read has that size), else "hash": ask again with its sha256. Content only
-    others may read does not count, so the answer reveals nothing.
+    A file may also come with its size alone, so that a client can send it while it hashes
+    it: it is answered "upload" when no copy can exist (the path is free and nothing the user
+    may read has that size), else "hash": ask again with its sha256. Content only others may
+    read does not count, so no answer reveals anything about it.
     """
     if not isinstance(files, list) or not files:
         raise Invalid("Send a list of files with path, size and sha256.")
     if len(files) > settings.HUB_MAX_FILES_PER_RELEASE:
         raise Invalid(f"A release holds at most {settings.HUB_MAX_FILES_PER_RELEASE:,} files.")
-    wanted = {
-        sha for e in files if isinstance(e, dict) and (sha := rules.clean_sha256(e.get("sha256")))
-    }
-    # Blocked digests are not asked about: the plan answers them like any new content, so it
-    # never tells whether a digest is on the hub; the verification refuses them after transfer.
-    state = rules.contents(release)
-    twins = {
-        rf.blob.sha256: rf
-        for rf in release.files.filter(
-            blob__sha256__in=wanted, blob__blocked_at__isnull=True
-        ).select_related("blob")
-    }
-    for rf in twins.values():
-        rf.release = release
-    elsewhere = readable_copies(user=user, sha256s=wanted - set(twins))
-    cleaned: list[PlannedFile | tuple[str, int, str]] = []
+    cleaned: list[PlannedFile | tuple[str, int, str, str]] = []
     seen: set[str] = set()
     for entry in files:
         try:
@@ -207,31 +195,59 @@ def files_plan(*, release: Release, user, files) -> list[PlannedFile]:
             cleaned.append(PlannedFile(path, size, sha256, "invalid", "This path is listed twice."))
             continue
         seen.add(path)
-        cleaned.append((path, size, sha256))
-    later = [c for c in cleaned if isinstance(c, tuple) and not c[2]]
-    answer_later = _sha256_later(release, user, later)
+        cleaned.append((path, size, sha256, rules.entry_blob_id(entry)))
+    wanted = [c for c in cleaned if isinstance(c, tuple)]
+    # The sha256 behind a Blob ID stays inside the plan: it only lets the rules compare.
+    by_blob_id = sha256_of_blob_ids({c[3] for c in wanted if c[3]})
+    # Blocked digests are not asked about: the plan answers them like any new content, so it
+    # never tells whether a digest is on the hub; the verification refuses them after transfer.
+    digests = {c[2] or by_blob_id.get(c[3], "") for c in wanted} - {""}
+    state = rules.contents(release)
+    twins = {
+        rf.blob.sha256: rf
+        for rf in release.files.filter(
+            blob__sha256__in=digests, blob__blocked_at__isnull=True
+        ).select_related("blob")
+    }
+    for rf in twins.values():
+        rf.release = release
+    elsewhere = readable_copies(user=user, sha256s=digests - set(twins))
+    answer_later = _sha256_later(release, user, [c for c in wanted if not c[2] and not c[3]])
     plan: list[PlannedFile] = []
     for c in cleaned:
         if isinstance(c, PlannedFile):
             plan.append(c)
         elif c[2]:
-            plan.append(_plan_one(state, *c, twins, elsewhere))
+            plan.append(_plan_one(state, *c[:3], twins, elsewhere))
+        elif c[3]:  # new content when no blob has the Blob ID: no file's sha256 is ""
+            planned = _plan_one(state, *c[:2], by_blob_id.get(c[3], ""), twins, elsewhere)
+            planned.sha256, planned.blob_id = "", c[3]
+            plan.append(planned)
         else:
-            plan.append(answer_later(state, c[0], c[1]))
+            plan.append(answer_later(state, *c[:2]))
     rules.check_room(state, sum(p.action in ("upload", "link") for p in plan))
     return plan
 
 
-def _sha256_later(release: Release, user, later: list[tuple[str, int, str]]):
+def sha256_of_blob_ids(blob_ids: set[str]) -> dict[str, str]:
+    """The sha256 of each known, unblocked Blob ID (one query), for the rules to compare
+    content declared by its Blob ID. Never to be shown: it would tell that the content exists."""
+    if not blob_ids:
+        return {}
+    rows = Blob.objects.filter(blob_id__in=blob_ids, blocked_at__isnull=True)
+    return dict(rows.values_list("blob_id", "sha256"))
+
+
+def _sha256_later(release: Release, user, later: list[tuple[str, int, str, str]]):
     """The plan's answer to files announced by size alone: two queries for all of them."""
     if not later:
         return None
-    taken_sizes = readable_sizes(user=user, sizes={size for _, size, _ in later})
+    taken_sizes = readable_sizes(user=user, sizes={c[1] for c in later})
     # The user's own upload that declared its sha256 resumes only when asked with it, and
     # someone else's upload at the path is answered once the content is known.
     busy = set(
-        Upload.objects.filter(ACTIVE_UPLOAD, release=release, path__in=[p for p, _, _ in later])
-        .exclude(user=user, sha256="")
+        Upload.objects.filter(ACTIVE_UPLOAD, release=release, path__in=[c[0] for c in later])
+        .exclude(user=user, sha256="", blob_id="")
         .values_list("path", flat=True)
     )
 

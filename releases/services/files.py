@@ -25,7 +25,7 @@ from releases.ipfs.blocks import (
     block_index_store_many,
 )
 from releases.models import Blob, DeletedPath, OnnxStatus, Release, ReleaseFile, blob_storage_key
-from releases.selectors import readable_copies
+from releases.selectors import readable_copies, sha256_of_blob_ids
 from repos.models import Repository
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,13 @@ def file_add(*, release: Release, path: str, blob: Blob, user: User | None) -> R
     return rf
 
 
-def file_link(*, release: Release, user: User, path, sha256) -> ReleaseFile:
-    """Add content the user can already read elsewhere on the hub, without transfer."""
+def file_link(*, release: Release, user: User, path, sha256, blob_id=None) -> ReleaseFile:
+    """Add content the user can already read elsewhere on the hub, without transfer; it is
+    named by its sha256 or its Blob ID."""
     path = rules.clean_path(path)
+    if sha256 is None and blob_id is not None:
+        cid = rules.clean_blob_id(blob_id) or ""
+        sha256 = sha256_of_blob_ids({cid}).get(cid) if cid else None
     digest = rules.clean_sha256(sha256 or "")
     copy = readable_copies(user=user, sha256s={digest}).get(digest) if digest else None
     if copy is None:

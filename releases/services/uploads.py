@@ -28,15 +28,18 @@ from hub import queue
 from hub.errors import Conflict, Invalid, NotFound, TooLarge
 from hub.formats import human_size
 from hub.hashing import BACKGROUND_FROM, HashingThread
-from releases import rules
+from releases import rules, selectors
 from releases.models import ACTIVE_UPLOAD, Release, Upload, UploadStatus
 from releases.services import staging, verification
 
 log = logging.getLogger(__name__)
 
 
-def upload_start(*, release: Release, user: User, path, size, sha256) -> Upload:
+def upload_start(*, release: Release, user: User, path, size, sha256, blob_id=None) -> Upload:
     """Begin an upload, or return the unfinished one for the same file so it can resume.
+
+    The file is declared by its sha256, or by its Blob ID (then its sha256 is the one of the
+    bytes, computed as they arrive), or by neither (see `upload_declare`).
 
     Raises Invalid for a malformed request, Conflict (`state` "present" or "conflict") as the
     addition rule says, LimitReached when the release is full and TooLarge when the user's
@@ -44,10 +47,15 @@ def upload_start(*, release: Release, user: User, path, size, sha256) -> Upload:
     moderators blocked is not refused here: that would tell anyone who asks that the content
     exists somewhere; it is refused after transfer, like any content the hub does not take.
     """
-    entry = {"path": path, "size": size, "sha256": sha256}
+    entry = {"path": path, "size": size, "sha256": sha256, "blob_id": blob_id}
     path, size, sha256 = rules.clean_entry(entry, sha256_later=True)
+    blob_id = rules.entry_blob_id(entry)
     state = rules.contents(release, paths={path})
-    if not sha256:
+    if blob_id:  # compared through its sha256 when some blob has it, else new content
+        known = selectors.sha256_of_blob_ids({blob_id}).get(blob_id, "")
+        if rules.check_addition(state, path=path, sha256=known) == rules.Verdict.PRESENT:
+            raise Conflict("Already in this release.", state="present")
+    elif not sha256:
         if path in state.files or path in state.reserved:
             raise Conflict(
                 f"“{path}” is taken in {release.version}: start its upload with the file's "
@@ -62,10 +70,14 @@ def upload_start(*, release: Release, user: User, path, size, sha256) -> Upload:
         active = (
             Upload.objects.select_for_update().filter(ACTIVE_UPLOAD, release=release, path=path)
         ).first()
-        if active is not None and active.user_id == user.pk and not active.sha256:
+        if active is not None and active.user_id == user.pk and not active.declared:
             _replace(active)
         elif active is not None:
-            if active.user_id == user.pk and active.sha256 == sha256 and active.size == size:
+            if (
+                active.user_id == user.pk
+                and active.size == size
+                and active.declared_as(sha256, blob_id)
+            ):
                 return active
             raise Conflict(f"Another upload of “{path}” with other content is in progress.")
         _check_quota(user, size)
@@ -77,12 +89,13 @@ def upload_start(*, release: Release, user: User, path, size, sha256) -> Upload:
                     path=path,
                     size=size,
                     sha256=sha256,
+                    blob_id=blob_id,
                     chunk_size=settings.HUB_UPLOAD_CHUNK_SIZE,
                 )
         except IntegrityError:
             # Two identical starts at the same moment: the other one won; resume it.
             active = Upload.objects.filter(ACTIVE_UPLOAD, release=release, path=path).first()
-            if active and active.user_id == user.pk and active.sha256 == sha256:
+            if active and active.user_id == user.pk and active.declared_as(sha256, blob_id):
                 return active
             raise Conflict(f"Another upload of “{path}” is in progress.") from None
 
@@ -106,10 +119,10 @@ def upload_declare(*, upload_id, user: User, sha256) -> Upload:
         upload = Upload.objects.select_for_update().filter(id=upload_id, user=user).first()
         if upload is None:
             raise NotFound("No such upload.")
-        if upload.sha256:
+        if upload.declared:
             if upload.sha256 == digest:
                 return upload
-            raise Conflict("This upload's sha256 was declared already, as another digest.")
+            raise Conflict("This upload's content was declared already, as another digest.")
         if upload.status != UploadStatus.RECEIVING:
             raise Conflict(f"This upload is {upload.get_status_display().lower()}.", upload=upload)
         upload.sha256 = digest
@@ -222,9 +235,9 @@ def upload_put_chunk(*, upload_id, user: User, index: int, stream, length: int) 
     elif passed is not None and upload.chunks_received == upload.chunk_count:
         # Every byte, before the sha256 was declared: kept to check the declaration against.
         # (A declaration that came meanwhile hands the upload over by reading the bytes.)
-        Upload.objects.filter(pk=upload.pk, sha256="", status=UploadStatus.RECEIVING).update(
-            received_sha256=passed
-        )
+        Upload.objects.filter(
+            pk=upload.pk, sha256="", blob_id="", status=UploadStatus.RECEIVING
+        ).update(received_sha256=passed)
         upload.received_sha256 = passed
     return upload
 
@@ -331,7 +344,7 @@ def _accept(
                 return upload  # the same bytes again: nothing to do
             staging.accept(upload, index, received.incoming, leaves)
             upload.chunks_received += 1
-            if upload.chunks_received == upload.chunk_count and upload.sha256:
+            if upload.chunks_received == upload.chunk_count and upload.declared:
                 upload.status = UploadStatus.VERIFYING
             upload.save(update_fields=["chunks_received", "status", "updated_at"])
             return upload

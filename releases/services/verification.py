@@ -1,6 +1,6 @@
 """The verification of an upload whose chunks all arrived: its bytes must have the declared
-sha256; only then does the content become a blob (`files.blob_put`) and the file part of the
-release (`files.file_add`).
+sha256 (or Blob ID, for content a browser declared by it); only then does the content become
+a blob (`files.blob_put`) and the file part of the release (`files.file_add`).
 
 It runs in the request that brought the last chunk when nothing is left to hash (the whole
 file came in one request, hashed as it arrived) or the file is small, and otherwise in the
@@ -92,28 +92,40 @@ def _leaf_blocks(upload: Upload) -> BlockCollector | None:
     return blocks
 
 
-def _mismatch(upload: Upload, sha256: str) -> bool:
-    if hmac.compare_digest(sha256, upload.sha256):
-        return False
-    upload_fail(upload, f"The received bytes have sha256 {sha256}, not the declared one; "
-                        "nothing was added. Upload the file again.")  # fmt: skip
+def _mismatch(upload: Upload, sha256: str, blob_id: str | None) -> bool:
+    """Whether the bytes (`sha256`, and `blob_id` when known) differ from the declaration;
+    the upload is then failed."""
+    if upload.sha256:
+        if hmac.compare_digest(sha256, upload.sha256):
+            return False
+        seen = f"sha256 {sha256}"
+    else:  # declared by its Blob ID
+        if blob_id is None or hmac.compare_digest(blob_id, upload.blob_id):
+            return False
+        seen = f"the Blob ID {blob_id}"
+    upload_fail(upload, f"The received bytes have {seen}, not the declared one; nothing was "
+                        "added. Upload the file again.")  # fmt: skip
     return True
 
 
-def _record_verified(upload: Upload, blob_id: str) -> None:
-    upload.verified_at, upload.blob_id = timezone.now(), blob_id
-    Upload.objects.filter(pk=upload.pk).update(verified_at=upload.verified_at, blob_id=blob_id)
+def _record_verified(upload: Upload, sha256: str, blob_id: str) -> None:
+    upload.verified_at, upload.sha256, upload.blob_id = timezone.now(), sha256, blob_id
+    Upload.objects.filter(pk=upload.pk).update(
+        verified_at=upload.verified_at, sha256=sha256, blob_id=blob_id
+    )
 
 
 def verified_in_pass(upload: Upload, sha256: str) -> bool:
     """Record the verification of an upload whose every byte one request hashed as they
     arrived (`sha256`); False when it failed. Without kept leaves the bytes are left to the
     usual verification, which reads them."""
-    if _mismatch(upload, sha256):
-        return False
     hasher = _leaf_hasher(upload, None)
-    if hasher is not None and staging.staged_size(upload) in (None, upload.size):
-        _record_verified(upload, hasher.blob_id())
+    whole = hasher is not None and staging.staged_size(upload) in (None, upload.size)
+    blob_id = hasher.blob_id() if whole else None
+    if _mismatch(upload, sha256, blob_id):
+        return False
+    if blob_id is not None:
+        _record_verified(upload, sha256, blob_id)
     # Otherwise the usual verification reads the staged bytes and decides.
     return True
 
@@ -133,10 +145,11 @@ def _verify(upload: Upload, blocks: BlockCollector | None = None) -> str | None:
         whole = hashlib.sha256()
         tap, file_sha256 = whole.update, whole.hexdigest
     assembled = staging.assemble(upload, tap=_LeaseKeeper(upload, tap))
-    if _mismatch(upload, file_sha256()):
+    sha256, blob_id = file_sha256(), hasher.blob_id()
+    if _mismatch(upload, sha256, blob_id):
         staging.drop(assembled)
         return None
-    _record_verified(upload, hasher.blob_id())
+    _record_verified(upload, sha256, blob_id)
     return assembled
 
 
@@ -151,7 +164,6 @@ def upload_complete(*, upload: Upload) -> None:
     if upload.status != UploadStatus.VERIFYING or not _take_lease(upload):
         return
     store = storage.storage()
-    final_key = blob_storage_key(upload.sha256)
     blocks = None  # the block index comes from the hashing pass when this run makes one
     if upload.verified_at is None:
         blocks = BlockCollector()
@@ -161,7 +173,7 @@ def upload_complete(*, upload: Upload) -> None:
     elif staging.is_staged(upload):  # verified as it arrived, or by a run that stopped
         source = staging.staged_object(upload)
         blocks = _leaf_blocks(upload)
-    elif store.exists(final_key):
+    elif store.exists(blob_storage_key(upload.sha256)):
         source = None  # moved into place by the run that crashed
     else:
         upload_fail(upload, "The received bytes were lost; upload the file again.")

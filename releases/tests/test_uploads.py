@@ -812,3 +812,88 @@ def test_an_undeclared_upload_needs_a_free_path(personas, repo, django_capture_o
         response.status_code == 409
         and "start its upload with the file's" in (response.json()["error"])
     )
+
+
+# Files declared by their Blob ID (the browser computes it several times faster than sha256).
+
+
+def cid(data: bytes) -> str:
+    hasher = BlobIdHasher()
+    hasher.update(data)
+    return hasher.blob_id()
+
+
+def test_a_plan_by_blob_id_answers_like_one_by_sha256_and_reveals_nothing(
+    personas, owner, other, repo, django_capture_on_commit_callbacks
+):
+    upload(personas["owner"], repo, "mine.bin", b"mine")
+    upload(personas["other"], RepositoryFactory(owner=other, name="pub"), "p.bin", b"public")
+    hidden = RepositoryFactory(owner=other, name="hidden", visibility="private")
+    upload(personas["other"], hidden, "s.bin", b"secret bytes")
+    files = [
+        {"path": "mine.bin", "size": 4, "blob_id": cid(b"mine")},
+        {"path": "copy.bin", "size": 4, "blob_id": cid(b"mine")},
+        {"path": "p.bin", "size": 6, "blob_id": cid(b"public")},
+        {"path": "s.bin", "size": 12, "blob_id": cid(b"secret bytes")},
+        {"path": "new.bin", "size": 3, "blob_id": cid(b"new")},
+        {"path": "mine.bin/x", "size": 3, "blob_id": "bafkrei" + "a" * 10},
+    ]
+    answer = post_json(personas["owner"], vurl(repo, "files_plan"), {"files": files}).json()
+    plan = answer["files"]
+    assert [p["action"] for p in plan] == [
+        "present", "link", "link", "upload", "upload", "invalid",
+    ]  # fmt: skip
+    assert plan[4]["blob_id"] == cid(b"new") and "sha256" not in plan[4]
+    # Private content is answered like new content: nothing of it comes back.
+    assert plan[3] == {
+        "path": "s.bin",
+        "size": 12,
+        "action": "upload",
+        "blob_id": cid(b"secret bytes"),
+    }
+    assert "blob_id must be a Blob ID" in plan[5]["message"]
+    changed = {"path": "mine.bin", "size": 3, "blob_id": cid(b"new")}
+    conflict = post_json(personas["owner"], vurl(repo, "files_plan"), {"files": [changed]})
+    assert conflict.json()["files"][0]["action"] == "conflict"
+    linked = post_json(
+        personas["owner"], vurl(repo, "files_link"), {"path": "p.bin", "blob_id": cid(b"public")}
+    )
+    assert linked.status_code == 201
+    refused = post_json(
+        personas["owner"],
+        vurl(repo, "files_link"),
+        {"path": "s.bin", "blob_id": cid(b"secret bytes")},
+    )
+    assert refused.status_code == 404
+
+
+def test_an_upload_declared_by_its_blob_id_gets_the_sha256_of_its_bytes(
+    personas, repo, django_capture_on_commit_callbacks
+):
+    client = personas["owner"]
+    data = os.urandom(3000)
+    body = {"path": "w.bin", "size": 3000, "blob_id": cid(data)}
+    state = post_json(client, vurl(repo, "upload_start"), body).json()
+    client.put(f"{state['url']}/chunks/0", data[:1024], "application/octet-stream")
+    again = post_json(client, vurl(repo, "upload_start"), body).json()
+    assert again["id"] == state["id"] and again["chunks_received"] == 1  # resumes
+    with django_capture_on_commit_callbacks(execute=True):
+        client.put(f"{state['url']}/chunks/1", data[1024:], "application/octet-stream")
+    assert client.get(state["url"]).json()["status"] == "done"
+    blob = ReleaseFile.objects.get(path="w.bin").blob
+    assert blob.sha256 == sha(data) == Upload.objects.get().sha256 and blob.blob_id == cid(data)
+    present = post_json(client, vurl(repo, "upload_start"), body)
+    assert present.status_code == 409 and present.json()["state"] == "present"
+
+
+def test_an_upload_whose_bytes_differ_from_the_declared_blob_id_adds_nothing(
+    personas, repo, django_capture_on_commit_callbacks
+):
+    client = personas["owner"]
+    body = {"path": "w.bin", "size": 3000, "blob_id": cid(b"x" * 3000)}
+    state = post_json(client, vurl(repo, "upload_start"), body).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.put(f"{state['url']}/chunks/0", b"y" * 3000, "application/octet-stream")
+    final = client.get(state["url"]).json()
+    assert final["status"] == "failed" and "the Blob ID" in final["error"]
+    assert not ReleaseFile.objects.exists() and not Blob.objects.exists()

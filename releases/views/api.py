@@ -42,9 +42,13 @@ def files_plan(request: HttpRequest, owner: str, name: str, version) -> JsonResp
 @upload_api
 def files_link(request: HttpRequest, owner: str, name: str, version) -> JsonResponse:
     release = _owned_release(request, owner, name, version)
-    body = json_body(request, expect=dict, hint="Send path and sha256.")
+    body = json_body(request, expect=dict, hint="Send path and sha256 (or blob_id).")
     rf = files.file_link(
-        release=release, user=request.user, path=body.get("path"), sha256=body.get("sha256")
+        release=release,
+        user=request.user,
+        path=body.get("path"),
+        sha256=body.get("sha256"),
+        blob_id=body.get("blob_id"),
     )
     return JsonResponse({"path": rf.path, "status": "linked"}, status=201)
 
@@ -60,6 +64,7 @@ def upload_start(request: HttpRequest, owner: str, name: str, version) -> JsonRe
         path=body.get("path"),
         size=body.get("size"),
         sha256=body.get("sha256"),
+        blob_id=body.get("blob_id"),
     )
     return JsonResponse(upload.as_json(), status=201)
 
