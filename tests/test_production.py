@@ -89,6 +89,22 @@ def test_readyz_is_503_naming_the_database_when_it_is_away(db, anvil, settings, 
     assert answer.json()["checks"]["database"] == "Unavailable: connection failed"
 
 
+def test_readyz_answers_in_time_when_the_database_never_answers(db, anvil, settings, client):
+    # A host that takes the connection and then says nothing: the probe does not wait for it.
+    silent = socket.create_server(("127.0.0.1", 0))
+    database = settings.DATABASES["default"]
+    port, database["PORT"] = database["PORT"], silent.getsockname()[1]
+    try:
+        started = time.monotonic()
+        answer = client.get("/readyz")
+        took = time.monotonic() - started
+    finally:
+        database["PORT"] = port
+        silent.close()  # the check left behind now fails and ends
+    assert answer.status_code == 503 and took < 10
+    assert answer.json()["checks"]["database"] == "Unavailable: Timed out after 3 seconds"
+
+
 @pytest.fixture(scope="module")
 def s3_endpoint():
     import boto3
