@@ -350,6 +350,10 @@ HUB_UPLOAD_VERIFY_INLINE = env_int("HUB_UPLOAD_VERIFY_INLINE", 8 * 1024**2)
 # file this way has it verified as it arrives). Keep it within the web server's timeout.
 HUB_UPLOAD_REQUEST_MAX = env_int("HUB_UPLOAD_REQUEST_MAX", 4 * 1024**3)
 HUB_UPLOAD_STUCK_AFTER = env_int("HUB_UPLOAD_STUCK_AFTER", 300)
+# On S3 storage, clients that ask for it send chunks straight to presigned part URLs of an S3
+# multipart upload (hub/s3.py), valid this many seconds; the bytes never pass the web servers.
+HUB_UPLOAD_DIRECT = env_bool("HUB_UPLOAD_DIRECT", True)
+HUB_UPLOAD_PART_URL_SECONDS = env_int("HUB_UPLOAD_PART_URL_SECONDS", 3600)
 HUB_UPLOAD_EXPIRE_DAYS = env_int("HUB_UPLOAD_EXPIRE_DAYS", 7)
 HUB_REPORTS_PER_DAY = env_int("HUB_REPORTS_PER_DAY", 10)
 HUB_FEATURED_COUNT = 6

@@ -87,12 +87,15 @@ def local_path(store: Storage, key: str) -> str | None:
 
 def move(store: Storage, src: str, dst: str) -> None:
     """Move a stored object to `dst` (which must not exist): a rename where the storage has
-    local paths, else a streamed copy and delete."""
+    local paths, a copy on the storage's side on S3, else a streamed copy; then a delete."""
+    from hub import s3
+
     try:
         src_path, dst_path = store.path(src), store.path(dst)
     except NotImplementedError:
-        with store.open(src, "rb") as fh:
-            store.save(dst, File(fh, name=os.path.basename(dst)))
+        if not s3.copy(store, src, dst):
+            with store.open(src, "rb") as fh:
+                store.save(dst, File(fh, name=os.path.basename(dst)))
         store.delete(src)
         return
     os.makedirs(os.path.dirname(dst_path), exist_ok=True)
