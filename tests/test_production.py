@@ -267,6 +267,7 @@ def test_serve_refuses_to_start_without_what_production_needs(tmp_path, changes,
     assert len(lines) == 1 and lines[0].startswith("scripts/serve: ") and says in lines[0]
 
 
+@pytest.mark.django_db  # so that the test database exists when this test runs alone
 def test_serve_runs_the_web_worker_and_beat_and_stops_them_all(worker_env, tmp_path):
     """The production command on this machine, on the suite's database, Redis and chain: the
     probes answer 200 under production's HTTPS settings, the metrics of both gunicorn
@@ -283,6 +284,7 @@ def test_serve_runs_the_web_worker_and_beat_and_stops_them_all(worker_env, tmp_p
         CHAIN_RPC_URL=worker_env["CHAIN_RPC_URL"],
         HTTPS_ONLY="true",
         DATA_DIR=str(tmp_path / "data"),
+        STATIC_ROOT=str(tmp_path / "static"),  # not the tree's, which other servers read
         PORT=str(port),
         WEB_CONCURRENCY="2",
         WORKER_CONCURRENCY="1",
