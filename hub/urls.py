@@ -63,6 +63,7 @@ api_patterns = [
         upload_api.upload_chunk,
         name="upload_chunk",
     ),
+    path("uploads/<uuid:upload_id>/parts", upload_api.upload_parts, name="upload_parts"),
 ]
 
 

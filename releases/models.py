@@ -211,6 +211,9 @@ class Upload(models.Model):
     # The digest of the bytes, when one request brought the whole file before its sha256 was
     # declared: the declaration is then checked against it without reading the bytes again.
     received_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    # A direct upload (S3 storage): the id of the S3 multipart upload its chunks are sent to,
+    # as parts, at presigned URLs (`hub.s3`); blank for chunks that come through the hub.
+    multipart_id = models.CharField(max_length=1024, blank=True, editable=False)
     chunk_size = models.PositiveIntegerField()
     chunks_received = models.PositiveIntegerField(default=0)
     status = models.CharField(
@@ -279,6 +282,7 @@ class Upload(models.Model):
             "request_max": max(self.chunk_size, settings.HUB_UPLOAD_REQUEST_MAX),
             "chunks_received": self.chunks_received,
             "sha256": self.sha256 or None,  # None until declared
+            "direct": bool(self.multipart_id),  # chunks go to `part_urls`, not through the hub
             "status": self.status,
             "error": self.error,
             "url": reverse("upload_detail", kwargs={"upload_id": self.id}),

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import random
 import socket
 
 import boto3
@@ -10,8 +11,9 @@ import requests
 from django.core.files.storage import default_storage
 from django.utils.functional import empty
 
+from hub.blobid import BlobIdHasher
 from hub.celery import app as celery_app
-from releases.models import Blob, ReleaseFile
+from releases.models import Blob, ReleaseFile, Upload
 from releases.tasks import read_onnx_signature
 from tests.factories import RepositoryFactory
 
@@ -107,3 +109,92 @@ def test_onnx_signatures_are_read_from_s3(owner, s3_storage):
     rf.blob.refresh_from_db()
     assert rf.blob.onnx_status == "valid"
     assert rf.blob.onnx_signature["inputs"][0]["name"] == "position"
+
+
+MIB = 1024 * 1024
+
+
+def s3_client():
+    return boto3.client(
+        "s3", endpoint_url=default_storage.endpoint_url, aws_access_key_id="test",
+        aws_secret_access_key="test", region_name="us-east-1",
+    )  # fmt: skip
+
+
+def start_direct(client, body):
+    response = client.post(
+        "/api/v1/repos/alice/s3-repo/releases/v1.00/uploads",
+        json.dumps({**body, "direct": True}),
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def parts_sent(client, state, through):
+    return client.post(
+        f"{state['url']}/parts", json.dumps({"through": through}), content_type="application/json"
+    )
+
+
+def test_a_direct_upload_sends_its_chunks_to_s3_and_is_verified_from_there(
+    personas, owner, s3_storage, settings
+):
+    settings.HUB_UPLOAD_CHUNK_SIZE = 5 * MIB  # S3's smallest part
+    RepositoryFactory(owner=owner, name="s3-repo")
+    client = personas["owner"]
+    data = random.Random(3).randbytes(11 * MIB)  # parts of 5, 5 and 1 MiB
+    digest = hashlib.sha256(data).hexdigest()
+    state = start_direct(client, {"path": "w.bin", "size": len(data), "sha256": digest})
+    assert state["direct"] is True and sorted(state["part_urls"]) == ["0", "1", "2"]
+    # Through the hub, a direct upload takes no chunk.
+    refused = client.put(f"{state['url']}/chunks/0", data[: 5 * MIB], "application/octet-stream")
+    assert refused.status_code == 409 and "part URLs" in refused.json()["error"]
+    # The bytes go to S3 itself, with no credentials but the URL's signature.
+    assert requests.put(state["part_urls"]["0"], data=data[: 5 * MIB], timeout=30).ok
+    # A part of the wrong length is not counted; nothing moves.
+    assert requests.put(state["part_urls"]["1"], data=data[: 3 * MIB], timeout=30).ok
+    assert parts_sent(client, state, 2).json()["chunks_received"] == 1
+    missing = parts_sent(client, state, 2)
+    assert missing.status_code == 409 and "send it to its part URL again" in missing.json()["error"]
+    assert requests.put(state["part_urls"]["1"], data=data[5 * MIB : 10 * MIB], timeout=30).ok
+    assert requests.put(state["part_urls"]["2"], data=data[10 * MIB :], timeout=30).ok
+    with s3_storage(execute=True):
+        answer = parts_sent(client, state, 3)
+    assert answer.status_code == 200 and answer.json()["chunks_received"] == 3
+    assert client.get(state["url"]).json()["status"] == "done"
+    blob = ReleaseFile.objects.select_related("blob").get(path="w.bin").blob
+    reference = BlobIdHasher()
+    reference.update(data)
+    assert blob.sha256 == digest and blob.blob_id == reference.blob_id()
+    keys = [o["Key"] for o in s3_client().list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert blob.storage_key in keys and not [k for k in keys if k.startswith("uploads/")]
+    assert not s3_client().list_multipart_uploads(Bucket=BUCKET).get("Uploads")
+
+
+def test_a_cancelled_or_abandoned_direct_upload_leaves_no_parts(
+    personas, owner, s3_storage, settings
+):
+    from releases.services import maintenance
+
+    settings.HUB_UPLOAD_CHUNK_SIZE = 5 * MIB
+    RepositoryFactory(owner=owner, name="s3-repo")
+    client = personas["owner"]
+    body = {"path": "a.bin", "size": 6 * MIB, "sha256": "a" * 64}
+    state = start_direct(client, body)
+    assert requests.put(state["part_urls"]["0"], data=b"a" * 5 * MIB, timeout=30).ok
+    assert s3_client().list_multipart_uploads(Bucket=BUCKET).get("Uploads")
+    client.delete(state["url"])
+    assert not s3_client().list_multipart_uploads(Bucket=BUCKET).get("Uploads")
+    # An upload whose row went (its repository was deleted) has its parts dropped too.
+    state = start_direct(client, {**body, "path": "b.bin"})
+    Upload.objects.filter(pk=state["id"]).delete()
+    maintenance.uploads_expire(days=7)
+    assert not s3_client().list_multipart_uploads(Bucket=BUCKET).get("Uploads")
+
+
+def test_direct_uploads_need_s3_and_chunks_s3_takes_as_parts(personas, owner, s3_storage):
+    RepositoryFactory(owner=owner, name="s3-repo")  # chunks of 1 KiB here: too small for S3
+    body = {"path": "c.bin", "size": 3000, "sha256": "c" * 64}
+    state = start_direct(personas["owner"], body)
+    assert state["direct"] is False and "part_urls" not in state

@@ -7,6 +7,9 @@ storage with local paths it is copied into one staging file at its offset, in th
 becomes the chunk's own object, streamed into the blob by the verification. The staged bytes
 are therefore exactly the accepted chunks, whatever repeated or concurrent requests arrive.
 Beside each accepted chunk lie the digests of its Blob ID leaves, computed as it arrived.
+
+A direct upload (S3) stages nothing here: its chunks are the parts of an S3 multipart upload
+(`hub.s3`), joined into the upload's data object when it is verified.
 (Holding a chunk in memory instead of the incoming file measured slower: 8 MiB allocations
 cost more page faults than the kernel's copy.)
 """
@@ -21,8 +24,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.utils import timezone
+from storages.backends.s3 import S3Storage
 
-from hub import storage
+from hub import s3, storage
 from hub.blobid import CHUNK_SIZE, LeafDigests
 from hub.errors import Conflict
 from hub.hashing import HashingThread, TappedReader
@@ -42,7 +46,9 @@ def _folder(upload: Upload) -> str:
     return f"uploads/{upload.id}"
 
 
-def _key(upload: Upload) -> str:
+def data_key(upload: Upload) -> str:
+    """The object holding all the upload's bytes: the staging file, or a direct upload's
+    joined parts."""
     return f"{_folder(upload)}/data"
 
 
@@ -52,7 +58,7 @@ def _leaves_key(upload: Upload, index: int) -> str:
 
 def _local(store, upload: Upload) -> str | None:
     """The local file the chunks are written into, or None on storage without local files."""
-    return storage.local_path(store, _key(upload))
+    return storage.local_path(store, data_key(upload))
 
 
 IN_PLACE = "in place"  # what `receive` answers for a chunk written straight into the staging file
@@ -226,7 +232,7 @@ def staged_leaves(upload: Upload, index: int) -> bytes:
         pieces = storage.iter_range(store, upload.chunk_key(index), 0, upload.chunk_length(index))
     else:
         start = index * upload.chunk_size
-        pieces = storage.iter_range(store, _key(upload), start, upload.chunk_length(index))
+        pieces = storage.iter_range(store, data_key(upload), start, upload.chunk_length(index))
     for piece in pieces:
         digests.update(piece)
     return digests.digests()
@@ -253,11 +259,28 @@ def drop(key: str) -> None:
         storage.storage().delete(key)
 
 
+def _join_parts(upload: Upload) -> bool:
+    """Join a direct upload's parts into its data object (once); False when some are missing
+    or not of their chunk's length."""
+    store = storage.storage()
+    if store.exists(data_key(upload)):
+        return True
+    found = list(s3.parts(store, data_key(upload), upload.multipart_id))
+    if [p["index"] for p in found] != list(range(upload.chunk_count)) or any(
+        p["size"] != upload.chunk_length(p["index"]) for p in found
+    ):
+        return False
+    s3.multipart_complete(store, data_key(upload), upload.multipart_id, [p["etag"] for p in found])
+    return True
+
+
 def is_staged(upload: Upload) -> bool:
     """Whether every accepted chunk is still in staging."""
     store = storage.storage()
+    if upload.multipart_id:
+        return _join_parts(upload)
     if _local(store, upload) is not None:
-        return store.exists(_key(upload))
+        return store.exists(data_key(upload))
     return all(store.exists(upload.chunk_key(i)) for i in range(upload.chunk_count))
 
 
@@ -266,11 +289,11 @@ def assemble(upload: Upload, tap: Callable[[bytes], None]) -> str:
     one object holding them all, ready to be moved into place."""
     store = storage.storage()
     local = _local(store, upload)
-    if local is not None:
-        with open(local, "rb") as fh:
+    if local is not None or upload.multipart_id:  # one object already: read it once
+        with store.open(data_key(upload), "rb") as fh:
             while data := fh.read(storage.PIECE):
                 tap(data)
-        return _key(upload)
+        return data_key(upload)
     keys = [upload.chunk_key(i) for i in range(upload.chunk_count)]
     assembled = f"{_folder(upload)}/assembled"
     if store.exists(assembled):
@@ -297,14 +320,18 @@ def _clear(store, folder: str) -> None:
 def staged_object(upload: Upload) -> str:
     """The key of one object holding all staged bytes, without reading them where the staging
     file is that object already (local storage); elsewhere the chunks are joined."""
-    if _local(storage.storage(), upload) is not None:
-        return _key(upload)
+    if _local(storage.storage(), upload) is not None or upload.multipart_id:
+        return data_key(upload)
     return assemble(upload, tap=lambda data: None)
 
 
 def discard(upload: Upload) -> None:
-    """Delete everything staged for an upload: its chunks and any half-received bodies."""
-    _clear(storage.storage(), _folder(upload))
+    """Delete everything staged for an upload: its chunks and any half-received bodies (and
+    a direct upload's parts)."""
+    store = storage.storage()
+    if upload.multipart_id and isinstance(store, S3Storage):
+        s3.multipart_abort(store, data_key(upload), upload.multipart_id)
+    _clear(store, _folder(upload))
 
 
 def remove_orphans(active_ids: set[str]) -> int:
@@ -318,6 +345,10 @@ def remove_orphans(active_ids: set[str]) -> int:
     orphans = [folder for folder in folders if folder not in active_ids]
     for folder in orphans:
         _clear(store, f"uploads/{folder}")
+    if isinstance(store, S3Storage):  # direct uploads' parts, which list as no object
+        for name, multipart_id in s3.multipart_open(store, "uploads/"):
+            if name.split("/")[1:2] and name.split("/")[1] not in active_ids:
+                s3.multipart_abort(store, name, multipart_id)
     return len(orphans)
 
 

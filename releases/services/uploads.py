@@ -11,6 +11,9 @@ A client may also send a file while it hashes it, when the plan said no copy can
 upload starts without a sha256 and `upload_declare` gives it once the bytes are sent. Such
 an upload is never resumed (nobody can tell its bytes belong to the file); a new start at
 its path replaces it.
+
+On S3 storage a client may ask for a direct upload instead: its chunks go to S3 itself
+(`releases.services.direct`).
 """
 
 import contextlib
@@ -24,22 +27,26 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from accounts.models import User
-from hub import queue
 from hub.errors import Conflict, Invalid, NotFound, TooLarge
 from hub.formats import human_size
 from hub.hashing import BACKGROUND_FROM, HashingThread
 from releases import rules, selectors
 from releases.models import ACTIVE_UPLOAD, Release, Upload, UploadStatus
 from releases.services import staging, verification
+from releases.services.direct import go_direct
 
 log = logging.getLogger(__name__)
 
 
-def upload_start(*, release: Release, user: User, path, size, sha256, blob_id=None) -> Upload:
+def upload_start(
+    *, release: Release, user: User, path, size, sha256, blob_id=None, direct=False
+) -> Upload:
     """Begin an upload, or return the unfinished one for the same file so it can resume.
 
     The file is declared by its sha256, or by its Blob ID (then its sha256 is the one of the
-    bytes, computed as they arrive), or by neither (see `upload_declare`).
+    bytes, computed as they arrive), or by neither (see `upload_declare`). `direct`: the
+    client can send the chunks to S3 itself; the upload is direct when the storage allows it
+    and no chunk came through the hub yet.
 
     Raises Invalid for a malformed request, Conflict (`state` "present" or "conflict") as the
     addition rule says, LimitReached when the release is full and TooLarge when the user's
@@ -64,6 +71,13 @@ def upload_start(*, release: Release, user: User, path, size, sha256, blob_id=No
     elif rules.check_addition(state, path=path, sha256=sha256) == rules.Verdict.PRESENT:
         raise Conflict("Already in this release.", state="present")
     rules.check_room(state, 1)
+    upload = _start(release, user, path, size, sha256, blob_id)
+    if direct and not upload.multipart_id and upload.chunks_received == 0:
+        go_direct(upload)
+    return upload
+
+
+def _start(release: Release, user: User, path: str, size: int, sha256: str, blob_id: str):
     with transaction.atomic():
         # The user's row lock makes their concurrent starts count the quota in turn.
         User.objects.select_for_update().filter(pk=user.pk).first()
@@ -130,7 +144,7 @@ def upload_declare(*, upload_id, user: User, sha256) -> Upload:
             upload.status = UploadStatus.VERIFYING
         upload.save(update_fields=["sha256", "status", "updated_at"])
     if upload.status == UploadStatus.VERIFYING:
-        _hand_over(upload, upload.received_sha256 or None)
+        verification.hand_over(upload, upload.received_sha256 or None)
     return upload
 
 
@@ -165,6 +179,12 @@ def _check_chunk(upload: Upload | None, index: int, length: int) -> Upload:
     """The chunk is well-formed and the upload still takes chunks; raises otherwise."""
     if upload is None:
         raise NotFound("No such upload.")
+    if upload.multipart_id:
+        raise Conflict(
+            "This is a direct upload: send its chunks to their part URLs, then say which "
+            "arrived (POST …/parts).",
+            upload=upload,
+        )
     if upload.status != UploadStatus.RECEIVING:
         # Its bytes may already be on their way into the blob: nothing to compare with.
         raise Conflict(
@@ -231,7 +251,7 @@ def upload_put_chunk(*, upload_id, user: User, index: int, stream, length: int) 
     passed = whole.hexdigest() if whole is not None else None
     if upload.status == UploadStatus.VERIFYING:
         # At once, unless the caller holds a transaction.
-        transaction.on_commit(lambda: _hand_over(upload, passed))
+        transaction.on_commit(lambda: verification.hand_over(upload, passed))
     elif passed is not None and upload.chunks_received == upload.chunk_count:
         # Every byte, before the sha256 was declared: kept to check the declaration against.
         # (A declaration that came meanwhile hands the upload over by reading the bytes.)
@@ -240,22 +260,6 @@ def upload_put_chunk(*, upload_id, user: User, index: int, stream, length: int) 
         ).update(received_sha256=passed)
         upload.received_sha256 = passed
     return upload
-
-
-def _hand_over(upload: Upload, passed: str | None) -> None:
-    """Verify an upload whose bytes are all in: `passed` is their sha256 when one request
-    hashed them all as they arrived."""
-    if passed is not None and not verification.verified_in_pass(upload, passed):
-        return
-    if upload.verified_at is not None or upload.size <= settings.HUB_UPLOAD_VERIFY_INLINE:
-        # Nothing left to hash, or a small file: finished in this request, as a round trip
-        # through the queue would cost more. A failure leaves it to a worker.
-        try:
-            verification.upload_complete(upload=upload)
-            return
-        except Exception:
-            log.exception("inline verification failed id=%s; queued", upload.id)
-    upload.queued = queue.send(_verify_task(), str(upload.id))
 
 
 WRITER_WAIT = 10.0  # seconds a chunk waits for the request writing the staging file
@@ -350,12 +354,6 @@ def _accept(
             return upload
     finally:
         staging.drop(received.incoming)  # a no-op once accepted
-
-
-def _verify_task():
-    from releases.tasks import verify_upload
-
-    return verify_upload
 
 
 def upload_cancel(*, upload_id, user: User) -> None:

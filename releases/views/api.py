@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hub.api import json_api, json_body
 from releases import selectors
-from releases.services import files, uploads
+from releases.services import direct, files, uploads
 from repos import selectors as repo_selectors
 
 upload_api = json_api(signed_out="Sign in to upload files.")
@@ -65,8 +65,9 @@ def upload_start(request: HttpRequest, owner: str, name: str, version) -> JsonRe
         size=body.get("size"),
         sha256=body.get("sha256"),
         blob_id=body.get("blob_id"),
+        direct=body.get("direct") is True,
     )
-    return JsonResponse(upload.as_json(), status=201)
+    return _upload_answer(upload, status=201)
 
 
 @require_http_methods(["GET", "PATCH", "DELETE"])
@@ -80,7 +81,18 @@ def upload_detail(request: HttpRequest, upload_id) -> JsonResponse:
         return _upload_answer(upload)
     if request.method == "DELETE":
         uploads.upload_cancel(upload_id=upload_id, user=request.user)
-    return JsonResponse(uploads.upload_get(upload_id=upload_id, user=request.user).as_json())
+    return _upload_answer(uploads.upload_get(upload_id=upload_id, user=request.user))
+
+
+@require_POST
+@upload_api
+def upload_parts(request: HttpRequest, upload_id) -> JsonResponse:
+    """A direct upload's chunks sent to their part URLs: {"through": index after the last}."""
+    body = json_body(request, expect=dict, hint="Send through: the index after the last chunk.")
+    upload = direct.upload_parts_received(
+        upload_id=upload_id, user=request.user, through=body.get("through")
+    )
+    return _upload_answer(upload)
 
 
 @require_http_methods(["PUT"])
@@ -96,8 +108,8 @@ def upload_chunk(request: HttpRequest, upload_id, index: int) -> JsonResponse:
     return _upload_answer(upload)
 
 
-def _upload_answer(upload) -> JsonResponse:
-    answer = upload.as_json()
+def _upload_answer(upload, status: int = 200) -> JsonResponse:
+    answer = direct.upload_state(upload)
     if getattr(upload, "queued", True) is False:
         answer["note"] = QUEUE_DOWN
-    return JsonResponse(answer)
+    return JsonResponse(answer, status=status)
