@@ -3,9 +3,7 @@
 import hashlib
 import json
 import random
-import socket
 
-import boto3
 import pytest
 import requests
 from django.core.files.storage import default_storage
@@ -15,7 +13,9 @@ from hub.blobid import BlobIdHasher
 from hub.celery import app as celery_app
 from releases.models import Blob, ReleaseFile, Upload
 from releases.tasks import read_onnx_signature
+from tests import s3
 from tests.factories import RepositoryFactory
+from tests.s3 import moto_server
 
 pytestmark = pytest.mark.django_db
 BUCKET = "hub-test-blobs"
@@ -23,20 +23,8 @@ BUCKET = "hub-test-blobs"
 
 @pytest.fixture(scope="module")
 def s3_server():
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    boto3.client(
-        "s3", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test",
-        region_name="us-east-1",
-    ).create_bucket(Bucket=BUCKET)  # fmt: skip
-    yield endpoint
-    server.stop()
+    with moto_server(BUCKET) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
@@ -84,10 +72,7 @@ def test_an_upload_lands_in_s3_and_downloads_redirect_to_a_presigned_url(
             assert response.status_code == 200, response.json()
     assert client.get(state["url"]).json()["status"] == "done"
     blob = Blob.objects.get()
-    keys = [o["Key"] for o in boto3.client(
-        "s3", endpoint_url=default_storage.endpoint_url, aws_access_key_id="test",
-        aws_secret_access_key="test", region_name="us-east-1",
-    ).list_objects_v2(Bucket=BUCKET)["Contents"]]  # fmt: skip
+    keys = [o["Key"] for o in s3_client().list_objects_v2(Bucket=BUCKET)["Contents"]]
     assert blob.storage_key in keys
     assert not [k for k in keys if k.startswith(f"uploads/{state['id']}")]  # chunks removed
     response = personas["anonymous"].get("/alice/s3-repo/resolve/v1.00/w.bin")
@@ -115,10 +100,7 @@ MIB = 1024 * 1024
 
 
 def s3_client():
-    return boto3.client(
-        "s3", endpoint_url=default_storage.endpoint_url, aws_access_key_id="test",
-        aws_secret_access_key="test", region_name="us-east-1",
-    )  # fmt: skip
+    return s3.client(default_storage.endpoint_url)
 
 
 def start_direct(client, body):

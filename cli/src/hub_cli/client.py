@@ -92,9 +92,43 @@ class Client:
             timeout=httpx.Timeout(60.0, connect=15.0),
             follow_redirects=False,
         )
+        # For presigned storage URLs (direct uploads): never the hub's token.
+        self.storage = httpx.Client(
+            headers={"User-Agent": f"hub-cli/{__version__}"},
+            timeout=httpx.Timeout(60.0, connect=15.0),
+        )
 
     def close(self) -> None:
         self.http.close()
+        self.storage.close()
+
+    def put_storage(
+        self, url: str, content: Callable[[], Iterable[bytes]], length: int, on_retry
+    ) -> None:
+        """PUT a chunk to a presigned storage URL (a part of a direct upload), retried like a
+        PUT to the hub; a refusal becomes a HubError quoting the storage's own message."""
+        delay = 0.5
+        for attempt in range(1, ATTEMPTS + 1):
+            if attempt > 1:
+                on_retry()
+            try:
+                response = self.storage.put(
+                    url, content=content(), headers={"Content-Length": str(length)}
+                )
+            except httpx.TransportError as exc:
+                if attempt == ATTEMPTS:
+                    raise HubError(f"cannot reach the storage: {_reason(exc)}.") from None
+                self.pause(delay)
+                delay = min(delay * 2, 15)
+                continue
+            if response.status_code >= 500 and attempt < ATTEMPTS:
+                self.pause(delay)
+                delay = min(delay * 2, 15)
+                continue
+            if not response.is_success:
+                detail = response.text.strip().splitlines()[0][:200] if response.text else ""
+                raise HubError(f"the storage refused a chunk ({response.status_code}): {detail}")
+            return
 
     def __enter__(self) -> Client:
         return self

@@ -254,7 +254,8 @@ class Uploader:
         digest = {"sha256": item.sha256} if item.sha256 else {}  # else: declared once sent
         try:
             state = self.client.post(
-                self._api("uploads"), {"path": item.path, "size": item.size, **digest}
+                self._api("uploads"),
+                {"path": item.path, "size": item.size, **digest, "direct": True},
             )
         except HubError as exc:
             if exc.status == 409 and exc.body.get("state") == "present":
@@ -310,7 +311,10 @@ class Uploader:
         """Send the chunks the hub still lacks, in order, as many in one request as the hub
         takes (`request_max`): a whole file sent in one request is verified as it arrives,
         with no second reading of its bytes. `shown` is what the bar shows; `hashed` takes
-        the bytes sent, when they are hashed as they go."""
+        the bytes sent, when they are hashed as they go. A direct upload's chunks go to the
+        storage instead (`_send_parts`)."""
+        if state.get("direct"):
+            return self._send_parts(item, file, state, bar, hashed)
         resyncs = 0
         while state["status"] == "receiving" and state["chunks_received"] < state["chunk_count"]:
             index = state["chunks_received"]
@@ -357,6 +361,51 @@ class Uploader:
                 raise
             item.sent += length
             shown += length
+        return state
+
+    def _send_parts(
+        self, item: Item, file: BinaryIO, state: dict, bar: TaskID, hashed: _Hashed | None
+    ) -> dict:
+        """A direct upload: each chunk the hub lacks goes to its presigned part URL, then the
+        hub is told how far they went (it checks them at the storage and answers the next
+        URLs)."""
+        stalls = 0
+        while state["status"] == "receiving" and state["chunks_received"] < state["chunk_count"]:
+            start, size = state["chunks_received"], state["chunk_size"]
+            urls = state.get("part_urls") or {}
+            through = start
+            while str(through) in urls:
+                offset = through * size
+                length = min(size, item.size - offset)
+                counted = [0]
+
+                def rewind(counted=counted) -> None:
+                    self.bars.advance(bar, -counted[0])
+                    self._advance_total(-counted[0])
+                    counted[0] = 0
+
+                def body(offset=offset, length=length, counted=counted) -> Iterator[bytes]:
+                    file.seek(offset)
+                    pieces = self._pieces(file, length, bar, counted)
+                    return hashed.tap(pieces, offset) if hashed is not None else pieces
+
+                self.client.put_storage(urls[str(through)], body, length, rewind)
+                item.sent += length
+                through += 1
+            try:
+                state = self.client.post(f"{state['url']}/parts", {"through": through})
+            except HubError as exc:
+                upload = exc.body.get("upload")
+                if exc.status != 409 or not isinstance(upload, dict) or stalls >= RESYNCS:
+                    raise
+                stalls += 1  # a part that did not arrive whole: send from there again
+                state = self.client.get(state["url"])
+                lost = min(item.size, through * size) - min(
+                    item.size, state["chunks_received"] * size
+                )
+                self.bars.advance(bar, -lost)
+                self._advance_total(-lost)
+                item.sent -= lost
         return state
 
     def _pieces(self, file: BinaryIO, length: int, bar: TaskID, counted: list[int]):
