@@ -2,9 +2,10 @@
 
 `TappedReader` reads at most a declared number of bytes from a stream (a request, a multipart
 part) and hands every piece it returns to its taps (sha256, Blob ID hashers) exactly once.
-For large bodies the taps run on a thread of their own: hashlib releases the GIL while it
-hashes, so the hashing proceeds on a second core beside the socket reads and file writes of
-the request instead of after them. Pieces wait in a short queue, so memory stays bounded.
+For large bodies the taps run on threads of their own, one per tap: hashlib releases the GIL
+while it hashes, so the hashing proceeds on other cores beside the socket reads and file
+writes of the request instead of after them. Pieces wait in short queues, so memory stays
+bounded.
 """
 
 from __future__ import annotations
@@ -20,45 +21,73 @@ BACKGROUND_FROM = 4 * PIECE  # smaller bodies are hashed in line: a thread would
 _DEPTH = 2  # pieces waiting for the hashing thread at most
 
 
-class HashingThread:
-    """Runs taps over pieces on a thread of its own, in the order they were fed; `mark()`
-    gives an event set once everything fed before it has been through its taps, so several
-    readers in turn (the chunks of one request) can share the thread and never wait for it
-    until they need a result. `close()` ends it and raises what a tap raised."""
+class _Lane:
+    """One hashing thread and its short queue of (tap, piece) or marks."""
 
     def __init__(self) -> None:
-        self._queue: queue.Queue = queue.Queue(_DEPTH)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="hashing", daemon=True)
-        self._thread.start()
+        self.queue: queue.Queue = queue.Queue(_DEPTH)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="hashing", daemon=True)
+        self.thread.start()
 
     def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
-            taps, data = item
-            if taps is None:  # a mark
+        while (item := self.queue.get()) is not None:
+            tap, data = item
+            if tap is None:  # a mark
                 data.set()
-            elif self._error is None:
+            elif self.error is None:
                 try:
-                    for tap in taps:
-                        tap(data)
+                    tap(data)
                 except BaseException as exc:  # handed to the request's thread
-                    self._error = exc
+                    self.error = exc
+
+
+class Mark:
+    """Set once every lane has passed it."""
+
+    def __init__(self, events: list[threading.Event]) -> None:
+        self._events = events
+
+    def wait(self) -> None:
+        for event in self._events:
+            event.wait()
+
+
+class HashingThread:
+    """Runs taps over pieces on threads of their own (a lane per tap: the first tap of every
+    feed on the first, the second on the second; each tap sees its pieces in the order they
+    were fed); `mark()` gives an event set once everything fed before it has been through its
+    taps, so several readers in turn (the chunks of one request) can share the threads and
+    never wait for them until they need a result. `close()` ends them and raises what a tap
+    raised. Two lanes: a request's sha256 and its Blob ID leaves hash side by side."""
+
+    LANES = 2
+
+    def __init__(self) -> None:
+        self._lanes = [_Lane() for _ in range(self.LANES)]
 
     def feed(self, taps: Sequence[Tap], data: bytes) -> None:
-        self._queue.put((taps, data))
+        for index, tap in enumerate(taps):
+            self._lanes[index % self.LANES].queue.put((tap, data))
 
-    def mark(self) -> threading.Event:
-        done = threading.Event()
-        self._queue.put((None, done))
-        return done
+    def mark(self) -> Mark:
+        events = []
+        for lane in self._lanes:
+            event = threading.Event()
+            lane.queue.put((None, event))
+            events.append(event)
+        return Mark(events)
 
     def check(self) -> None:
-        if self._error is not None:
-            raise self._error
+        for lane in self._lanes:
+            if lane.error is not None:
+                raise lane.error
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
+        for lane in self._lanes:
+            lane.queue.put(None)
+        for lane in self._lanes:
+            lane.thread.join()
         self.check()
 
 

@@ -6,6 +6,7 @@ Everything here works on the default storage when it is django-storages' S3 back
 any S3-compatible service); `direct_store()` says whether direct uploads are possible.
 """
 
+import contextlib
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -91,12 +92,10 @@ def multipart_complete(store: S3Storage, name: str, upload_id: str, etags: list[
 def multipart_abort(store: S3Storage, name: str, upload_id: str) -> None:
     """Drop an unfinished multipart upload and its parts; nothing when it is gone already."""
     client = _client(store)
-    try:
+    with contextlib.suppress(client.exceptions.NoSuchUpload):
         client.abort_multipart_upload(
             Bucket=store.bucket_name, Key=_key(store, name), UploadId=upload_id
         )
-    except client.exceptions.NoSuchUpload:
-        pass
 
 
 def multipart_open(store: S3Storage, prefix: str) -> Iterator[tuple[str, str]]:

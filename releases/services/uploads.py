@@ -19,7 +19,6 @@ On S3 storage a client may ask for a direct upload instead: its chunks go to S3 
 import contextlib
 import hashlib
 import logging
-import threading
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -29,7 +28,7 @@ from django.db.models import Sum
 from accounts.models import User
 from hub.errors import Conflict, Invalid, NotFound, TooLarge
 from hub.formats import human_size
-from hub.hashing import BACKGROUND_FROM, HashingThread
+from hub.hashing import BACKGROUND_FROM, HashingThread, Mark
 from releases import rules, selectors
 from releases.models import ACTIVE_UPLOAD, Release, Upload, UploadStatus
 from releases.services import staging, verification
@@ -270,7 +269,7 @@ class _Received:
     index: int
     incoming: str
     reader: staging.CountingReader
-    hashed: threading.Event | None  # set once the hashing thread has seen all its bytes
+    hashed: Mark | None  # set once the hashing threads have seen all its bytes
 
 
 def _receive_run(upload: Upload, run: range, stream, whole, length: int) -> Upload:
