@@ -576,3 +576,32 @@ def test_upload_urls_carry_a_credential_for_one_user_digest_and_size(publisher):
     assert "actions" not in again.json()["objects"][0]  # sent once: not asked again
     assert Blob.objects.filter(sha256=sha256(CONFIG)).exists()
     assert not ReleaseFile.objects.exists()  # nothing is in a release before the commit
+
+
+@pytest.mark.usefixtures("s3_storage")
+def test_uploads_to_s3_go_straight_to_the_bucket_as_a_multipart_transfer(
+    hub_server, seeded, transfers, settings, tmp_path
+):
+    """With S3 storage the batch answers the client's multipart transfer: the parts go to
+    presigned S3 URLs, never through the hub, and the hub joins and checks them."""
+    from tests.test_s3_storage import BUCKET, s3_client
+
+    settings.HUB_UPLOAD_CHUNK_SIZE = 5 * 1024 * 1024  # S3's smallest part
+    sven = UserFactory(username="sven")
+    repo = RepositoryFactory(owner=sven, name="uploads")
+    _t, token = tokens.token_create(user=sven, name="ci", scope="write")
+    data = random.Random(4).randbytes(11 * 1024 * 1024)  # parts of 5, 5 and 1 MiB
+    local = write_file(tmp_path, "weights.bin", data)
+
+    (done,) = upload(hub_server, tmp_path / "home", put_file(local, "weights.bin", token))
+
+    assert done["result"]["oid"] == revisions.commit_id(repo.releases.get())
+    assert transfers == []  # no body came through the hub
+    assert files_of(repo.releases.get()) == {"weights.bin": data}
+    blob = Blob.objects.get()
+    assert blob.sha256 == sha256(data) and blob.blocks.filter(kind="leaf").count() == 44
+    assert not s3_client().list_multipart_uploads(Bucket=BUCKET).get("Uploads")
+    keys = [o["Key"] for o in s3_client().list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert [k for k in keys if k.startswith("incoming/")] == [
+        f"incoming/received-u{sven.pk}-{blob.sha256}"  # the receipt: nothing else is left
+    ]

@@ -54,9 +54,24 @@ def lfs_batch(request: HttpRequest, owner: str, name: str) -> JsonResponse:
     return JsonResponse(answer, content_type=LFS_JSON)
 
 
+@csrf_exempt
+def lfs_object(request: HttpRequest, ticket: str) -> HttpResponse:
+    """The upload URL: a PUT of the bytes, or the POST that completes a direct upload's parts.
+    Its ticket is the credential (the client sends no token here)."""
+    if request.method == "POST":
+        return _lfs_complete(request, ticket)
+    return _lfs_put(request, ticket)
+
+
+@hf_write(token=False)
+def _lfs_complete(request: HttpRequest, ticket: str) -> JsonResponse:
+    body = json_body(request, expect=dict, hint="Send the oid and the parts.")
+    lfs.object_complete(ticket=ticket, body=body)
+    return JsonResponse({"oid": body["oid"]})
+
+
 @hf_write(method="PUT", token=False)
-def lfs_object(request: HttpRequest, ticket: str) -> JsonResponse:
-    """The upload URL: its ticket is the credential (the client sends no token here)."""
+def _lfs_put(request: HttpRequest, ticket: str) -> JsonResponse:
     try:
         length = int(request.META["CONTENT_LENGTH"])
     except (KeyError, ValueError):

@@ -146,6 +146,41 @@ def blob_receive(*, stream, length: int, sha256: str, user: User) -> Blob:
     return blob
 
 
+def blob_from_stored(*, key: str, length: int, sha256: str, user: User) -> Blob:
+    """The bytes of a stored object (a direct upload joined in storage) become the hub's blob
+    of them: read once, hashed (sha256, Blob ID, block index), checked against `sha256` and
+    `length`, then moved into place. The object is gone afterwards, kept or not."""
+    store = storage.storage()
+    blocks = BlockCollector()
+    hasher = BlobIdHasher(on_block=blocks)
+    count = 0
+    try:
+        with store.open(key, "rb") as fh:
+            while data := fh.read(storage.PIECE):
+                hasher.update(data)
+                count += len(data)
+        if count != length or not hmac.compare_digest(hasher.hexdigest_sha256(), sha256):
+            raise Invalid(
+                f"The received bytes ({count:,}, sha256 {hasher.hexdigest_sha256()}) are not "
+                "the declared ones; nothing was kept. Send the file again."
+            )
+        blob = files.blob_put(
+            sha256=sha256,
+            blob_id=hasher.blob_id(),
+            size=length,
+            put=lambda final: storage.move(store, key, final),
+            drop=lambda: store.delete(key),
+            blocks=blocks,
+        )
+    finally:
+        if store.exists(key):
+            store.delete(key)
+    if not access.content_usable(blob):
+        raise Blocked(rules.BLOCKED_MESSAGE)
+    log.info("stored body received user=%s blob=%s size=%s", user.pk, blob.blob_id, length)
+    return blob
+
+
 def file_receive(
     *, release: Release, user: User, path, stream, length: int, sha256
 ) -> tuple[ReleaseFile, bool]:
