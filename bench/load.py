@@ -11,7 +11,9 @@ multiprocess folder, 2 × cores + 1 sync workers (--workers changes it). Then:
 (a) a fixed number of requests from 32 clients (threads, each with its own httpx client) to
     /healthz (the trivial view, no database), a repository page, a search (`/models?q=…`)
     and a 1 MiB download: requests/s, each as a ratio to /healthz in the same run, p50 and
-    p95 latency, and the errors (anything but a 200, or no answer);
+    p95 latency, the errors (anything but a 200, or no answer), and the mean time a request
+    spent in Django (the workers' own figure, from /metrics; the rest of the latency is
+    waiting for a free worker);
 (b) the same requests again, with one gunicorn worker killed (SIGKILL) half-way through each:
     a sync worker holds one request at a time, so at most one request may be lost; gunicorn
     starts a new worker, and the time until it is back is printed.
@@ -25,6 +27,7 @@ import itertools
 import logging
 import os
 import random
+import re
 import signal
 import tempfile
 import threading
@@ -42,6 +45,7 @@ BENCH_DB = configure(
     REDIS_URL=REDIS,
     MEDIA_ROOT=str(WORK / "media"),
     DATA_DIR=str(WORK / "data"),
+    METRICS_TOKEN="bench",
 )
 
 import httpx  # noqa: E402
@@ -144,6 +148,16 @@ def load(url: str, total: int, clients: int, halfway=None) -> Run:
     return run
 
 
+SERVER_TIME = "django_http_requests_latency_including_middlewares_seconds"
+
+
+def server_time(base: str) -> tuple[float, float]:
+    """(seconds, requests) the web workers have spent in Django so far, from /metrics."""
+    text = httpx.get(f"{base}/metrics", headers={"Authorization": "Bearer bench"}).text
+    found = dict(re.findall(rf"^{SERVER_TIME}_(sum|count) (\S+)$", text, re.MULTILINE))
+    return float(found["sum"]), float(found["count"])
+
+
 def workers_of(master: int) -> list[int]:
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     return [int(pid) for pid in children]
@@ -214,16 +228,22 @@ def main() -> None:
             f"{args.workers} sync workers; {args.clients} clients; {args.requests:,} requests "
             f"each; {os.cpu_count()} cores shared by server and clients -->"
         )
-        print("| request | req/s | ratio to /healthz | p50 ms | p95 ms | errors |")
-        print("|---|---:|---:|---:|---:|---:|")
+        print(
+            "| request | req/s | ratio to /healthz | p50 ms | p95 ms | errors "
+            "| in Django, ms a request |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|")
         trivial = None
         for label, path in urls.items():
+            spent, served = server_time(base)
             run = load(base + path, args.requests, args.clients)
+            spent_after, served_after = server_time(base)
             trivial = trivial or run.rate
             print(
                 f"| {label} | {run.rate:,.0f} | {run.rate / trivial:.2f} "
                 f"| {run.percentile(0.5):.1f} | {run.percentile(0.95):.1f} "
-                f"| {sum(run.errors.values())} |",
+                f"| {sum(run.errors.values())} "
+                f"| {(spent_after - spent) / (served_after - served) * 1000:.1f} |",
                 flush=True,
             )
 
