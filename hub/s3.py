@@ -8,6 +8,7 @@ any S3-compatible service); `direct_store()` says whether direct uploads are pos
 
 import contextlib
 from collections.abc import Iterator
+from datetime import datetime
 
 from django.conf import settings
 from django.core.files.storage import Storage
@@ -15,6 +16,11 @@ from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
 from hub import storage
+
+
+class Gone(Exception):
+    """The multipart upload is no more: completed or aborted."""
+
 
 # S3's own limits: parts of 5 MiB to 5 GiB (the last one may be smaller), 10,000 of them.
 PART_MIN = 5 * 1024 * 1024
@@ -65,16 +71,21 @@ def part_url(store: S3Storage, name: str, upload_id: str, index: int, length: in
 
 
 def parts(store: S3Storage, name: str, upload_id: str, *, first: int = 0) -> Iterator[dict]:
-    """The parts received so far, from chunk `first` on, in order: `index`, `size`, `etag`."""
-    pages = _client(store).get_paginator("list_parts").paginate(
+    """The parts received so far, from chunk `first` on, in order: `index`, `size`, `etag`.
+    Raises Gone when the multipart upload was completed or aborted."""
+    client = _client(store)
+    pages = client.get_paginator("list_parts").paginate(
         Bucket=store.bucket_name,
         Key=_key(store, name),
         UploadId=upload_id,
         PartNumberMarker=first,  # parts after this number
     )
-    for page in pages:
-        for part in page.get("Parts", []):
-            yield {"index": part["PartNumber"] - 1, "size": part["Size"], "etag": part["ETag"]}
+    try:
+        for page in pages:
+            for part in page.get("Parts", []):
+                yield {"index": part["PartNumber"] - 1, "size": part["Size"], "etag": part["ETag"]}
+    except client.exceptions.NoSuchUpload:
+        raise Gone(upload_id) from None
 
 
 def multipart_complete(store: S3Storage, name: str, upload_id: str, etags: list[str]) -> None:
@@ -98,15 +109,15 @@ def multipart_abort(store: S3Storage, name: str, upload_id: str) -> None:
         )
 
 
-def multipart_open(store: S3Storage, prefix: str) -> Iterator[tuple[str, str]]:
-    """(name, upload id) of every unfinished multipart upload under `prefix`."""
+def multipart_open(store: S3Storage, prefix: str) -> Iterator[tuple[str, str, datetime]]:
+    """(name, upload id, when it began) of every unfinished multipart upload under `prefix`."""
     location = store.location.strip("/")
     pages = _client(store).get_paginator("list_multipart_uploads")
     for page in pages.paginate(Bucket=store.bucket_name, Prefix=_key(store, prefix)):
         for upload in page.get("Uploads", []):
             key = upload["Key"]
             name = key[len(location) + 1 :] if location and key.startswith(location) else key
-            yield name, upload["UploadId"]
+            yield name, upload["UploadId"], upload["Initiated"]
 
 
 def copy(store: Storage, src: str, dst: str) -> bool:

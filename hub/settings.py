@@ -192,6 +192,9 @@ elif STORAGE_BACKEND == "s3":
             "querystring_expire": env_int("S3_URL_EXPIRE_SECONDS", 300),
             "file_overwrite": False,
             "default_acl": None,
+            # Signature V4 everywhere: what current S3 regions require, and a direct upload's
+            # part URL then signs the part's Content-Length (S3 refuses any other size).
+            "signature_version": "s3v4",
         },
     }
 else:

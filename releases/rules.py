@@ -23,7 +23,7 @@ from releases.models import Blob, Release
 from releases.paths import normalize_path
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-BLOB_ID_RE = re.compile(r"^baf[ky]rei[a-z2-7]{52}$")  # CIDv1, base32, sha2-256: raw or dag-pb
+BLOB_ID_RE = re.compile(r"^baf(?:krei|ybei)[a-z2-7]{52}$")  # CIDv1 base32 sha2-256: raw, dag-pb
 # Said of blocked content wherever it is offered: the same words whether or not the sender
 # could know that the content was on the hub (it may have been in someone's private release).
 BLOCKED_MESSAGE = "The hub does not accept this file; nothing was added."

@@ -219,6 +219,10 @@ def files_plan(*, release: Release, user, files) -> list[PlannedFile]:
             plan.append(c)
         elif c[2]:
             plan.append(_plan_one(state, *c[:3], twins, elsewhere))
+        elif c[3] and c[0] in state.reserved:
+            # A deleted path takes back only its content, which may be gone from the hub: by
+            # Blob ID the answer would tell whether someone still holds it. Ask for the sha256.
+            plan.append(PlannedFile(*c[:2], "", "hash", "Ask again with its sha256.", blob_id=c[3]))
         elif c[3]:  # new content when no blob has the Blob ID: no file's sha256 is ""
             planned = _plan_one(state, *c[:2], by_blob_id.get(c[3], ""), twins, elsewhere)
             planned.sha256, planned.blob_id = "", c[3]

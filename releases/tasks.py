@@ -31,15 +31,7 @@ def verify_upload(upload_id: str) -> None:
         upload_complete(upload=upload)
 
 
-@shared_task(
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=8,
-    soft_time_limit=3600,
-    time_limit=3700,
-)
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=3600, time_limit=3700)
 def receive_stored_object(key: str, oid: str, size: int, user_id: int) -> None:
     """Check a direct upload of huggingface_hub joined in storage, and make it the blob."""
     from releases.api_hf.lfs import object_stored

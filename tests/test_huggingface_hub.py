@@ -592,13 +592,19 @@ def test_uploads_to_s3_go_straight_to_the_bucket_as_a_multipart_transfer(
     _t, token = tokens.token_create(user=sven, name="ci", scope="write")
     data = random.Random(4).randbytes(11 * 1024 * 1024)  # parts of 5, 5 and 1 MiB
     local = write_file(tmp_path, "weights.bin", data)
+    empty = write_file(tmp_path, "__init__.py", b"")  # no parts to make: no multipart
 
-    (done,) = upload(hub_server, tmp_path / "home", put_file(local, "weights.bin", token))
+    done, _empty = upload(
+        hub_server,
+        tmp_path / "home",
+        put_file(local, "weights.bin", token),
+        put_file(empty, "__init__.py", token),
+    )
 
     assert done["result"]["oid"] == revisions.commit_id(repo.releases.get())
-    assert transfers == []  # no body came through the hub
-    assert files_of(repo.releases.get()) == {"weights.bin": data}
-    blob = Blob.objects.get()
+    assert sha256(data) not in transfers  # the weights' bytes never came through the hub
+    assert files_of(repo.releases.get()) == {"weights.bin": data, "__init__.py": b""}
+    blob = Blob.objects.get(size=len(data))
     assert blob.sha256 == sha256(data) and blob.blocks.filter(kind="leaf").count() == 44
     assert not s3_client().list_multipart_uploads(Bucket=BUCKET).get("Uploads")
     keys = [o["Key"] for o in s3_client().list_objects_v2(Bucket=BUCKET)["Contents"]]

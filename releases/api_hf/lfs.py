@@ -162,16 +162,30 @@ def _direct(user, oid: str, size: int) -> tuple[Ticket, dict]:
     header: the part size and a presigned URL per part ("00001", …)."""
     store = s3.direct_store()
     chunk = settings.HUB_UPLOAD_CHUNK_SIZE
-    count = max(1, -(-size // chunk))
-    if store is None or count > s3.PARTS_MAX:
+    count = -(-size // chunk)
+    if store is None or not 0 < count <= s3.PARTS_MAX:  # the client makes no part of nothing
         return Ticket(user_id=user.pk, oid=oid, size=size), {}
-    key = f"{receive.STAGING}/u{user.pk}-lfs-{uuid.uuid4().hex}"
+    receive.check_quota(store, user, size + _open_direct(store, user))
+    key = f"{_direct_prefix(user)}{size}-{uuid.uuid4().hex}"
     multipart = s3.multipart_start(store, key)
     header = {"chunk_size": str(chunk)}
     for index in range(count):
         length = min(chunk, size - index * chunk)
         header[f"{index + 1:05d}"] = s3.part_url(store, key, multipart, index, length)
     return Ticket(user_id=user.pk, oid=oid, size=size, multipart=multipart, key=key), header
+
+
+def _direct_prefix(user) -> str:
+    return f"{receive.STAGING}/u{user.pk}-lfs-"
+
+
+def _open_direct(store, user) -> int:
+    """Bytes the user's direct uploads still open are declared to take (their keys say)."""
+    total = 0
+    for name, _id, _began in s3.multipart_open(store, _direct_prefix(user)):
+        size = name.rsplit("-lfs-", 1)[-1].split("-", 1)[0]
+        total += int(size) if size.isdigit() else 0
+    return total
 
 
 def object_complete(*, ticket: str, body) -> None:
@@ -185,11 +199,17 @@ def object_complete(*, ticket: str, body) -> None:
         raise Invalid("This upload link takes the file with a PUT.")
     if not isinstance(body, dict) or body.get("oid") != allowed.oid:
         raise Invalid("Send the oid and the parts this link was made for.")
+    if allowed.oid in received(user=user, sha256s={allowed.oid}) or store.exists(allowed.key):
+        return  # a repeat: joined already (and checked, or being checked)
     chunk = settings.HUB_UPLOAD_CHUNK_SIZE
-    count = max(1, -(-allowed.size // chunk))
-    parts = list(s3.parts(store, allowed.key, allowed.multipart))
+    count = -(-allowed.size // chunk)
+    try:
+        parts = list(s3.parts(store, allowed.key, allowed.multipart))
+    except s3.Gone:
+        raise NotFound(NOT_RECEIVED) from None
     lengths = [min(chunk, allowed.size - n * chunk) for n in range(count)]
     if [(p["index"], p["size"]) for p in parts] != list(enumerate(lengths)):
+        s3.multipart_abort(store, allowed.key, allowed.multipart)
         raise Invalid("Some parts did not reach the storage whole; run the upload again.")
     s3.multipart_complete(store, allowed.key, allowed.multipart, [p["etag"] for p in parts])
     from releases.tasks import receive_stored_object

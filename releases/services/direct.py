@@ -60,9 +60,15 @@ def upload_parts_received(*, upload_id, user: User, through) -> Upload:
         raise Conflict("This upload takes its chunks at …/chunks/<n>, not as parts.")
     if not isinstance(through, int) or isinstance(through, bool) or through < 1:
         raise Invalid("Send through: the index after the last chunk sent.", upload=upload)
+    if upload.status != UploadStatus.RECEIVING or upload.chunks_received >= through:
+        return _settled(upload)  # a repeat (e.g. a retry whose answer was lost)
     start = upload.chunks_received
     arrived = 0
-    for part in s3.parts(store, staging.data_key(upload), upload.multipart_id, first=start):
+    try:
+        found = list(s3.parts(store, staging.data_key(upload), upload.multipart_id, first=start))
+    except s3.Gone:  # completed or aborted meanwhile
+        return _settled(Upload.objects.get(pk=upload.pk))
+    for part in found:
         index = start + arrived
         if part["index"] != index or index >= min(through, upload.chunk_count):
             break
@@ -89,3 +95,11 @@ def upload_parts_received(*, upload_id, user: User, through) -> Upload:
     if locked.status == UploadStatus.VERIFYING:
         transaction.on_commit(lambda: verification.hand_over(locked, None))
     return locked
+
+
+def _settled(upload: Upload) -> Upload:
+    """The answer to a record of parts once the upload stopped receiving: its state when it is
+    on its way or done, a Conflict saying why when it failed."""
+    if upload.status == UploadStatus.FAILED:
+        raise Conflict(f"This upload failed: {upload.error}", upload=upload)
+    return upload

@@ -55,7 +55,7 @@ def _in_flight(store, user: User) -> int:
     return total
 
 
-def _check_quota(store, user: User, length: int) -> None:
+def check_quota(store, user: User, length: int) -> None:
     """The same quota as chunked uploads: bytes on their way in, per user."""
     quota = settings.HUB_UPLOAD_QUOTA
     used = staging_use(user) + _in_flight(store, user)
@@ -126,7 +126,7 @@ def blob_receive(*, stream, length: int, sha256: str, user: User) -> Blob:
     store = storage.storage()
     if length > settings.HUB_UPLOAD_CHUNK_SIZE:
         # A body no larger than a chunk takes no more room than a chunk request does.
-        _check_quota(store, user, length)
+        check_quota(store, user, length)
     offered = _stage(store, user, stream, digest, length=length)
     try:
         blob = files.blob_put(

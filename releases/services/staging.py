@@ -22,6 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from django.utils import timezone
 from storages.backends.s3 import S3Storage
@@ -265,7 +266,10 @@ def _join_parts(upload: Upload) -> bool:
     store = storage.storage()
     if store.exists(data_key(upload)):
         return True
-    found = list(s3.parts(store, data_key(upload), upload.multipart_id))
+    try:
+        found = list(s3.parts(store, data_key(upload), upload.multipart_id))
+    except s3.Gone:  # aborted (cancelled), or joined and moved on by an earlier run
+        return store.exists(data_key(upload))
     if [p["index"] for p in found] != list(range(upload.chunk_count)) or any(
         p["size"] != upload.chunk_length(p["index"]) for p in found
     ):
@@ -346,8 +350,14 @@ def remove_orphans(active_ids: set[str]) -> int:
     for folder in orphans:
         _clear(store, f"uploads/{folder}")
     if isinstance(store, S3Storage):  # direct uploads' parts, which list as no object
-        for name, multipart_id in s3.multipart_open(store, "uploads/"):
-            if name.split("/")[1:2] and name.split("/")[1] not in active_ids:
+        settled = timezone.now() - timedelta(hours=1)  # none that began as `active` was read
+        for name, multipart_id, began in s3.multipart_open(store, "uploads/"):
+            upload_id = name.split("/")[1] if name.count("/") >= 2 else ""
+            if upload_id not in active_ids and began < settled:
+                s3.multipart_abort(store, name, multipart_id)
+        # huggingface_hub's direct uploads: their tickets are long expired by then.
+        for name, multipart_id, began in s3.multipart_open(store, f"{INCOMING}/"):
+            if began < timezone.now() - timedelta(days=1):
                 s3.multipart_abort(store, name, multipart_id)
     return len(orphans)
 

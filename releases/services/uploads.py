@@ -58,6 +58,11 @@ def upload_start(
     blob_id = rules.entry_blob_id(entry)
     state = rules.contents(release, paths={path})
     if blob_id:  # compared through its sha256 when some blob has it, else new content
+        if path in state.reserved:  # as the plan says: by Blob ID it could tell too much
+            raise Conflict(
+                f"“{path}” was deleted from {release.version}: start its upload with the "
+                "file's sha256."
+            )
         known = selectors.sha256_of_blob_ids({blob_id}).get(blob_id, "")
         if rules.check_addition(state, path=path, sha256=known) == rules.Verdict.PRESENT:
             raise Conflict("Already in this release.", state="present")

@@ -855,6 +855,15 @@ def test_a_plan_by_blob_id_answers_like_one_by_sha256_and_reveals_nothing(
     changed = {"path": "mine.bin", "size": 3, "blob_id": cid(b"new")}
     conflict = post_json(personas["owner"], vurl(repo, "files_plan"), {"files": [changed]})
     assert conflict.json()["files"][0]["action"] == "conflict"
+    # A deleted path takes back only its own content, which may be gone from the hub or only
+    # in others' hands: by Blob ID the answer would tell which, so the sha256 is asked for.
+    DeletedPath.objects.create(release=repo.latest_release, path="gone.bin", sha256=sha(b"x"))
+    for content in (b"x", b"secret bytes"):
+        back = {"path": "gone.bin", "size": len(content), "blob_id": cid(content)}
+        plan = post_json(personas["owner"], vurl(repo, "files_plan"), {"files": [back]}).json()
+        assert plan["files"][0]["action"] == "hash"
+        start = post_json(personas["owner"], vurl(repo, "upload_start"), back)
+        assert start.status_code == 409 and "with the file's sha256" in start.json()["error"]
     linked = post_json(
         personas["owner"], vurl(repo, "files_link"), {"path": "p.bin", "blob_id": cid(b"public")}
     )
@@ -868,17 +877,19 @@ def test_a_plan_by_blob_id_answers_like_one_by_sha256_and_reveals_nothing(
 
 
 def test_an_upload_declared_by_its_blob_id_gets_the_sha256_of_its_bytes(
-    personas, repo, django_capture_on_commit_callbacks
+    personas, repo, settings, django_capture_on_commit_callbacks
 ):
+    settings.HUB_UPLOAD_CHUNK_SIZE = CHUNK_SIZE
     client = personas["owner"]
-    data = os.urandom(3000)
-    body = {"path": "w.bin", "size": 3000, "blob_id": cid(data)}
+    data = os.urandom(CHUNK_SIZE + 3000)  # two leaves: a dag-pb Blob ID, bafybei…
+    assert cid(data).startswith("bafybei")
+    body = {"path": "w.bin", "size": len(data), "blob_id": cid(data)}
     state = post_json(client, vurl(repo, "upload_start"), body).json()
-    client.put(f"{state['url']}/chunks/0", data[:1024], "application/octet-stream")
+    client.put(f"{state['url']}/chunks/0", data[:CHUNK_SIZE], "application/octet-stream")
     again = post_json(client, vurl(repo, "upload_start"), body).json()
     assert again["id"] == state["id"] and again["chunks_received"] == 1  # resumes
     with django_capture_on_commit_callbacks(execute=True):
-        client.put(f"{state['url']}/chunks/1", data[1024:], "application/octet-stream")
+        client.put(f"{state['url']}/chunks/1", data[CHUNK_SIZE:], "application/octet-stream")
     assert client.get(state["url"]).json()["status"] == "done"
     blob = ReleaseFile.objects.get(path="w.bin").blob
     assert blob.sha256 == sha(data) == Upload.objects.get().sha256 and blob.blob_id == cid(data)
