@@ -20,6 +20,8 @@ def go_direct(upload: Upload) -> None:
     store = s3.direct_store()
     if store is None or upload.status != UploadStatus.RECEIVING:
         return
+    if upload.chunk_count > s3.PARTS_MAX:  # more chunks than S3 takes parts: through the hub
+        return
     opened = s3.multipart_start(store, staging.data_key(upload))
     with transaction.atomic():
         locked = Upload.objects.select_for_update().get(pk=upload.pk)

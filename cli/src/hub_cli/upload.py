@@ -54,6 +54,7 @@ class Item:
     resumed_at: int = 0  # first chunk this run sent, when an earlier run sent some
     chunk_count: int = 0
     upload_url: str = ""  # while the hub verifies it
+    mtime_ns: int = 0  # when sent while hashed: its modification time before
 
 
 def collect(paths: list[Path]) -> list[Item]:
@@ -284,7 +285,8 @@ class Uploader:
         """Give the sha256 of a file sent while it was hashed (of the bytes sent, unless the
         file changed meanwhile: then the upload is cancelled)."""
         item.sha256 = hashed.finish(file)
-        if os.fstat(file.fileno()).st_size != item.size:
+        now = os.fstat(file.fileno())
+        if now.st_size != item.size or now.st_mtime_ns != item.mtime_ns:
             self.client.request("DELETE", state["url"])
             raise HubError(f"{item.source}: the file changed while it was uploaded.")
         return self.client.request("PATCH", state["url"], json={"sha256": item.sha256}).json()
@@ -500,6 +502,7 @@ def _sized(items: list[Item], least: int) -> set[Item]:
     for size, same in sizes.items():
         if 0 < least <= size and len(same) == 1:
             same[0].size = size
+            same[0].mtime_ns = same[0].source.stat().st_mtime_ns
             chosen.add(same[0])
     return chosen
 
