@@ -49,17 +49,41 @@ def listed_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}visibility": Visibility.PUBLIC, f"{prefix}hidden_at__isnull": True})
 
 
-def readable_q(user, prefix: str = "") -> Q:
-    """Condition on Repository (or on a relation through `prefix`) for what `user` may read."""
-    if not user.is_authenticated:
-        return listed_q(prefix)
+# What everyone of a role reads alike, apart from their own repositories (counts shared by a
+# role are cached under these names).
+LISTED, PUBLIC, EVERYTHING = "listed", "public", "everything"
+
+
+def role_scope(user) -> str:
+    """LISTED for everyone, PUBLIC for moderators (hidden public repositories too),
+    EVERYTHING for who reads private repositories."""
     if reads_everything(user):
-        # Every repository, written as a condition that stays true when combined with `|`
-        # (an empty Q() would vanish from `other | Q()`).
-        return Q(**{f"{prefix}pk__isnull": False})
-    condition = listed_q(prefix) | Q(**{f"{prefix}owner": user})
+        return EVERYTHING
     if reads_hidden_public(user):
-        condition |= Q(**{f"{prefix}visibility": Visibility.PUBLIC})
+        return PUBLIC
+    return LISTED
+
+
+def scope_q(scope: str, prefix: str = "") -> Q:
+    """Condition for the repositories of a role's scope."""
+    if scope == EVERYTHING:
+        # Written as a condition that stays true when combined with `|` (an empty Q() would
+        # vanish from `other | Q()`).
+        return Q(**{f"{prefix}pk__isnull": False})
+    if scope == PUBLIC:
+        return Q(**{f"{prefix}visibility": Visibility.PUBLIC})
+    return listed_q(prefix)
+
+
+def readable_q(user, prefix: str = "") -> Q:
+    """Condition on Repository (or on a relation through `prefix`) for what `user` may read:
+    their role's scope and their own repositories."""
+    scope = role_scope(user)
+    if scope == EVERYTHING or not user.is_authenticated:
+        return scope_q(scope, prefix)
+    condition = listed_q(prefix) | Q(**{f"{prefix}owner": user})
+    if scope == PUBLIC:
+        condition |= scope_q(PUBLIC, prefix)
     return condition
 
 
