@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from hub.errors import HubError
-from hub.pagination import paginate_ids
+from hub.pagination import COUNT_CAP, FILTERED_COUNT_CAP, paginate_capped
 from hub.web import form_error
 from repos import facets, selectors, services
 from repos.forms import (
@@ -49,7 +49,8 @@ def model_list(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     filters = form.filters()
     results = selectors.repository_search(user=request.user, filters=filters)
-    page = paginate_ids(request, results, settings.HUB_PAGE_SIZE)
+    cap = FILTERED_COUNT_CAP if filters.is_filtered else COUNT_CAP
+    page = paginate_capped(request, results, settings.HUB_PAGE_SIZE, cap=cap)
     page.object_list = selectors.cards(page.object_list)
     return render(
         request,
@@ -68,7 +69,7 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
         .order_by("-updated_at", "-id")
         .values_list("id", flat=True)
     )
-    page = paginate_ids(request, repos, settings.HUB_PAGE_SIZE)
+    page = paginate_capped(request, repos, settings.HUB_PAGE_SIZE)
     page.object_list = selectors.cards(page.object_list)
     return render(request, "repos/user_detail.html", {"profile": profile, "page": page})
 

@@ -1,0 +1,69 @@
+"""Capped totals: a long list says "10,000+" instead of counting every repository, and never
+counts one the visitor may not read."""
+
+import pytest
+from django.urls import reverse
+
+from repos import views
+from tests.factories import RepositoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def heading(response) -> str:
+    content = response.content.decode()
+    return content.split('<h1 class="h2">')[1].split("</h1>")[0]
+
+
+def test_a_long_list_says_there_are_more_than_it_counted(client, owner, monkeypatch, settings):
+    settings.HUB_PAGE_SIZE = 2
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    for n in range(5):
+        RepositoryFactory(owner=owner, name=f"m{n}")
+    response = client.get(reverse("model_list"))
+    assert heading(response) == "3+ models"
+    assert "Page 1 of 2+" in response.content.decode()
+    # The pages stop at the cap.
+    last = client.get(reverse("model_list") + "?page=9")
+    assert [repo.name for repo in last.context["page"].object_list] == ["m2"]
+
+
+def test_searches_and_filtered_lists_count_less_far_than_the_whole_list(client, owner, monkeypatch):
+    monkeypatch.setattr(views, "FILTERED_COUNT_CAP", 2)
+    for n in range(3):
+        RepositoryFactory(owner=owner, name=f"gas-{n}")
+    assert heading(client.get(reverse("model_list") + "?q=gas")) == "2+ models matching “gas”"
+    assert heading(client.get(reverse("model_list") + "?task=defi-forecasting")) == "2+ models"
+    assert heading(client.get(reverse("model_list"))) == "3 models"
+
+
+def test_capped_counts_do_not_count_private_repositories(personas, owner, monkeypatch):
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    for n in range(2):
+        RepositoryFactory(owner=owner, name=f"public-{n}")
+    for n in range(2):
+        RepositoryFactory(owner=owner, name=f"private-{n}", visibility="private")
+    for who, expected in [
+        ("anonymous", "2 models"),
+        ("other", "2 models"),
+        ("owner", "3+ models"),
+        ("staff", "3+ models"),
+    ]:
+        assert heading(personas[who].get(reverse("model_list"))) == expected, who
+    profile = personas["other"].get(reverse("user_detail", kwargs={"username": "alice"}))
+    assert "· 2 models</p>" in profile.content.decode()
+
+
+def test_the_admin_repository_and_report_lists_count_up_to_the_cap(staff, owner, monkeypatch):
+    from django.test import Client
+
+    from hub import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    for n in range(4):
+        RepositoryFactory(owner=owner, name=f"m{n}", tags=[f"t{n}"])
+    client = Client()
+    client.force_login(staff)
+    assert "3+ repositories" in client.get("/admin/repos/repository/").content.decode()
+    assert "0 reports" in client.get("/admin/moderation/report/").content.decode()
+    assert "4 tags" in client.get("/admin/repos/tag/").content.decode()  # counted as before
