@@ -120,7 +120,15 @@ class Repository(models.Model):
         indexes = [
             models.Index(fields=["visibility", "-updated_at"], name="repos_visible_updated"),
             models.Index(fields=["visibility", "-created_at"], name="repos_visible_created"),
+            # Newest first for a signed-in user, whose own private ones join the listed ones.
+            models.Index(fields=["-created_at", "-id"], name="repos_created"),
             models.Index(Lower("name"), "id", name="repos_name_lower"),
+            # A user's page: their newest first, with what `listed_q` reads, without the rows
+            # (key columns, not INCLUDE: SQLite, the run command's database, has no INCLUDE).
+            models.Index(
+                fields=["owner", "-updated_at", "-id", "visibility", "hidden_at"],
+                name="repos_owner_updated",
+            ),
             models.Index(
                 fields=["-featured_at"],
                 condition=models.Q(featured_at__isnull=False),

@@ -4,22 +4,21 @@ Every front door reaches repositories through these functions; a repository the 
 read is NotFound, exactly like one that does not exist.
 """
 
-import functools
-import operator
 import re
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 
 from accounts.models import User
 from hub.errors import Invalid, Moved, NotFound, Refused
-from repos import access
+from repos import access, search
 from repos.access import listed_q, readable_q
 from repos.models import License, Repository, RepositoryRedirect, Tag, Task
+from repos.search import RankedSearch
 
 AnyUser = User | AnonymousUser
 
@@ -37,7 +36,7 @@ def repository_get_readable(*, user: AnyUser, owner: str, name: str) -> Reposito
     repo = (
         repository_list_readable(user=user)
         .select_related("owner", "task", "license", "latest_release")
-        .filter(owner__username__iexact=owner, name__iexact=name)
+        .filter(_lower_is("owner__username", owner), _lower_is("name", name))
         .first()
     )
     if repo is not None:
@@ -60,6 +59,12 @@ def repository_get_readable(*, user: AnyUser, owner: str, name: str) -> Reposito
     raise NotFound("No such repository.")
 
 
+def _lower_is(field: str, value: str) -> Q:
+    """`field__iexact=value` in the form the case-insensitive unique indexes serve
+    (LOWER(field) = LOWER(value); iexact compares UPPER()s, which no index holds)."""
+    return Q(Exact(Lower(field), Lower(Value(value))))
+
+
 def _moved(repo: Repository) -> Moved:
     return Moved(f"Now at {repo.full_name}.", owner=repo.owner.username, name=repo.name)
 
@@ -74,7 +79,7 @@ def repository_get_manageable(*, user: AnyUser, owner: str, name: str) -> Reposi
 
 
 def user_get_visible(*, username: str) -> User:
-    user = User.objects.filter(username__iexact=username, is_active=True).first()
+    user = User.objects.filter(_lower_is("username", username), is_active=True).first()
     if user is None:
         raise NotFound("No such user.")
     return user
@@ -111,26 +116,9 @@ class RepositoryFilters:
         return ""
 
 
-def _search(qs: QuerySet[Repository], query: str) -> tuple[QuerySet[Repository], bool]:
-    """Apply the free-text query. Returns the queryset and whether it is ordered by rank."""
-    terms = _TERM.findall(query.lower())[:12]
-    if not terms:
-        return qs, False
-    if connection.vendor == "postgresql":
-        # Every term must match, as a prefix ("volat" finds "volatility"), either as typed
-        # (names and tags are indexed unstemmed) or stemmed (descriptions are in English).
-        tsquery = functools.reduce(
-            operator.and_,
-            (
-                SearchQuery(f"{term}:*", search_type="raw", config="simple")
-                | SearchQuery(f"{term}:*", search_type="raw", config="english")
-                for term in terms
-            ),
-        )
-        qs = qs.filter(search_vector=tsquery).annotate(rank=SearchRank(F("search_vector"), tsquery))
-        return qs, True
-    # Elsewhere (SQLite, the run command's database): substring matches, ranked like the
-    # weights above: the name first, then tags, then the model card.
+def _search_elsewhere(qs: QuerySet[Repository], terms: list[str]) -> QuerySet[Repository]:
+    # Elsewhere (SQLite, the run command's database): substring matches, ranked like
+    # PostgreSQL's: the name first, then tags, then the model card.
     rank = Value(0)
     for term in terms:
         in_tags = Exists(Tag.objects.filter(repositories=OuterRef("pk"), name__icontains=term))
@@ -140,14 +128,15 @@ def _search(qs: QuerySet[Repository], query: str) -> tuple[QuerySet[Repository],
             When(in_tags, then=Value(2)),
             default=Value(1),
         )
-    return qs.annotate(rank=rank), True
+    return qs.annotate(rank=rank)
 
 
-def repository_search(*, user: AnyUser, filters: RepositoryFilters) -> QuerySet[Repository]:
+def repository_search(*, user: AnyUser, filters: RepositoryFilters) -> QuerySet | RankedSearch:
     """Ids of the readable repositories matching the filters, in the requested order.
 
-    The result is narrow on purpose: sort and paginate it, then load the page with `cards`.
-    (Joining the card data before the sort makes PostgreSQL join every match.)
+    The result is narrow on purpose: paginate it (`hub.pagination.paginate_capped`), then
+    load the page with `cards`. (Joining the card data before the sort makes PostgreSQL join
+    every match.) Searched by relevance on PostgreSQL, it is a `repos.search.RankedSearch`.
     """
     qs = repository_list_readable(user=user)
     if filters.problem:
@@ -158,10 +147,17 @@ def repository_search(*, user: AnyUser, filters: RepositoryFilters) -> QuerySet[
         qs = qs.filter(license__spdx_id__iexact=filters.license)
     if filters.tag:
         qs = qs.filter(tags__name=filters.tag.lower())
-    qs, ranked = _search(qs, filters.query)
+    terms = _TERM.findall(filters.query.lower())[:12]
     _label, order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
-    if ranked and filters.sort == "relevance":
-        order = [F("rank").desc(), *order]
+    ranked = bool(terms) and filters.sort == "relevance"
+    if terms and connection.vendor == "postgresql":
+        if ranked:
+            return RankedSearch(qs, search.tsquery(terms))
+        qs = qs.filter(search_vector=search.tsquery(terms))
+    elif terms:
+        qs = _search_elsewhere(qs, terms)
+        if ranked:
+            order = [F("rank").desc(), *order]
     return qs.order_by(*order).values_list("id", flat=True)
 
 

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from repos.models import License, Task
+from repos.models import License, Repository, Task
 from tests.factories import RepositoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +150,85 @@ def test_without_postgresql_names_and_tags_still_rank_above_a_mention_in_the_car
     filters = RepositoryFilters(query="gas", sort="relevance")
     ids = list(repository_search(user=owner, filters=filters))
     assert ids == [named.pk, tagged.pk, mention.pk]
+
+
+def test_best_match_is_name_or_tags_then_card_and_newest_first_within_each(client, owner):
+    RepositoryFactory(owner=owner, name="alpha", description="About gas fees.")
+    RepositoryFactory(owner=owner, name="gas-oracle", description="")
+    RepositoryFactory(owner=owner, name="fees", description="", tags=["gas"])
+    RepositoryFactory(owner=owner, name="gas-station", description="")
+    RepositoryFactory(owner=owner, name="beta", description="Gas everywhere.")
+    assert names(client, "?q=gas") == ["gas-station", "fees", "gas-oracle", "beta", "alpha"]
+    # Every word must be in the name or the tags to come first.
+    assert names(client, "?q=gas+fees") == ["fees", "alpha"]
+    assert names(client, "?q=gas+oracle") == ["gas-oracle"]
+
+
+def test_pages_of_a_search_by_relevance_follow_each_other(client, owner, settings):
+    settings.HUB_PAGE_SIZE = 2
+    for name, tags, description in [
+        ("card-1", [], "Mentions gas."),
+        ("gas-1", [], ""),
+        ("tagged-1", ["gas"], ""),
+        ("gas-2", [], ""),
+        ("card-2", [], "Mentions gas too."),
+    ]:
+        RepositoryFactory(owner=owner, name=name, tags=tags, description=description)
+    pages = [names(client, f"?q=gas&page={n}") for n in (1, 2, 3)]
+    assert pages == [["gas-2", "tagged-1"], ["gas-1", "card-2"], ["card-1"]]
+    response = client.get(reverse("model_list") + "?q=gas")
+    assert response.context["page"].paginator.count == 5
+    assert "5 models matching" in response.content.decode()
+
+
+def test_relevance_results_read_like_a_list(owner, other):
+    """The ranked results slice, count and iterate consistently (the JSON API pages them)."""
+    from repos.selectors import RepositoryFilters, repository_search
+
+    for n in range(5):
+        RepositoryFactory(owner=owner, name=f"gas-{n}", description="")
+    RepositoryFactory(owner=owner, name="fees", tags=["gas"], description="")
+    RepositoryFactory(owner=owner, name="hidden", description="Gas.", visibility="private")
+    filters = RepositoryFilters(query="gas", sort="relevance")
+    for user, expected in ((other, 6), (owner, 7)):
+        found = repository_search(user=user, filters=filters)
+        everything = list(found)
+        assert len(everything) == found.count() == expected
+        assert found[0:3] + found[3:5] + found[5:100] == everything
+        assert found[2] == everything[2]
+        assert found.count_up_to(3) == 3
+
+
+@pytest.mark.parametrize("walk_budget", [0, 10**9], ids=["looked-up", "walked"])
+def test_relevance_pages_are_the_same_past_the_recent_window(owner, monkeypatch, walk_budget):
+    """Past the window of recent repositories read first, the older matches are read either
+    way (walking on, or from the search index) in the same order."""
+    from repos import search
+    from repos.selectors import RepositoryFilters, repository_search
+
+    for name, tags, description in [
+        ("gas-old", [], ""),
+        ("card-old", [], "Gas."),
+        ("fees", ["gas"], ""),
+        ("unrelated", [], "Nothing."),
+        ("card-mid", [], "Some gas."),
+        ("gas-new", [], ""),
+        ("nothing", [], ""),
+        ("card-new", [], "Gas again."),
+    ]:
+        RepositoryFactory(owner=owner, name=name, tags=tags, description=description)
+    monkeypatch.setattr(search, "WINDOW", 3)
+    monkeypatch.setattr(search, "WALK_BUDGET", walk_budget)
+    filters = RepositoryFilters(query="gas", sort="relevance")
+    expected = ["gas-new", "fees", "gas-old", "card-new", "card-mid", "card-old"]
+    by_id = dict(Repository.objects.values_list("id", "name"))
+    assert [by_id[pk] for pk in repository_search(user=owner, filters=filters)] == expected
+    for size in (1, 2, 4):
+        pages = []
+        for start in range(0, 7, size):
+            found = repository_search(user=owner, filters=filters)  # as a request would
+            pages += found[start : start + size]
+        assert [by_id[pk] for pk in pages] == expected, size
+    for limit in (1, 3, 6, 7):
+        found = repository_search(user=owner, filters=filters)
+        assert found.count_up_to(limit) == min(limit, 6)
