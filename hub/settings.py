@@ -8,6 +8,7 @@ See the configuration table in the README.
 import ipaddress
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -199,6 +200,19 @@ elif STORAGE_BACKEND == "s3":
     }
 else:
     raise ImproperlyConfigured("STORAGE_BACKEND must be 'local' or 's3'.")
+# On S3 storage, clients that ask for it send chunks straight to presigned part URLs of an S3
+# multipart upload (hub/s3.py), valid this many seconds; the bytes never pass the web servers.
+HUB_UPLOAD_DIRECT = env_bool("HUB_UPLOAD_DIRECT", True)
+HUB_UPLOAD_PART_URL_SECONDS = env_int("HUB_UPLOAD_PART_URL_SECONDS", 3600)
+# Where the release page sends those chunks: the S3 endpoint, or AWS's hosts (connect-src).
+_BUCKET_ORIGINS = []
+if STORAGE_BACKEND == "s3" and HUB_UPLOAD_DIRECT:
+    _endpoint = urlsplit(env_str("S3_ENDPOINT_URL") or "")
+    _BUCKET_ORIGINS = (
+        [f"{_endpoint.scheme}://{_endpoint.netloc}"]
+        if _endpoint.netloc
+        else ["https://*.amazonaws.com"]
+    )
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {
@@ -234,7 +248,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF],
         "style-src": [SELF],
         "img-src": [SELF, "https:"],
-        "connect-src": [SELF],
+        "connect-src": [SELF, *_BUCKET_ORIGINS],
         "font-src": [SELF],
         "worker-src": [SELF],
         "object-src": [NONE],
@@ -353,10 +367,6 @@ HUB_UPLOAD_VERIFY_INLINE = env_int("HUB_UPLOAD_VERIFY_INLINE", 8 * 1024**2)
 # file this way has it verified as it arrives). Keep it within the web server's timeout.
 HUB_UPLOAD_REQUEST_MAX = env_int("HUB_UPLOAD_REQUEST_MAX", 4 * 1024**3)
 HUB_UPLOAD_STUCK_AFTER = env_int("HUB_UPLOAD_STUCK_AFTER", 300)
-# On S3 storage, clients that ask for it send chunks straight to presigned part URLs of an S3
-# multipart upload (hub/s3.py), valid this many seconds; the bytes never pass the web servers.
-HUB_UPLOAD_DIRECT = env_bool("HUB_UPLOAD_DIRECT", True)
-HUB_UPLOAD_PART_URL_SECONDS = env_int("HUB_UPLOAD_PART_URL_SECONDS", 3600)
 HUB_UPLOAD_EXPIRE_DAYS = env_int("HUB_UPLOAD_EXPIRE_DAYS", 7)
 HUB_REPORTS_PER_DAY = env_int("HUB_REPORTS_PER_DAY", 10)
 HUB_FEATURED_COUNT = 6
