@@ -232,3 +232,26 @@ def test_relevance_pages_are_the_same_past_the_recent_window(owner, monkeypatch,
     for limit in (1, 3, 6, 7):
         found = repository_search(user=owner, filters=filters)
         assert found.count_up_to(limit) == min(limit, 6)
+
+
+def test_result_cards_come_from_the_cache_and_follow_every_change(client, owner, other):
+    from django.core.cache import cache
+
+    from repos.services import repository_update
+
+    repo = RepositoryFactory(owner=owner, name="eth-vol", tags=["ethereum"])
+    RepositoryFactory(owner=other, name="btc-vol", visibility="private")
+    first = client.get(reverse("model_list")).content.decode()
+    assert first == client.get(reverse("model_list")).content.decode()  # from the cache
+    repository_update(
+        repository=repo,
+        description="# Vol\n\nNow hourly.",
+        task=repo.task,
+        license=repo.license,
+        tags=["ethereum", "hourly"],
+    )
+    page = client.get(reverse("model_list")).content.decode()
+    assert "Now hourly." in page and ">hourly</a>" in page
+    cache.clear()
+    assert client.get(reverse("model_list")).content.decode() == page  # as rendered afresh
+    assert "btc-vol" not in page
