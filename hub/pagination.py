@@ -56,6 +56,21 @@ class CappedPaginator(Paginator):
         return f"{self.count:,}+" if self.is_capped else f"{self.count:,}"
 
 
+class NarrowPagesPaginator(CappedPaginator):
+    """A CappedPaginator that reads a page's ids first, with the list's filters and order
+    alone, then that page's rows with everything they show (related rows, annotations).
+
+    For lists sorted by a computed value (the reports queue: open reports per repository),
+    where PostgreSQL would otherwise join every row's related rows before the sort.
+    """
+
+    def _get_page(self, object_list, number, paginator):
+        if isinstance(object_list, QuerySet):
+            ids = list(object_list.values_list("pk", flat=True))
+            object_list = self.object_list.filter(pk__in=ids)
+        return super()._get_page(object_list, number, paginator)
+
+
 def paginate_capped(
     request: HttpRequest, object_list, per_page: int, cap: int | None = None
 ) -> Page:

@@ -2,7 +2,7 @@
 admins of users, repositories and files (registered by the apps below, replaced here)."""
 
 from django.contrib import admin
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -10,7 +10,7 @@ from django.utils.text import Truncator
 from accounts.admin import HubUserAdmin
 from accounts.models import User
 from hub.admin_tools import admin_link, count_subquery
-from hub.pagination import CappedPaginator
+from hub.pagination import NarrowPagesPaginator
 from moderation import services
 from moderation.admin_actions import reason_action, simple_action
 from moderation.models import ModerationAction, Report, ReportStatus
@@ -22,9 +22,18 @@ from repos.models import Repository
 
 
 def open_reports_subquery(repository_ref: str = "pk"):
-    """Open reports of a repository, as a column computed in the list's own query."""
-    return count_subquery(
-        Report.objects.filter(status=ReportStatus.OPEN), "repository", repository_ref
+    """Open reports of a repository, as a column computed in the list's own query.
+
+    COUNT(*), not of a column: the partial unique index of open reports answers it alone
+    (the reports queue computes it for every open report to sort them).
+    """
+    return Subquery(
+        Report.objects.filter(status=ReportStatus.OPEN, repository=OuterRef(repository_ref))
+        .order_by()
+        .values("repository")
+        .annotate(n=Count("*"))
+        .values("n"),
+        output_field=IntegerField(),
     )
 
 
@@ -61,10 +70,11 @@ class ReportAdmin(admin.ModelAdmin):
         "text",
     ]
     list_per_page = 50
-    # Counted up to COUNT_CAP, once (not again unfiltered), and filtered by date with fixed
-    # choices instead of a date hierarchy's queries over every report: a backlog of tens of
-    # thousands of reports would otherwise cost each of these a join over all of them.
-    paginator = CappedPaginator
+    # Counted up to COUNT_CAP, once (not again unfiltered), filtered by date with fixed
+    # choices instead of a date hierarchy's queries over every report, and sorted on the
+    # reports alone before one page's repositories and users are joined: a backlog of tens
+    # of thousands of reports would otherwise cost each of these a join over all of them.
+    paginator = NarrowPagesPaginator
     show_full_result_count = False
     readonly_fields = [
         "repository",
@@ -112,8 +122,7 @@ class ReportAdmin(admin.ModelAdmin):
         return (
             Report.objects.filter(readable)
             .select_related("repository__owner", "reporter")
-            # The queue is sorted whole (by open reports per repository): rows as narrow as
-            # the columns shown keep that sort in memory.
+            # The columns shown: a page's rows stay narrow.
             .only(
                 *(f.name for f in Report._meta.concrete_fields),
                 "repository__name",

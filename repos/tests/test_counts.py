@@ -67,3 +67,19 @@ def test_the_admin_repository_and_report_lists_count_up_to_the_cap(staff, owner,
     assert "3+ repositories" in client.get("/admin/repos/repository/").content.decode()
     assert "0 reports" in client.get("/admin/moderation/report/").content.decode()
     assert "4 tags" in client.get("/admin/repos/tag/").content.decode()  # counted as before
+
+
+def test_pages_read_as_ids_first_are_the_pages_of_the_list(owner):
+    from django.core.paginator import Paginator
+    from django.db.models import F
+
+    from hub.pagination import NarrowPagesPaginator
+    from repos.models import Repository
+
+    for n in range(7):
+        RepositoryFactory(owner=owner, name=f"m{n % 3}-{n}")
+    listed = Repository.objects.select_related("owner").order_by(F("name").desc(), "id")
+    plain, narrow = Paginator(listed, 3), NarrowPagesPaginator(listed, 3)
+    for number in (1, 2, 3):
+        expected = [repo.name for repo in plain.page(number).object_list]
+        assert [repo.name for repo in narrow.page(number).object_list] == expected
