@@ -1,5 +1,7 @@
-// Release page uploader: hash in a Web Worker, ask the server what to do with the whole list,
-// then link, skip or upload each file in resumable chunks, with progress and a summary.
+// Release page uploader: identify each file by its Blob ID (js/blobid-pool.js: a pool of Web
+// Workers at native speed; the sha256 in one Web Worker where the page lacks crypto.subtle),
+// ask the server what to do with the whole list, then link, skip or upload each file in
+// resumable chunks, with progress and a summary.
 // Pause stops sending and keeps the chunks on the server (dropping the file again resumes);
 // Cancel throws them away. When a run ends, the page's file list is refreshed in place.
 (() => {
@@ -41,7 +43,7 @@
     li.querySelector(".upload-size").textContent = fmtSize(file.size);
     list.appendChild(li);
     return {
-      file, path, li, sha256: null, outcome: null,
+      file, path, li, declared: null, outcome: null, // declared: {blob_id} or {sha256}
       set(status, kind = "") {
         const p = li.querySelector(".upload-status");
         p.textContent = status;
@@ -86,9 +88,17 @@
     return out;
   }
 
+  // crypto.subtle exists on HTTPS and localhost only: plain HTTP elsewhere gets the sha256,
+  // streamed through hash-wasm, several times slower.
+  const pool = window.BlobIdPool && BlobIdPool.supported ? new BlobIdPool(root.dataset.blobidWorkerUrl) : null;
+  async function identify(item) {
+    if (pool) return { blob_id: await pool.blobId(item.file, (done) => item.bar("hash", done)) };
+    return { sha256: await sha256(item) };
+  }
+
   let worker = null;
   const pending = new Map();
-  function hash(item) {
+  function sha256(item) {
     if (!worker) {
       worker = new Worker(root.dataset.workerUrl);
       worker.onmessage = ({ data }) => {
@@ -107,6 +117,19 @@
       pending.set(id, { item, resolve, reject });
       worker.postMessage({ id, file: item.file, hashwasmUrl: new URL(root.dataset.hashwasmUrl, location.href).href });
     });
+  }
+
+  // The server's plan for `items`, as each one's `answer`; false (and each failed) if none came.
+  async function ask(items) {
+    const plan = await postJSON(root.dataset.planUrl, {
+      files: items.map((i) => ({ path: i.path, size: i.file.size, ...i.declared })),
+    });
+    if (!plan.ok) {
+      for (const item of items) finish(item, "failed", plan.data.error);
+      return false;
+    }
+    plan.data.files.forEach((answer, n) => { items[n].answer = answer; });
+    return true;
   }
 
   async function postJSON(url, body, method = "POST") {
@@ -148,7 +171,7 @@
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
   async function upload(item) {
-    const started = await postJSON(root.dataset.startUrl, { path: item.path, size: item.file.size, sha256: item.sha256 });
+    const started = await postJSON(root.dataset.startUrl, { path: item.path, size: item.file.size, ...item.declared });
     if (!started.ok) {
       if (started.data.state === "present") return finish(item, "present", "Already in this release: nothing to do");
       return finish(item, started.data.state === "conflict" ? "conflict" : "failed", started.data.error);
@@ -191,7 +214,7 @@
     if (stopping === "cancel") return stopped(item, up);
     if (up.status === "failed") return finish(item, "failed", up.error || "The upload failed.");
     item.bar("upload", 1);
-    item.set("Verifying sha256 and computing the Blob ID…");
+    item.set(item.declared.blob_id ? "Verifying the Blob ID and computing the sha256…" : "Verifying sha256 and computing the Blob ID…");
     const giveUp = Date.now() + 15 * 60 * 1000;
     while (up.status === "verifying") {
       if (stopping === "cancel") {
@@ -274,7 +297,7 @@
       if (item.file.size > maxSize) { finish(item, "invalid", `Larger than the limit of ${fmtSize(maxSize)}`); continue; }
       item.set("Hashing…");
       try {
-        item.sha256 = await hash(item);
+        item.declared = await identify(item);
         item.bar("hash", 1);
         item.set("Hashed");
       } catch (error) {
@@ -283,36 +306,43 @@
       if (stopping) break;
     }
     if (stopping) for (const item of items) if (!item.outcome) notStarted(item);
-    const ready = items.filter((i) => i.sha256 && !i.outcome);
-    if (ready.length) {
-      const plan = await postJSON(root.dataset.planUrl, {
-        files: ready.map((i) => ({ path: i.path, size: i.file.size, sha256: i.sha256 })),
-      });
-      if (!plan.ok) {
-        for (const item of ready) finish(item, "failed", plan.data.error);
-      } else {
-        plan.data.files.forEach((answer, n) => { ready[n].answer = answer; });
-        for (const item of ready) {
-          const a = item.answer;
-          if (a.action === "present") finish(item, "present", "Already in this release: nothing to do");
-          else if (a.action === "conflict") finish(item, "conflict", a.message);
-          else if (a.action === "invalid") finish(item, "invalid", a.message);
-          else if (a.action === "link") item.set(a.warning ? `${a.warning} Linking…` : `${a.source.label}: linking without transfer`, "warning");
-          else item.set("New: will be uploaded");
+    const ready = items.filter((i) => i.declared && !i.outcome);
+    if (ready.length && (await ask(ready))) {
+      // A path deleted from the release takes back only its own content, which the server
+      // compares by sha256 (by Blob ID its answer could tell who else holds the content).
+      const again = ready.filter((i) => i.answer.action === "hash");
+      for (const item of again) {
+        if (stopping) { notStarted(item); continue; }
+        item.set("Hashing (sha256)…");
+        try {
+          item.declared = { sha256: await sha256(item) };
+        } catch (error) {
+          finish(item, "failed", `Could not read the file: ${error.message}`);
         }
-        for (const item of ready) {
-          if (item.outcome) continue;
-          if (stopping) { notStarted(item); continue; }
-          const a = item.answer;
-          if (a.action === "link") {
-            const linked = await postJSON(root.dataset.linkUrl, { path: item.path, sha256: item.sha256 });
-            if (linked.ok) {
-              item.bar("upload", 1);
-              finish(item, "linked", a.warning ? `Linked. ${a.warning}` : `Linked, ${a.source.label}`);
-            } else finish(item, "failed", linked.data.error);
-          } else {
-            await upload(item);
-          }
+      }
+      const asked = again.filter((i) => !i.outcome && i.declared.sha256);
+      if (asked.length) await ask(asked);
+      for (const item of ready) {
+        if (item.outcome) continue;
+        const a = item.answer;
+        if (a.action === "present") finish(item, "present", "Already in this release: nothing to do");
+        else if (a.action === "conflict") finish(item, "conflict", a.message);
+        else if (a.action === "invalid" || a.action === "hash") finish(item, "invalid", a.message);
+        else if (a.action === "link") item.set(a.warning ? `${a.warning} Linking…` : `${a.source.label}: linking without transfer`, "warning");
+        else item.set("New: will be uploaded");
+      }
+      for (const item of ready) {
+        if (item.outcome) continue;
+        if (stopping) { notStarted(item); continue; }
+        const a = item.answer;
+        if (a.action === "link") {
+          const linked = await postJSON(root.dataset.linkUrl, { path: item.path, ...item.declared });
+          if (linked.ok) {
+            item.bar("upload", 1);
+            finish(item, "linked", a.warning ? `Linked. ${a.warning}` : `Linked, ${a.source.label}`);
+          } else finish(item, "failed", linked.data.error);
+        } else {
+          await upload(item);
         }
       }
     }

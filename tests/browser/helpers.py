@@ -45,3 +45,17 @@ def random_file(folder, name: str, size: int, seed: int):
     path = folder / name
     path.write_bytes(data)
     return path, data
+
+
+def uploader_requests(page) -> list[tuple[str, dict]]:
+    """The uploader's JSON requests (plan, link, upload start) as the page sends them, as
+    (the last part of the URL, the body); the list fills while the test runs."""
+    sent: list[tuple[str, dict]] = []
+
+    def record(request) -> None:
+        kind = request.url.rsplit("/", 1)[-1]
+        if request.method == "POST" and kind in ("plan", "link", "uploads"):
+            sent.append((kind, request.post_data_json))
+
+    page.on("request", record)
+    return sent

@@ -1,5 +1,5 @@
-"""The release page's uploader, end to end: Chromium hashes in its Web Worker, the live server
-takes the chunks, and a real Celery worker verifies them into the release."""
+"""The release page's uploader, end to end: Chromium computes Blob IDs in its Web Workers, the
+live server takes the chunks, and a real Celery worker verifies them into the release."""
 
 import base64
 import hashlib
@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from releases.models import Blob, ReleaseFile, Upload
-from tests.browser.helpers import log_in
+from tests.browser.helpers import log_in, uploader_requests
 from tests.factories import RepositoryFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -71,6 +71,7 @@ def test_the_owner_uploads_two_files_in_chunks_and_sees_them_with_blob_ids(
     (tmp_path / "config.json").write_bytes(config)
     _owner, release = release_page(hub_server, page)
     expect(page.locator(".files-table")).to_have_count(0)
+    sent = uploader_requests(page)
 
     page.locator("#uploader input[type=file][data-picker]").first.set_input_files(
         [tmp_path / "weights.bin", tmp_path / "config.json"]
@@ -92,7 +93,8 @@ def test_the_owner_uploads_two_files_in_chunks_and_sees_them_with_blob_ids(
 
     # The file list is refreshed in place: no click, no reload.
     expect(page.locator("#files-title .count")).to_have_text("2")
-    for path, data in (("weights.bin", weights), ("config.json", config)):
+    files = (("weights.bin", weights), ("config.json", config))
+    for path, data in files:
         blob = Blob.objects.get(sha256=sha256(data))
         row = page.locator(".files-table tbody tr").filter(has_text=path)
         expect(row.locator(".blob-id")).to_have_attribute("title", blob.blob_id)
@@ -104,6 +106,19 @@ def test_the_owner_uploads_two_files_in_chunks_and_sees_them_with_blob_ids(
         ("config.json", "done", 3),
         ("weights.bin", "done", 5),
     ]
+    # The browser declared each file by its Blob ID; the worker took the sha256 of the bytes.
+    blob_ids = {path: Blob.objects.get(sha256=sha256(data)).blob_id for path, data in files}
+    assert [(kind, body.get("sha256")) for kind, body in sent] == [
+        ("plan", None),
+        ("uploads", None),
+        ("uploads", None),
+    ]
+    assert [(f["path"], f["blob_id"]) for f in sent[0][1]["files"]] == list(blob_ids.items())
+    assert {body["path"]: body["blob_id"] for _, body in sent[1:]} == blob_ids
+    assert dict(Upload.objects.values_list("path", "blob_id")) == blob_ids
+    assert dict(Upload.objects.values_list("path", "sha256")) == {
+        path: sha256(data) for path, data in files
+    }
 
     # What was uploaded is what a download gives back.
     row = page.locator(".files-table tbody tr").filter(has_text="weights.bin")
@@ -132,6 +147,65 @@ def test_dropping_a_file_the_release_already_has_uploads_nothing(
     )
     assert not Upload.objects.exists()
     assert list(release.files.values_list("path", flat=True)) == ["weights.bin"]
+
+
+def test_a_file_the_owner_can_read_elsewhere_is_linked_without_transfer(
+    hub_server, seeded, upload_media, page
+):
+    from releases.services.files import file_add_content
+
+    weights = content(300 * 1024, seed=6)  # two leaves: a bafybei… Blob ID
+    author = UserFactory(username="tomas")
+    base = RepositoryFactory(owner=author, name="base-model")
+    there = file_add_content(
+        release=base.latest_release, path="base.bin", data=weights, user=author
+    )
+    _owner, release = release_page(hub_server, page)
+    sent = uploader_requests(page)
+
+    drop_file(page, "weights.bin", weights)
+
+    expect(page.locator(".upload-row .upload-status")).to_have_text(
+        "Linked, identical to tomas/base-model v1.00 base.bin"
+    )
+    expect(page.locator(".upload-summary")).to_contain_text(
+        "Uploaded 0 · linked 1 · already present 0 · conflicts 0 · failed 0"
+    )
+    expect(page.locator("#files-title .count")).to_have_text("1")
+    assert not Upload.objects.exists()
+    assert release.files.get(path="weights.bin").blob == there.blob
+    declared = {"path": "weights.bin", "blob_id": there.blob.blob_id}
+    assert sent == [
+        ("plan", {"files": [{**declared, "size": len(weights)}]}),
+        ("link", declared),
+    ]
+
+
+def test_a_file_back_at_its_deleted_path_is_declared_by_its_sha256(
+    hub_server, seeded, upload_worker, page
+):
+    from releases.services.files import file_add_content, release_file_delete
+
+    weights = content(300 * 1024, seed=8)
+    owner, release = release_page(hub_server, page)
+    removed = file_add_content(release=release, path="weights.bin", data=weights, user=owner)
+    release_file_delete(release_file=removed)
+    sent = uploader_requests(page)
+
+    drop_file(page, "weights.bin", weights)
+
+    # The path takes back only its own content, which the hub compares by sha256: a Blob ID
+    # would tell whether anyone else still holds it. The browser hashes again and asks again.
+    expect(page.locator(".upload-row .upload-status")).to_have_text(
+        "Uploaded and verified", timeout=VERIFIED
+    )
+    digest, blob_id = sha256(weights), removed.blob.blob_id
+    assert [(kind, body.get("files", [body])[0]) for kind, body in sent] == [
+        ("plan", {"path": "weights.bin", "size": len(weights), "blob_id": blob_id}),
+        ("plan", {"path": "weights.bin", "size": len(weights), "sha256": digest}),
+        ("uploads", {"path": "weights.bin", "size": len(weights), "sha256": digest}),
+    ]
+    assert release.files.get(path="weights.bin").blob.sha256 == digest
 
 
 def test_a_file_with_new_content_at_a_taken_path_asks_for_a_new_release(
