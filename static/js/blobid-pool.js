@@ -90,12 +90,17 @@
     return base32(level[0].cid);
   }
 
+  const defaultWorkers = () => Math.min(4, Math.max(2, navigator.hardwareConcurrency || 2));
+
   class BlobIdPool {
     static supported = Boolean(self.isSecureContext && self.crypto && self.crypto.subtle);
 
     // Each worker digests on its own thread (Chromium's digest runs on the calling thread) and
-    // reads one slice while it digests the other. `slice` is a whole number of leaves.
-    constructor(workerUrl, { workers = 2, slice = 8 * 1024 * 1024, inFlight = 2 } = {}) {
+    // reads one slice while it digests the other; the browser's own threads feed the reads, so
+    // one worker per core is enough. `slice` is a whole number of leaves: every slice is a
+    // read of its own, which costs time and memory, so they are large.
+    constructor(workerUrl, options = {}) {
+      const { workers = defaultWorkers(), slice = 32 * 1024 * 1024, inFlight = 2 } = options;
       this.workerUrl = workerUrl;
       this.size = workers;
       this.slice = slice;
@@ -140,7 +145,11 @@
     // The Blob ID of a File (or Blob); `onProgress` hears the fraction digested so far.
     async blobId(file, onProgress = () => {}) {
       if (!this.workers) this.start();
-      const slices = Math.max(1, Math.ceil(file.size / this.slice));
+      const lanes = this.workers.flatMap((worker) => Array(this.inFlight).fill(worker));
+      // Smaller slices for smaller files, so that every lane has one.
+      const share = LEAF * Math.max(1, Math.ceil(file.size / lanes.length / LEAF));
+      const slice = Math.min(this.slice, share);
+      const slices = Math.max(1, Math.ceil(file.size / slice));
       const digests = new Uint8Array(32 * Math.max(1, Math.ceil(file.size / LEAF)));
       let next = 0;
       let done = 0;
@@ -148,8 +157,8 @@
         while (next < slices) {
           const n = next;
           next += 1;
-          const start = n * this.slice;
-          const end = Math.min(file.size, start + this.slice);
+          const start = n * slice;
+          const end = Math.min(file.size, start + slice);
           try {
             digests.set(await this.digestSlice(worker, file, start, end), (32 * start) / LEAF);
           } catch (error) {
@@ -160,7 +169,6 @@
           onProgress(file.size ? done / file.size : 1);
         }
       };
-      const lanes = this.workers.flatMap((worker) => Array(this.inFlight).fill(worker));
       await Promise.all(lanes.map(work));
       return blobIdOfLeaves(digests, file.size);
     }

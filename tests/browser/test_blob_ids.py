@@ -44,11 +44,13 @@ def test_the_pool_computes_the_hubs_blob_ids(hub_server, page, tmp_path):
     answers = page.evaluate(
         """async (workerUrl) => {
             const pool = new BlobIdPool(workerUrl);
+            // Another cut of the same work: three workers, one leaf a slice.
+            const small = new BlobIdPool(workerUrl, { workers: 3, slice: 262144 });
             const answers = [];
             for (const file of document.getElementById("files").files) {
                 const progress = [];
                 const blobId = await pool.blobId(file, (done) => progress.push(done));
-                answers.push({ blobId, progress });
+                answers.push({ blobId, progress, again: await small.blobId(file) });
             }
             return answers;
         }""",
@@ -56,6 +58,7 @@ def test_the_pool_computes_the_hubs_blob_ids(hub_server, page, tmp_path):
     )
 
     assert [a["blobId"] for a in answers] == [blob_id_of_file(p) for p in paths]
+    assert [a["again"] for a in answers] == [a["blobId"] for a in answers]
     assert [a["blobId"][:7] for a in answers] == ["bafkrei"] * 3 + ["bafybei"] * 4
     for answer in answers:  # the hashing bar moves forward and ends full
         assert answer["progress"] == sorted(answer["progress"])
