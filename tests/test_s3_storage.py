@@ -140,6 +140,10 @@ def test_a_direct_upload_sends_its_chunks_to_s3_and_is_verified_from_there(
     # A part of the wrong length is not counted; nothing moves.
     assert requests.put(state["part_urls"]["1"], data=data[: 3 * MIB], timeout=30).ok
     assert parts_sent(client, state, 2).json()["chunks_received"] == 1
+    # Started again (a reload, a second run): the same upload resumes at the next chunk.
+    resumed = start_direct(client, {"path": "w.bin", "size": len(data), "sha256": digest})
+    assert resumed["id"] == state["id"] and resumed["chunks_received"] == 1
+    assert sorted(resumed["part_urls"]) == ["1", "2"]
     missing = parts_sent(client, state, 2)
     assert missing.status_code == 409 and "send it to its part URL again" in missing.json()["error"]
     assert requests.put(state["part_urls"]["1"], data=data[5 * MIB : 10 * MIB], timeout=30).ok
