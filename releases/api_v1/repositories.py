@@ -10,6 +10,7 @@ from ninja import Query, Schema, Status
 
 from hub import multipart
 from hub.errors import Invalid, NotFound
+from hub.pagination import COUNT_CAP, FILTERED_COUNT_CAP, count_up_to
 from releases import selectors
 from releases.api_v1 import TokenOrSession, api
 from releases.api_v1.schemas import (
@@ -95,21 +96,28 @@ def repository_list(request: HttpRequest, params: Query[SearchParams]):
     form = SearchForm(
         {k: v for k, v in params.dict().items() if k in ("q", "task", "license", "tag", "sort")}
     )
-    ids = repo_selectors.repository_search(user=request.user, filters=form.filters())
+    filters = form.filters()
+    ids = repo_selectors.repository_search(user=request.user, filters=filters)
     per_page = max(1, min(params.per_page, MAX_PER_PAGE))
-    count = ids.count()
-    pages = max(1, math.ceil(count / per_page))
+    # Counted as far as the pages count (an exact count of a broad search in a million
+    # repositories costs a second); `next` goes on past the cap for as long as there are more.
+    cap = FILTERED_COUNT_CAP if filters.is_filtered else COUNT_CAP
+    found = count_up_to(ids, cap + 1)
+    count = min(found, cap)
     page = max(1, params.page)
-    window = list(ids[(page - 1) * per_page : page * per_page])
+    window = list(ids[(page - 1) * per_page : page * per_page + 1])
+    more = len(window) > per_page
+    window = window[:per_page]
     following = None
-    if page < pages:
+    if more:
         query = request.GET.copy()
         query["page"] = str(page + 1)
         following = f"{request.path}?{query.urlencode()}"
     return {
         "count": count,
+        "count_capped": found > cap,
         "page": page,
-        "pages": pages,
+        "pages": max(1, math.ceil(count / per_page), page + more if window else 0),
         "next": following,
         "items": [repository_out(repo) for repo in repo_selectors.cards(window)],
     }

@@ -38,10 +38,17 @@ class RepositoryDetailOut(RepositoryOut):
 
 
 class RepositoryPage(Schema):
-    count: int
+    count: int = Field(
+        description="How many repositories match, counted up to 10,000 (500 when filtered or "
+        "searched): with `count_capped` it is that cap and more match."
+    )
+    count_capped: bool = Field(
+        description="True when more repositories match than `count` says; `count` and "
+        "`pages` are then lower bounds: follow `next` until it is null."
+    )
     page: int
-    pages: int
-    next: str | None
+    pages: int = Field(description="Pages of `count` repositories (at least).")
+    next: str | None = Field(description="The next page, while more repositories follow.")
     items: list[RepositoryOut]
 
 

@@ -128,7 +128,23 @@ def test_search_filters_sort_and_pages_like_the_model_list(owner):
     second = Client().get(page["next"]).json()
     assert [r["name"] for r in second["items"]] == ["vol-3"] and second["next"] is None
     found = Client().get("/api/v1/repos?q=vol&per_page=100").json()
-    assert found["count"] == 5
+    assert found["count"] == 5 and found["count_capped"] is False
+
+
+def test_a_search_counts_up_to_the_cap_and_its_pages_go_on_past_it(owner, monkeypatch):
+    monkeypatch.setattr("releases.api_v1.repositories.FILTERED_COUNT_CAP", 3)
+    for n in range(5):
+        RepositoryFactory(owner=owner, name=f"vol-{n}")
+    page = Client().get("/api/v1/repos?q=vol&sort=name&per_page=2").json()
+    assert page["count"] == 3 and page["count_capped"] is True and page["pages"] == 2
+    names = [r["name"] for r in page["items"]]
+    while page["next"]:
+        page = Client().get(page["next"]).json()
+        names += [r["name"] for r in page["items"]]
+    assert names == [f"vol-{n}" for n in range(5)] and page["page"] == 3
+    assert page["pages"] == 3 and page["count_capped"] is True
+    unfiltered = Client().get("/api/v1/repos").json()
+    assert unfiltered["count"] == 5 and unfiltered["count_capped"] is False
 
 
 def test_listing_costs_the_same_queries_at_any_size(owner, django_assert_max_num_queries):
