@@ -26,6 +26,7 @@ repo_patterns = [
     path("settings/rename/", repo_views.repo_rename, name="repo_rename"),
     path("settings/visibility/", repo_views.repo_visibility, name="repo_visibility"),
     path("settings/delete/", repo_views.repo_delete, name="repo_delete"),
+    path("star", repo_views.repo_star, name="repo_star"),
     path("report/", moderation_views.repo_report, name="repo_report"),
     path("report/sent/", moderation_views.repo_report_sent, name="repo_report_sent"),
     path("releases/", release_views.release_list, name="release_list"),

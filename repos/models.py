@@ -86,6 +86,9 @@ class Repository(models.Model):
         editable=False,
     )
     downloads = models.PositiveBigIntegerField(default=0, editable=False)
+    # Kept by `repos.services.star_add`/`star_remove` in the transaction of the Star row, so
+    # that cards and sorts read it without counting.
+    stars = models.PositiveIntegerField(default=0, editable=False)
     # Moderation (moderation.services): a hidden repository exists only for its owner, who
     # sees the reason, and staff. `hidden_by_ban`: hidden because its owner was banned, so
     # that an unban restores it (and nothing hidden for another reason).
@@ -129,6 +132,9 @@ class Repository(models.Model):
                 fields=["owner", "-updated_at", "-id", "visibility", "hidden_at"],
                 name="repos_owner_updated",
             ),
+            # /models by stars and by downloads (ties: newest id first).
+            models.Index(fields=["-stars", "-id"], name="repos_stars"),
+            models.Index(fields=["-downloads", "-id"], name="repos_downloads"),
             models.Index(
                 fields=["-featured_at"],
                 condition=models.Q(featured_at__isnull=False),
@@ -176,3 +182,49 @@ class RepositoryRedirect(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_name} → {self.repository}"
+
+
+class Star(models.Model):
+    """A signed-in user's star on a repository they may read (`repos.services.star_add`)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "repository"], name="repos_star_once"),
+        ]
+        indexes = [
+            # A user's page: what they starred, latest first.
+            models.Index(fields=["user", "-created_at", "-id"], name="repos_star_user_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ★ {self.repository_id}"
+
+
+class DailyActivity(models.Model):
+    """Downloads and stars of one repository on one day (UTC), for "trending".
+
+    A row exists only for a day with activity, and is incremented with an UPSERT
+    (`repos.services.activity_record`); trending sums the last days' rows, so it reads the
+    repositories that had activity, never the whole table.
+    """
+
+    repository = models.ForeignKey(
+        Repository, on_delete=models.CASCADE, related_name="daily_activity"
+    )
+    day = models.DateField()
+    downloads = models.PositiveIntegerField(default=0)
+    stars = models.IntegerField(default=0)  # stars given minus stars taken back that day
+
+    class Meta:
+        verbose_name_plural = "daily activity"
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "day"], name="repos_activity_once"),
+        ]
+        indexes = [models.Index(fields=["day", "repository"], name="repos_activity_day")]
+
+    def __str__(self) -> str:
+        return f"{self.repository_id} {self.day}: {self.downloads} ↓ {self.stars} ★"

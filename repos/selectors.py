@@ -6,18 +6,20 @@ read is NotFound, exactly like one that does not exist.
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
+from django.utils import timezone
 
 from accounts.models import User
 from hub.errors import Invalid, Moved, NotFound, Refused
 from repos import access, search
 from repos.access import listed_q, readable_q
-from repos.models import License, Repository, RepositoryRedirect, Tag, Task
+from repos.models import License, Repository, RepositoryRedirect, Star, Tag, Task
 from repos.search import RankedSearch
 
 AnyUser = User | AnonymousUser
@@ -87,10 +89,16 @@ def user_get_visible(*, username: str) -> User:
 
 SORTS = {
     "updated": ("Recently updated", [F("updated_at").desc(), F("id").desc()]),
+    "trending": ("Trending", [F("trend").desc(), F("id").desc()]),
+    "stars": ("Most stars", [F("stars").desc(), F("id").desc()]),
+    "downloads": ("Most downloads", [F("downloads").desc(), F("id").desc()]),
     "newest": ("Newest", [F("created_at").desc(), F("id").desc()]),
     "name": ("Name", [Lower("name"), F("id")]),
 }
 DEFAULT_SORT = "updated"
+TRENDING_DAYS = 7
+# A star says more than a download (a script may download a file a thousand times).
+TRENDING_STAR_WEIGHT = 10
 _TERM = re.compile(r"[^\W_]+")
 
 
@@ -148,7 +156,10 @@ def repository_search(*, user: AnyUser, filters: RepositoryFilters) -> QuerySet 
     if filters.tag:
         qs = qs.filter(tags__name=filters.tag.lower())
     terms = _TERM.findall(filters.query.lower())[:12]
-    _label, order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
+    sort = filters.sort if filters.sort in SORTS else DEFAULT_SORT
+    _label, order = SORTS[sort]
+    if sort == "trending":
+        qs = _with_trend(qs)
     ranked = bool(terms) and filters.sort == "relevance"
     if terms and connection.vendor == "postgresql":
         if ranked:
@@ -159,6 +170,33 @@ def repository_search(*, user: AnyUser, filters: RepositoryFilters) -> QuerySet 
         if ranked:
             order = [F("rank").desc(), *order]
     return qs.order_by(*order).values_list("id", flat=True)
+
+
+def _with_trend(qs: QuerySet[Repository]) -> QuerySet[Repository]:
+    """Only the repositories downloaded or starred in the last TRENDING_DAYS days (the days
+    with activity have rows, `repos.models.DailyActivity`), with their score as `trend`."""
+    since = timezone.now().date() - timedelta(days=TRENDING_DAYS - 1)
+    return qs.filter(daily_activity__day__gte=since).annotate(
+        trend=Sum(
+            F("daily_activity__downloads") + F("daily_activity__stars") * TRENDING_STAR_WEIGHT
+        )
+    )
+
+
+def repository_starred(*, user: AnyUser, repository: Repository) -> bool:
+    """Whether `user` starred the repository (False for anonymous visitors)."""
+    if not user.is_authenticated:
+        return False
+    return Star.objects.filter(user=user, repository=repository).exists()
+
+
+def starred_ids(*, user: AnyUser, profile: User) -> QuerySet:
+    """Ids of the repositories `profile` starred that `user` may read, latest star first."""
+    return (
+        Star.objects.filter(readable_q(user, prefix="repository__"), user=profile)
+        .order_by("-created_at", "-id")
+        .values_list("repository_id", flat=True)
+    )
 
 
 def cards(ids) -> list[Repository]:

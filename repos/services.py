@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Value
+from django.db.models import F, Value
+from django.utils import timezone
 
 from accounts.models import User
 from hub.errors import Conflict, Invalid
@@ -19,9 +20,11 @@ from repos.models import (
     MAX_TAGS,
     NAME_MAX_LENGTH,
     TAG_MAX_LENGTH,
+    DailyActivity,
     License,
     Repository,
     RepositoryRedirect,
+    Star,
     Tag,
     Task,
     Visibility,
@@ -220,3 +223,54 @@ def repository_refresh_derived(*, repository: Repository) -> None:
     )
     _refresh_search_vector(repository, list(repository.tags.values_list("name", flat=True)))
     facets_forget(repository.owner_id)
+
+
+def activity_record(*, repository_id: int, downloads: int = 0, stars: int = 0) -> None:
+    """Add to the repository's counters of today (UTC) for "trending": one UPSERT, so that
+    concurrent downloads and stars add up without a lock or a read."""
+    table = DailyActivity._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (repository_id, day, downloads, stars) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (repository_id, day) DO UPDATE SET "
+            f"downloads = {table}.downloads + excluded.downloads, "
+            f"stars = {table}.stars + excluded.stars",
+            [repository_id, timezone.now().date(), downloads, stars],
+        )
+
+
+@transaction.atomic
+def repository_download_record(*, repository_id: int) -> None:
+    """Count one download: the repository's total and today's counter."""
+    Repository.objects.filter(pk=repository_id).update(downloads=F("downloads") + 1)
+    activity_record(repository_id=repository_id, downloads=1)
+
+
+def star_add(*, user: User, repository: Repository) -> bool:
+    """Star a repository the user may read (the caller got it from a selector); a second star
+    changes nothing. True when this call added it.
+
+    The count on the repository and today's counter change in the transaction of the Star row
+    (an UPDATE with F(), not `save()`: starring is not an update of the repository)."""
+    with transaction.atomic():
+        _star, created = Star.objects.get_or_create(user=user, repository=repository)
+        if created:
+            Repository.objects.filter(pk=repository.pk).update(stars=F("stars") + 1)
+            activity_record(repository_id=repository.pk, stars=1)
+    if created:
+        repository.stars += 1
+        log.info("repository starred id=%s user=%s", repository.pk, user.pk)
+    return created
+
+
+def star_remove(*, user: User, repository: Repository) -> bool:
+    """Take a star back; nothing happens without one. True when this call removed it."""
+    with transaction.atomic():
+        removed, _ = Star.objects.filter(user=user, repository=repository).delete()
+        if removed:
+            Repository.objects.filter(pk=repository.pk).update(stars=F("stars") - 1)
+            activity_record(repository_id=repository.pk, stars=-1)
+    if removed:
+        repository.stars -= 1
+        log.info("repository unstarred id=%s user=%s", repository.pk, user.pk)
+    return bool(removed)

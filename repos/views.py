@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from hub.errors import HubError
@@ -63,15 +64,38 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
     profile = selectors.user_get_visible(username=username)
     if profile.username != username:
         return HttpResponsePermanentRedirect(profile.get_absolute_url())
-    repos = (
-        selectors.repository_list_readable(user=request.user)
-        .filter(owner=profile)
-        .order_by("-updated_at", "-id")
-        .values_list("id", flat=True)
-    )
+    tab = "starred" if request.GET.get("tab") == "starred" else "models"
+    if tab == "starred":
+        repos = selectors.starred_ids(user=request.user, profile=profile)
+    else:
+        repos = (
+            selectors.repository_list_readable(user=request.user)
+            .filter(owner=profile)
+            .order_by("-updated_at", "-id")
+            .values_list("id", flat=True)
+        )
     page = paginate_capped(request, repos, settings.HUB_PAGE_SIZE)
     page.object_list = selectors.cards(page.object_list)
-    return render(request, "repos/user_detail.html", {"profile": profile, "page": page})
+    return render(request, "repos/user_detail.html", {"profile": profile, "page": page, "tab": tab})
+
+
+@login_required
+@require_POST
+def repo_star(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    """Star (`star=1`) or take the star back (`star=0`): JSON for the page's script, else a
+    redirect back to the page the form was on."""
+    repo = selectors.repository_get_readable(user=request.user, owner=owner, name=name)
+    starred = request.POST.get("star") != "0"
+    if starred:
+        services.star_add(user=request.user, repository=repo)
+    else:
+        services.star_remove(user=request.user, repository=repo)
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"starred": starred, "stars": repo.stars})
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = repo.get_absolute_url()
+    return redirect(back)
 
 
 @login_required

@@ -17,6 +17,8 @@ REPO = "/demo/opengradient-1-hour-volatility-ethusdt1"
 PAGES = {
     "home": "/",
     "models": "/models?q=ethereum",
+    "models-stars": "/models?sort=stars",
+    "models-trending": "/models?sort=trending",
     "user": "/demo/",
     "repo": f"{REPO}/",
     "releases": f"{REPO}/releases/",
@@ -27,6 +29,8 @@ PAGES = {
     "file": f"{REPO}/releases/v1.02/files/model.onnx",
 }
 OWNER_PAGES = {
+    "repo-signed-in": f"{REPO}/",
+    "user-starred": "/demo/?tab=starred",
     "new": "/new",
     "edit": f"{REPO}/edit/",
     "settings": f"{REPO}/settings/",

@@ -1,10 +1,9 @@
 """Counting downloads."""
 
-from django.db.models import F
-
-from repos.models import Repository
+from repos.services import repository_download_record
 
 
 def download_record(*, repository_id: int) -> None:
-    """Count one download of a file of the repository (one atomic UPDATE)."""
-    Repository.objects.filter(pk=repository_id).update(downloads=F("downloads") + 1)
+    """Count one download of the repository's files (its total and today's counter, for
+    "trending")."""
+    repository_download_record(repository_id=repository_id)

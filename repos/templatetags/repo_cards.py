@@ -39,6 +39,8 @@ def _key(repo, models_url: str) -> str:
         release.version if release is not None else "",
         repo.is_private,
         repo.is_hidden,
+        repo.stars,
+        repo.downloads,
         repo.updated_at.isoformat(),
         time_ago(repo.updated_at),
         tuple(tag.name for tag in repo.tags.all()),
