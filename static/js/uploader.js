@@ -149,17 +149,22 @@
     return { ok: response.ok, status: response.status, data };
   }
 
-  function putChunk(url, blob, onProgress) {
+  // A chunk to the hub, or (`toStorage`) to a direct upload's presigned part URL: nothing of the
+  // hub's own (CSRF token, cookies) goes to the bucket.
+  function putChunk(url, blob, onProgress, toStorage = false) {
     return new Promise((resolve) => {
       const xhr = new XMLHttpRequest();
       currentXhr = xhr;
       xhr.open("PUT", url);
-      xhr.setRequestHeader("X-CSRFToken", csrf);
-      xhr.setRequestHeader("Content-Type", "application/octet-stream");
+      if (!toStorage) {
+        xhr.setRequestHeader("X-CSRFToken", csrf);
+        xhr.setRequestHeader("Content-Type", "application/octet-stream");
+      }
       xhr.upload.onprogress = (e) => onProgress(e.loaded);
       xhr.onload = () => {
         let data = {};
-        try { data = JSON.parse(xhr.responseText); } catch { data = { error: `HTTP ${xhr.status}` }; }
+        if (toStorage) data = xhr.status < 300 ? {} : { error: `The storage refused a chunk (HTTP ${xhr.status}).` };
+        else try { data = JSON.parse(xhr.responseText); } catch { data = { error: `HTTP ${xhr.status}` }; }
         resolve({ ok: xhr.status < 300, status: xhr.status, data });
       };
       xhr.onerror = () => resolve({ ok: false, status: 0, data: { error: "The connection dropped." } });
@@ -171,7 +176,8 @@
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
   async function upload(item) {
-    const started = await postJSON(root.dataset.startUrl, { path: item.path, size: item.file.size, ...item.declared });
+    // direct: on S3 the chunks go straight to the bucket when the hub says so (`part_urls`).
+    const started = await postJSON(root.dataset.startUrl, { path: item.path, size: item.file.size, ...item.declared, direct: true });
     if (!started.ok) {
       if (started.data.state === "present") return finish(item, "present", "Already in this release: nothing to do");
       return finish(item, started.data.state === "conflict" ? "conflict" : "failed", started.data.error);
@@ -189,12 +195,25 @@
       const start = index * up.chunk_size;
       const piece = item.file.slice(start, Math.min(item.file.size, start + up.chunk_size));
       const base = up.chunks_received * up.chunk_size;
-      const result = await putChunk(`${up.url}/chunks/${index}`, piece, (loaded) => {
+      const partUrl = up.direct ? (up.part_urls || {})[String(index)] : null;
+      if (up.direct && !partUrl) {  // no URL for it in this state: ask for a fresh one
+        const fresh = await postJSON(up.url, undefined, "GET");
+        if (!fresh.ok || !(fresh.data.part_urls || {})[String(index)]) return finish(item, "failed", fresh.data.error || "The hub gave no address for the next chunk.");
+        up = fresh.data;
+        continue;
+      }
+      let result = await putChunk(partUrl || `${up.url}/chunks/${index}`, piece, (loaded) => {
         item.bar("upload", item.file.size ? (base + loaded) / item.file.size : 1);
         const seconds = (performance.now() - t0) / 1000;
         if (seconds > 0.2) item.speed(`${fmtSize((sentThisSession + loaded) / seconds)}/s`);
-      });
+      }, Boolean(partUrl));
       if (result.aborted) return stopped(item, up);
+      if (partUrl && result.ok) {  // at the bucket: the hub checks it there and counts it
+        result = await postJSON(`${up.url}/parts`, { through: index + 1 });
+      } else if (partUrl && result.status >= 400) {  // e.g. its URL expired: a fresh state
+        const fresh = await postJSON(up.url, undefined, "GET");
+        if (fresh.ok && retries < 5) { retries += 1; up = fresh.data; continue; }
+      }
       if (result.ok) {
         sentThisSession += piece.size;
         up = result.data;

@@ -203,7 +203,10 @@ def test_a_file_back_at_its_deleted_path_is_declared_by_its_sha256(
     assert [(kind, body.get("files", [body])[0]) for kind, body in sent] == [
         ("plan", {"path": "weights.bin", "size": len(weights), "blob_id": blob_id}),
         ("plan", {"path": "weights.bin", "size": len(weights), "sha256": digest}),
-        ("uploads", {"path": "weights.bin", "size": len(weights), "sha256": digest}),
+        (
+            "uploads",
+            {"path": "weights.bin", "size": len(weights), "sha256": digest, "direct": True},
+        ),
     ]
     assert release.files.get(path="weights.bin").blob.sha256 == digest
 
