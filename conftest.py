@@ -14,6 +14,14 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_page_cache(settings):
+    # Anonymous pages served whole from the cache (hub/pagecache.py) have no template context
+    # for a test to read, and may be a few seconds old by design: tests/test_page_cache.py
+    # turns the cache on to test it; the other tests see each page rendered.
+    settings.HUB_PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     # The cache lives in Redis across tests, while each test's database rows are rolled back.
     from django.core.cache import cache

@@ -352,6 +352,8 @@ MARKDOWNX_SERVER_CALL_LATENCY = 400
 
 # Hub limits.
 HUB_PAGE_SIZE = env_int("HUB_PAGE_SIZE", 20)
+# Pages served to anonymous visitors from the cache (hub/pagecache.py) for at most this long.
+HUB_PAGE_CACHE_SECONDS = env_int("HUB_PAGE_CACHE_SECONDS", 30)
 HUB_MAX_FILE_SIZE = env_int("HUB_MAX_FILE_SIZE", 10 * 1024**3)
 HUB_MAX_FILES_PER_RELEASE = env_int("HUB_MAX_FILES_PER_RELEASE", 1000)
 # 16 MiB: per-request costs spread over enough bytes (1 GiB through the CLI: 6.5 s with

@@ -142,6 +142,12 @@ def facets_forget(owner_id: int | None = None) -> None:
     transaction.on_commit(forget)
 
 
+def listing_changed_at() -> float | None:
+    """When a write last changed what the public lists may show (the shared counts' stale
+    mark, set by `facets_forget` before and after the write commits); None before any."""
+    return cache.get(_stale_key(access.LISTED))
+
+
 def facets(*, user) -> Facets:
     """Tasks with repository counts and the most used tags, among what `user` may read."""
     scope = access.role_scope(user)

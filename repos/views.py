@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from hub.errors import HubError
+from hub.pagecache import anonymous_page_cache
 from hub.pagination import COUNT_CAP, FILTERED_COUNT_CAP, paginate_capped
 from hub.web import form_error
 from repos import facets, selectors, services
@@ -46,6 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@anonymous_page_cache(lambda request: facets.listing_changed_at())
 def model_list(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     filters = form.filters()

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from hub.errors import HubError
+from hub.pagecache import anonymous_page_cache
 from hub.pagination import paginate
 from hub.web import form_error
 from releases import selectors
@@ -33,6 +34,14 @@ def repo_create(request: HttpRequest) -> HttpResponse:
     return render(request, "repos/repo_create.html", {"form": form})
 
 
+def _repository_row(request: HttpRequest, owner: str, name: str) -> tuple:
+    """The repository's row as the visitor reads it (a 404 or a redirect as the page's): a new
+    file or release touches its updated_at, a download or a star its counts."""
+    repo = repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
+    return tuple(getattr(repo, field.attname) for field in repo._meta.concrete_fields)
+
+
+@anonymous_page_cache(_repository_row)
 def repo_detail(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     repo = repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
     releases = list(selectors.release_list(repository=repo)[:11])
