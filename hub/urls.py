@@ -33,6 +33,7 @@ repo_patterns = [
     path("releases/new/", release_views.release_create, name="release_create"),
     path("releases/<version:version>/", release_views.release_detail, name="release_detail"),
     path("releases/<version:version>/copy", file_views.release_copy, name="release_copy"),
+    path("releases/<version:version>/zip", file_views.release_zip, name="release_zip"),
     path(
         "releases/<version:version>/files/<path:path>",
         file_views.file_detail,

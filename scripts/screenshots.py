@@ -23,6 +23,7 @@ PAGES = {
     "repo": f"{REPO}/",
     "releases": f"{REPO}/releases/",
     "release": f"{REPO}/releases/v1.01/",
+    "release-files": f"{REPO}/releases/v1.02/",
     "login": "/accounts/login/",
     "signup": "/accounts/signup/",
     "404": "/demo/no-such-model/",

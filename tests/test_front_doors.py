@@ -10,7 +10,9 @@ tokens, a file sent whole in one request and huggingface_hub's preupload.
 
 import base64
 import hashlib
+import io
 import json
+import zipfile
 
 import onnx
 import pytest
@@ -111,6 +113,20 @@ def test_every_front_door_gives_each_persona_the_same_answer(world, who, state):
     assert by_id.status_code == _expect(readable, served)
     if readable and not blocked:
         assert hashlib.sha256(b"".join(resolve.streaming_content)).hexdigest() == rf.blob.sha256
+
+    # The release as one zip: blocked content is left out of it (and named in its manifest).
+    zipped = client.get(f"/{repo.full_name}/releases/v1.00/zip")
+    assert zipped.status_code == _expect(readable, 200)
+    if readable:
+        members = zipfile.ZipFile(io.BytesIO(b"".join(zipped.streaming_content))).namelist()
+        assert ("model.onnx" in members) is not blocked
+
+    # A star: whoever reads the repository may star it; others get its 404.
+    starred = client.post(f"/{repo.full_name}/star", {"star": "1"})
+    if who == "anonymous":
+        assert starred.status_code == 302 and "/accounts/login/" in starred["Location"]
+    else:
+        assert starred.status_code == _expect(readable, 302)
 
     # The API with the persona's own read token: the same answers as its pages.
     user = world["users"][who]

@@ -9,10 +9,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from hub.errors import HubError
-from releases import downloads, selectors
+from releases import archive, downloads, selectors
 from releases.services import files as services
 from repos import access
 from repos import selectors as repo_selectors
@@ -81,6 +81,14 @@ def resolve_latest(request: HttpRequest, owner: str, name: str, path: str) -> Ht
     """`resolve/latest/<path>`: the newest release that has the path, a stable URL for scripts."""
     repo = repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
     return downloads.serve(request, selectors.release_file_latest(repository=repo, path=path))
+
+
+@require_safe
+def release_zip(request: HttpRequest, owner: str, name: str, version) -> HttpResponse:
+    """`releases/<version>/zip`: the release's files as one streamed zip, with a manifest."""
+    repo = repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
+    release = selectors.release_get(repository=repo, version=version)
+    return archive.serve_zip(request, release, selectors.release_files(release=release))
 
 
 def blob_download(request: HttpRequest, blob_id: str) -> HttpResponse:
