@@ -313,6 +313,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env_int("HUB_UPLOAD_RESUME_EVERY", 60)),
     },
     "clean-up-uploads": {"task": "releases.tasks.clean_up_uploads", "schedule": 3600.0},
+    "prune-daily-activity": {"task": "repos.tasks.prune_daily_activity", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TASK_ACKS_LATE = True

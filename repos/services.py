@@ -4,6 +4,7 @@ form field concerned in `field`) when it will not do what was asked."""
 import logging
 import re
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
@@ -237,6 +238,15 @@ def activity_record(*, repository_id: int, downloads: int = 0, stars: int = 0) -
             f"stars = {table}.stars + excluded.stars",
             [repository_id, timezone.now().date(), downloads, stars],
         )
+
+
+def activity_prune(*, keep_days: int) -> int:
+    """Delete the daily counters older than the last `keep_days` days (trending reads no
+    further back): the table keeps about a week of the repositories that had activity."""
+    before = timezone.now().date() - timedelta(days=keep_days - 1)
+    deleted, _ = DailyActivity.objects.filter(day__lt=before).delete()
+    log.info("daily activity pruned rows=%s before=%s", deleted, before)
+    return deleted
 
 
 @transaction.atomic

@@ -200,3 +200,15 @@ def test_the_starred_list_and_the_repository_page_cost_the_same_queries_at_any_s
     with django_assert_max_num_queries(len(small)):
         personas["other"].get(starred)
         personas["other"].get(repo.get_absolute_url())
+
+
+def test_counters_older_than_trending_reads_are_pruned(owner):
+    from repos.tasks import prune_daily_activity
+
+    repo = RepositoryFactory(owner=owner)
+    today = timezone.now().date()
+    for age in (0, 6, 7, 30):
+        DailyActivity.objects.create(repository=repo, day=today - timedelta(days=age), downloads=1)
+    assert prune_daily_activity() == 2
+    kept = sorted((today - row.day).days for row in DailyActivity.objects.all())
+    assert kept == [0, 6]
