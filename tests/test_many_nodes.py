@@ -36,9 +36,10 @@ HUB = Path(sys.executable).parent / "hub"
 
 def other_redis_db(url: str) -> str:
     """The suite's Redis server, another database: the nodes' broker and cache, so that the
-    suite's own worker (local storage) never takes their tasks."""
+    suite's own worker (local storage) never takes their tasks (8 away from the suite's, where
+    no neighbouring run's suite is either)."""
     base, _, db = url.rpartition("/")
-    return f"{base}/{int(db or 0) ^ 1}"
+    return f"{base}/{(int(db or 0) + 8) % 16}"
 
 
 @pytest.fixture(scope="module")
