@@ -30,3 +30,21 @@ def moto_server(*buckets: str) -> Iterator[str]:
         yield endpoint
     finally:
         server.stop()
+
+
+def storage_backend(endpoint: str, bucket: str, **options) -> dict:
+    """The STORAGES["default"] entry for `bucket` on the local S3 server, as hub/settings.py
+    makes it for STORAGE_BACKEND=s3."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint,
+            "access_key": KEYS["aws_access_key_id"],
+            "secret_key": KEYS["aws_secret_access_key"],
+            "region_name": REGION,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+            **options,
+        },
+    }

@@ -32,19 +32,7 @@ def s3_storage(settings, s3_server, django_capture_on_commit_callbacks):
     settings.HUB_UPLOAD_CHUNK_SIZE = 1024
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": BUCKET,
-                "endpoint_url": s3_server,
-                "access_key": "test",
-                "secret_key": "test",
-                "region_name": "us-east-1",
-                "file_overwrite": False,
-                "querystring_expire": 60,
-                "signature_version": "s3v4",  # as hub/settings.py
-            },
-        },
+        "default": s3.storage_backend(s3_server, BUCKET, querystring_expire=60),
     }
     default_storage._wrapped = empty
     celery_app.conf.task_always_eager = True

@@ -15,6 +15,7 @@ from django.utils.functional import empty
 from releases.models import Blob
 from releases.services.files import file_add_content
 from repos.models import DailyActivity, Repository
+from tests import s3
 from tests.factories import RepositoryFactory
 from tests.s3 import moto_server
 
@@ -155,18 +156,7 @@ def s3_storage(settings):
     with moto_server(BUCKET) as endpoint:
         settings.STORAGES = {
             **settings.STORAGES,
-            "default": {
-                "BACKEND": "storages.backends.s3.S3Storage",
-                "OPTIONS": {
-                    "bucket_name": BUCKET,
-                    "endpoint_url": endpoint,
-                    "access_key": "test",
-                    "secret_key": "test",
-                    "region_name": "us-east-1",
-                    "file_overwrite": False,
-                    "signature_version": "s3v4",
-                },
-            },
+            "default": s3.storage_backend(endpoint, BUCKET),
         }
         default_storage._wrapped = empty
         yield

@@ -31,18 +31,7 @@ def on_s3(settings, endpoint):
     settings.HUB_UPLOAD_CHUNK_SIZE = 5 * MIB  # S3's smallest part
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": BUCKET,
-                "endpoint_url": endpoint,
-                "access_key": "test",
-                "secret_key": "test",
-                "region_name": s3.REGION,
-                "file_overwrite": False,
-                "signature_version": "s3v4",
-            },
-        },
+        "default": s3.storage_backend(endpoint, BUCKET),
     }
     policy = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
     settings.CONTENT_SECURITY_POLICY = {  # as hub/settings.py makes it for an S3 endpoint

@@ -324,18 +324,7 @@ class Uploader:
             offset = index * size
             per_request = max(1, state.get("request_max", size) // size) * size
             length = max(0, min(per_request, item.size - offset))
-            counted = [0]
-
-            def rewind(counted=counted) -> None:
-                self.bars.advance(bar, -counted[0])
-                self._advance_total(-counted[0])
-                counted[0] = 0
-
-            def body(offset=offset, length=length, counted=counted) -> Iterator[bytes]:
-                file.seek(offset)
-                pieces = self._pieces(file, length, bar, counted)
-                return hashed.tap(pieces, offset) if hashed is not None else pieces
-
+            body, rewind = self._body(file, offset, length, bar, hashed)
             try:
                 state = self.client.request(
                     "PUT",
@@ -379,18 +368,7 @@ class Uploader:
             while str(through) in urls:
                 offset = through * size
                 length = min(size, item.size - offset)
-                counted = [0]
-
-                def rewind(counted=counted) -> None:
-                    self.bars.advance(bar, -counted[0])
-                    self._advance_total(-counted[0])
-                    counted[0] = 0
-
-                def body(offset=offset, length=length, counted=counted) -> Iterator[bytes]:
-                    file.seek(offset)
-                    pieces = self._pieces(file, length, bar, counted)
-                    return hashed.tap(pieces, offset) if hashed is not None else pieces
-
+                body, rewind = self._body(file, offset, length, bar, hashed)
                 self.client.put_storage(urls[str(through)], body, length, rewind)
                 item.sent += length
                 through += 1
@@ -409,6 +387,24 @@ class Uploader:
                 self._advance_total(-lost)
                 item.sent -= lost
         return state
+
+    def _body(self, file: BinaryIO, offset: int, length: int, bar: TaskID, hashed):
+        """A request body of `length` bytes of `file` from `offset`, made anew for each
+        attempt (fed to `hashed` when the file is hashed as it goes), and the `rewind` that
+        takes an interrupted attempt's bytes off the progress bars."""
+        counted = [0]
+
+        def rewind() -> None:
+            self.bars.advance(bar, -counted[0])
+            self._advance_total(-counted[0])
+            counted[0] = 0
+
+        def body() -> Iterator[bytes]:
+            file.seek(offset)
+            pieces = self._pieces(file, length, bar, counted)
+            return hashed.tap(pieces, offset) if hashed is not None else pieces
+
+        return body, rewind
 
     def _pieces(self, file: BinaryIO, length: int, bar: TaskID, counted: list[int]):
         left = length
