@@ -1,9 +1,11 @@
-"""Reads the signature of an ONNX model: inputs, outputs, opset, producer, size of the graph."""
+"""Reads the signature of an ONNX model: inputs, outputs, opset, producer, size of the graph,
+and the operators it uses."""
 
+from collections import Counter
 from typing import Any
 
 import onnx
-from onnx import TensorProto
+from onnx import AttributeProto, TensorProto
 
 # Parameters are counted from the initializers; models with external data are read without it.
 _MAX_BYTES_IN_MEMORY = 2 * 1024**3
@@ -32,6 +34,32 @@ def _value_info(value) -> dict[str, Any]:
     return {"name": value.name, "type": kind or "unknown", "shape": []}
 
 
+def _op_name(node) -> str:
+    # Operators of the default domain by their name alone (Conv); others with their domain
+    # (com.microsoft.FusedConv), as a runtime must know them.
+    if node.domain in ("", "ai.onnx"):
+        return node.op_type
+    return f"{node.domain}.{node.op_type}"
+
+
+def count_operators(graph) -> list[dict[str, Any]]:
+    """The operators of `graph` and of the graphs nested in its nodes (the branches of an If,
+    the body of a Loop or Scan), with how many nodes use each: most used first."""
+    counts: Counter[str] = Counter()
+    pending = [graph]
+    while pending:  # a stack rather than recursion: nesting depth is up to the file
+        for node in pending.pop().node:
+            counts[_op_name(node)] += 1
+            for attr in node.attribute:
+                if attr.type == AttributeProto.GRAPH:
+                    pending.append(attr.g)
+                elif attr.type == AttributeProto.GRAPHS:
+                    pending.extend(attr.graphs)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    # A list, not a mapping: the order survives a JSON column that sorts its keys.
+    return [{"op": op, "count": count} for op, count in ranked]
+
+
 def read_signature(path: str) -> dict[str, Any]:
     """The signature of the ONNX model in the file at `path`; raises ValueError if not ONNX."""
     try:
@@ -58,4 +86,5 @@ def read_signature(path: str) -> dict[str, Any]:
         "producer": " ".join(p for p in (model.producer_name, model.producer_version) if p),
         "nodes": len(graph.node),
         "parameters": parameters,
+        "operators": count_operators(graph),
     }

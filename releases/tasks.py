@@ -61,21 +61,24 @@ def clean_up_uploads() -> int:
     return maintenance.uploads_expire(days=settings.HUB_UPLOAD_EXPIRE_DAYS)
 
 
-@shared_task(acks_late=True, ignore_result=True, soft_time_limit=600, time_limit=660)
-def read_onnx_signature(blob_pk: int) -> None:
-    """Read the ONNX signature of a blob once; a file that is not ONNX is marked so."""
+def _signature(blob: Blob) -> dict:
+    """The blob's ONNX signature read from storage; ValueError when it is not ONNX."""
     from django.core.files.storage import default_storage
 
     from hub.onnx_signature import read_signature
     from hub.storage import with_local_path
 
+    return with_local_path(default_storage, blob.storage_key, read_signature, suffix=".onnx")
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=600, time_limit=660)
+def read_onnx_signature(blob_pk: int) -> None:
+    """Read the ONNX signature of a blob once; a file that is not ONNX is marked so."""
     blob = Blob.objects.filter(pk=blob_pk).first()
     if blob is None or blob.onnx_status != OnnxStatus.UNCHECKED:
         return
     try:
-        signature = with_local_path(
-            default_storage, blob.storage_key, read_signature, suffix=".onnx"
-        )
+        signature = _signature(blob)
     except ValueError as exc:
         Blob.objects.filter(pk=blob.pk).update(onnx_status=OnnxStatus.INVALID, onnx_error=str(exc))
         log.info("onnx signature blob=%s status=invalid reason=%s", blob.blob_id, exc)
@@ -84,3 +87,19 @@ def read_onnx_signature(blob_pk: int) -> None:
         onnx_status=OnnxStatus.VALID, onnx_signature=signature, onnx_error=""
     )
     log.info("onnx signature blob=%s status=valid", blob.blob_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=600, time_limit=660)
+def count_onnx_operators(blob_pk: int) -> None:
+    """Read again the signature of an ONNX blob read before the hub counted the operators a
+    model uses (`manage.py count_onnx_operators` queues them); the rest stays as it was."""
+    blob = Blob.objects.filter(pk=blob_pk, onnx_status=OnnxStatus.VALID).first()
+    if blob is None or "operators" in (blob.onnx_signature or {}):
+        return
+    try:
+        signature = _signature(blob)
+    except ValueError as exc:  # read once as ONNX: keep what was read, say why not now
+        log.warning("onnx operators blob=%s status=unread reason=%s", blob.blob_id, exc)
+        return
+    Blob.objects.filter(pk=blob.pk).update(onnx_signature=signature)
+    log.info("onnx operators blob=%s count=%s", blob.blob_id, len(signature["operators"]))

@@ -58,3 +58,11 @@ def onnx_blobs_unread(*, older_than: int, limit: int = 500) -> list[int]:
         release_files__path__iendswith=".onnx",
     ).distinct()
     return list(rows.values_list("pk", flat=True)[:limit])
+
+
+def onnx_blobs_without_operators() -> list[int]:
+    """ONNX blobs whose signature was read before the hub counted the operators they use."""
+    rows = Blob.objects.filter(onnx_status=OnnxStatus.VALID).exclude(
+        onnx_signature__has_key="operators"
+    )
+    return list(rows.order_by("pk").values_list("pk", flat=True))
