@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 
 from hub.env import env_bool, env_int, env_list, env_str, secret_key_from_file
@@ -172,6 +173,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Plus netron's web viewer, from the installed package, as static/netron/ (hub/staticfiles.py).
+STATICFILES_FINDERS = [*global_settings.STATICFILES_FINDERS, "hub.staticfiles.PackageFinder"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 
@@ -204,15 +207,12 @@ else:
 # multipart upload (hub/s3.py), valid this many seconds; the bytes never pass the web servers.
 HUB_UPLOAD_DIRECT = env_bool("HUB_UPLOAD_DIRECT", True)
 HUB_UPLOAD_PART_URL_SECONDS = env_int("HUB_UPLOAD_PART_URL_SECONDS", 3600)
-# Where the release page sends those chunks: the S3 endpoint, or AWS's hosts (connect-src).
-_BUCKET_ORIGINS = []
-if STORAGE_BACKEND == "s3" and HUB_UPLOAD_DIRECT:
-    _endpoint = urlsplit(env_str("S3_ENDPOINT_URL") or "")
-    _BUCKET_ORIGINS = (
-        [f"{_endpoint.scheme}://{_endpoint.netloc}"]
-        if _endpoint.netloc
-        else ["https://*.amazonaws.com"]
-    )
+# The bucket's origin on S3 storage (the endpoint, or AWS's hosts): the release page sends those
+# chunks there, and the graph viewer follows a download's redirect there (connect-src).
+_endpoint = urlsplit(env_str("S3_ENDPOINT_URL") or "")
+_origin = f"{_endpoint.scheme}://{_endpoint.netloc}" if _endpoint.netloc else ""
+STORAGE_ORIGINS = [_origin or "https://*.amazonaws.com"] if STORAGE_BACKEND == "s3" else []
+_BUCKET_ORIGINS = STORAGE_ORIGINS if HUB_UPLOAD_DIRECT else []
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {

@@ -13,6 +13,7 @@ from releases import ipfs as ipfs_gateway
 from releases.api_v1 import api as api_v1
 from releases.views import api as upload_api
 from releases.views import files as file_views
+from releases.views import graph as graph_views
 from releases.views import pages as release_views
 from repos import views as repo_views
 
@@ -38,6 +39,16 @@ repo_patterns = [
         "releases/<version:version>/files/<path:path>",
         file_views.file_detail,
         name="file_detail",
+    ),
+    path(
+        "releases/<version:version>/graph/<path:path>",
+        graph_views.file_graph,
+        name="file_graph",
+    ),
+    path(
+        "releases/<version:version>/graph-frame/<path:path>",
+        graph_views.file_graph_frame,
+        name="file_graph_frame",
     ),
     path(
         "releases/<version:version>/delete/<path:path>",

@@ -162,6 +162,13 @@ class ReleaseFile(models.Model):
     def is_onnx(self) -> bool:
         return self.path.lower().endswith(".onnx")
 
+    @property
+    def has_graph(self) -> bool:
+        """The graph viewer shows it: an ONNX file not known to be broken, whose content the
+        moderators did not remove."""
+        blob = self.blob
+        return self.is_onnx and blob.onnx_status != OnnxStatus.INVALID and not blob.is_blocked
+
 
 class DeletedPath(models.Model):
     """A path whose file was deleted from a release. It stays reserved for the same content:

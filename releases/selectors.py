@@ -7,10 +7,10 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from hub.errors import HubError, Invalid, NotFound
+from hub.errors import Blocked, HubError, Invalid, NotFound
 from releases import rules
 from releases.models import ACTIVE_UPLOAD, Blob, Release, ReleaseFile, Upload, UploadStatus
-from repos.access import readable_q
+from repos.access import BLOCKED_MESSAGE, content_usable, readable_q
 from repos.models import Repository
 
 
@@ -49,6 +49,17 @@ def release_file_get(*, release: Release, path: str) -> ReleaseFile:
     if rf is None:
         raise NotFound("No such file in this release.")
     rf.release = release
+    return rf
+
+
+def release_file_graph(*, release: Release, path: str) -> ReleaseFile:
+    """The file at `path` whose graph the viewer shows (`ReleaseFile.has_graph`): Blocked for
+    content the moderators removed, NotFound for what is not an ONNX model."""
+    rf = release_file_get(release=release, path=path)
+    if not content_usable(rf.blob):
+        raise Blocked(BLOCKED_MESSAGE)
+    if not rf.has_graph:
+        raise NotFound("This file has no graph to show: it is not an ONNX model.")
     return rf
 
 
