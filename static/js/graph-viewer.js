@@ -48,5 +48,11 @@ class HubHost extends Host {
   }
 }
 
+// netron focuses the graph for its keys (when drawn, when a sidebar closes): without
+// scrolling the hub's page, around the frame, to it.
+const target = document.getElementById("target");
+const focus = target.focus.bind(target);
+target.focus = (options) => focus({ ...options, preventScroll: true });
+
 const view = new View(new HubHost(body.dataset.model, body.dataset.name));
 await view.start();
