@@ -2,10 +2,10 @@
 
 Personas: the owner, another user, an anonymous visitor, a moderator (the Moderators group)
 and a superuser. Repositories: public, private, hidden by the moderators, and public with
-content the moderators blocked. Front doors: the repository and file pages, downloads by path
-and by Blob ID, the uploader's JSON API, the duplicate answer of the upload plan, the
-test-inference panel and the inference service the worker's jobs come from; with write
-tokens, a file sent whole in one request and huggingface_hub's preupload.
+content the moderators blocked. Front doors: the repository and file pages, the model's graph,
+downloads by path and by Blob ID, the uploader's JSON API, the duplicate answer of the upload
+plan, the test-inference panel and the inference service the worker's jobs come from; with
+write tokens, a file sent whole in one request and huggingface_hub's preupload.
 """
 
 import base64
@@ -113,6 +113,13 @@ def test_every_front_door_gives_each_persona_the_same_answer(world, who, state):
     assert by_id.status_code == _expect(readable, served)
     if readable and not blocked:
         assert hashlib.sha256(b"".join(resolve.streaming_content)).hexdigest() == rf.blob.sha256
+
+    # The model's graph (its page and the viewer's frame): the file page's readers, and no
+    # viewer for blocked content; the file page links it only where it opens.
+    for door in ["graph", "graph-frame"]:
+        graph = client.get(f"/{repo.full_name}/releases/v1.00/{door}/model.onnx")
+        assert graph.status_code == _expect(readable, served), door
+    assert ("Open the graph" in page.content.decode()) is (readable and not blocked)
 
     # The release as one zip: blocked content is left out of it (and named in its manifest).
     zipped = client.get(f"/{repo.full_name}/releases/v1.00/zip")
