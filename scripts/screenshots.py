@@ -58,6 +58,7 @@ def main() -> None:
             for name, path in PAGES.items():
                 page.goto(BASE + path)
                 page.screenshot(path=OUT / f"{name}-{size}.png", full_page=True)
+            _graph(page, size)
             _log_in(page, "demo", "demo-password-123")
             for name, path in OWNER_PAGES.items():
                 page.goto(BASE + path)
@@ -90,6 +91,17 @@ def _staff_pages(browser, size: str, width: int, height: int) -> None:
     page.goto(BASE + "/inference/jobs/")
     page.screenshot(path=OUT / f"inference-jobs-{size}.png", full_page=True)
     page.close()
+
+
+def _graph(page, size: str) -> None:
+    """The model's graph, once netron has drawn it in its frame, then a node's properties."""
+    page.goto(BASE + PAGES["file"].replace("/files/", "/graph/"))
+    frame = page.frame_locator("iframe.graph-frame")
+    frame.locator("body[data-state=shown]").wait_for()
+    page.screenshot(path=OUT / f"graph-{size}.png")
+    frame.locator("#canvas g.node text").filter(has_text="MatMul").click()
+    frame.locator("#sidebar-title").filter(has_text="Node Properties").wait_for()
+    page.screenshot(path=OUT / f"graph-node-{size}.png")
 
 
 def _log_in(page, username: str, password: str) -> None:
