@@ -108,3 +108,14 @@ def test_the_file_page_lists_the_operators_and_links_the_graph(personas, owner):
     add(repo, "notes.txt", b"hello")
     text = personas["anonymous"].get("/alice/vol/releases/v1.00/files/notes.txt").content.decode()
     assert "Open the graph" not in text and "graph-title" not in text
+
+
+def test_the_file_page_says_when_operators_are_still_to_be_counted(personas, owner):
+    repo = RepositoryFactory(owner=owner, name="older")
+    rf = add(repo, "vol.onnx", demo_models.volatility_model())
+    signature = Blob.objects.get(pk=rf.blob_id).onnx_signature
+    del signature["operators"]  # read before the hub counted operators
+    Blob.objects.filter(pk=rf.blob_id).update(onnx_signature=signature)
+    html = personas["anonymous"].get("/alice/older/releases/v1.00/files/vol.onnx").content
+    assert b"The operators of this model are being counted" in html
+    assert b"Open the graph" in html and b"has no operators" not in html
