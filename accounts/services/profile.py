@@ -91,7 +91,7 @@ def clean_link(field: str, value: str) -> str:
     parts = urlsplit(url)
     host = (parts.hostname or "").removeprefix("www.")
     if kind.hosts and (host not in kind.hosts or parts.path.strip("/") == ""):
-        raise Invalid(f"That is not a {kind.label} profile. {wanted}.", field=field)
+        raise Invalid(f"That is not a profile on {kind.label}. {wanted}.", field=field)
     return url
 
 
