@@ -96,35 +96,8 @@ AXES_VERBOSE = False
 HUB_SIGNUPS_PER_HOUR = env_int("HUB_SIGNUPS_PER_HOUR", 10)
 # Requests one access token may make in a minute (429 with Retry-After past it).
 HUB_TOKEN_REQUESTS_PER_MINUTE = env_int("HUB_TOKEN_REQUESTS_PER_MINUTE", 600)
-# Account mails (django-ratelimit): password-reset requests one address may make in an hour,
-# and that may name one e-mail address; e-mail changes one account may ask for in an hour.
-HUB_ACCOUNT_MAILS_PER_HOUR = env_int("HUB_ACCOUNT_MAILS_PER_HOUR", 5)
-# How long a password-reset link works (Django's setting), and an e-mail change's link.
-PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
-HUB_EMAIL_CHANGE_SECONDS = env_int("HUB_EMAIL_CHANGE_SECONDS", 24 * 3600)
-
-# E-mail (password resets, e-mail changes), sent by the Celery worker (accounts/tasks.py):
-# SMTP by default; scripts/run prints mails to the worker's log (the console backend), and
-# scripts/serve refuses to start without EMAIL_HOST and DEFAULT_FROM_EMAIL.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
-EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # TLS from the start, usually port 465
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", not EMAIL_USE_SSL)  # STARTTLS, usually port 587
-EMAIL_PORT = env_int("EMAIL_PORT", 465 if EMAIL_USE_SSL else 587)
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
-if not EMAIL_HOST_PASSWORD and env_str("EMAIL_HOST_PASSWORD_FILE"):
-    _lines = Path(env_str("EMAIL_HOST_PASSWORD_FILE")).read_text().splitlines()
-    EMAIL_HOST_PASSWORD = _lines[0].strip() if _lines else ""
-if EMAIL_USE_TLS and EMAIL_USE_SSL:
-    raise ImproperlyConfigured(
-        "EMAIL_USE_TLS (STARTTLS, port 587) and EMAIL_USE_SSL (port 465) exclude each other: "
-        "set one of them to false."
-    )
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Model Hub <noreply@localhost>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
-EMAIL_SUBJECT_PREFIX = "[Model Hub] "
+# Account mails: the mail server (EMAIL_*), their limits and how long their links work.
+from hub.mail_settings import *  # noqa: E402, F403
 
 ROOT_URLCONF = "hub.urls"
 WSGI_APPLICATION = "hub.wsgi.application"
@@ -287,16 +260,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # Permissions-Policy (hub/middleware.py): browser features no page of the hub uses.
-PERMISSIONS_POLICY = [
-    "accelerometer",
-    "camera",
-    "geolocation",
-    "gyroscope",
-    "magnetometer",
-    "microphone",
-    "payment",
-    "usb",
-]
+PERMISSIONS_POLICY = ["accelerometer", "camera", "geolocation", "gyroscope", "magnetometer"]
+PERMISSIONS_POLICY += ["microphone", "payment", "usb"]
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
