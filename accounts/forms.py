@@ -125,7 +125,7 @@ class EmailChangeForm(forms.Form):
         label="New e-mail address",
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        help_text="We send a link to this address; it becomes yours when you follow the link.",
+        help_text="The link that confirms it goes there.",
     )
     password = forms.CharField(
         label="Your current password",
