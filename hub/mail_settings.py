@@ -35,6 +35,7 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
         "set one of them to false."
     )
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or None  # the file backend's folder
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Model Hub <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_SUBJECT_PREFIX = "[Model Hub] "
