@@ -44,6 +44,7 @@ class User(AbstractUser):
                 Lower("email"),
                 condition=~models.Q(email=""),
                 name="accounts_user_email_ci_unique",
+                violation_error_message="An account with this email address exists already.",
             ),
         ]
 

@@ -1,6 +1,7 @@
 """Throttling of log-ins (django-axes), sign-ups and account mails (django-ratelimit): the
 hooks they call."""
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -44,3 +45,9 @@ def mail_limited_page(request: HttpRequest, what: str) -> HttpResponse:
     response = render(request, "accounts/mail_limited.html", context, status=429)
     response["Retry-After"] = "3600"
     return response
+
+
+def login_pause_lift(username: str) -> None:
+    """Clear the failed log-ins counted against an account (not against addresses): after a
+    password reset, whoever proved they hold the mailbox logs in with the new password at once."""
+    axes_reset(username=username.strip().lower())  # as username_of counts them

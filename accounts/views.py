@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -40,10 +41,15 @@ def signup(request: HttpRequest) -> HttpResponse:
         return render(request, "registration/signup_limited.html", context, status=429)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.username}! Your account is ready.")
-        return redirect("repo_create")
+        try:
+            with transaction.atomic():
+                user = form.save()
+        except IntegrityError:  # the name or the address was taken by a sign-up just now
+            form.add_error(None, "That user name or e-mail address was just taken; try again.")
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome, {user.username}! Your account is ready.")
+            return redirect("repo_create")
     return render(request, "registration/signup.html", {"form": form})
 
 
@@ -119,6 +125,11 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
         if user is None or not user.is_active or user.is_banned:
             return None
         return user
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        throttling.login_pause_lift(self.user.username)
+        return response
 
 
 @login_required

@@ -117,3 +117,26 @@ def test_requests_naming_one_address_are_limited_whether_it_has_an_account_or_no
             ]
     assert answers == {"alice@example.com": [302, 302, 429], "ghost@example.com": [302, 302, 429]}
     assert len(mail.outbox) == 2  # alice's two; the refused request sent nothing
+
+
+def test_a_reset_lifts_the_pause_of_an_account_locked_by_wrong_passwords(settings, mail):
+    user = UserFactory(username="Alice", email="alice@example.com")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        Client(REMOTE_ADDR=f"10.3.0.{n}").post(
+            reverse("login"), {"username": "alice", "password": "guess"}
+        )
+    paused = Client(REMOTE_ADDR="10.3.1.1").post(
+        reverse("login"), {"username": "alice", "password": PASSWORD}
+    )
+    assert paused.status_code == 429
+    client = Client(REMOTE_ADDR="10.3.1.1")
+    with mail.sending():
+        ask(client, "alice@example.com")
+    form = client.get(link_in(mail.outbox[0]), follow=True)
+    client.post(form.redirect_chain[-1][0], {"new_password1": NEW, "new_password2": NEW})
+    user.refresh_from_db()
+    assert user.check_password(NEW)
+    back = Client(REMOTE_ADDR="10.3.1.2").post(
+        reverse("login"), {"username": "alice", "password": NEW}
+    )
+    assert back.status_code == 302
