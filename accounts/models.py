@@ -27,11 +27,14 @@ class User(AbstractUser):
 
     # The public profile on the user's page, changed by `accounts.services.profile_update`
     # (which cleans and checks it). Plain text: escaped wherever it is shown.
-    display_name = models.CharField(max_length=DISPLAY_NAME_MAX_LENGTH, blank=True)
-    bio = models.CharField(max_length=BIO_MAX_LENGTH, blank=True)
-    website_url = models.URLField("website", blank=True)
-    github_url = models.URLField("GitHub", blank=True)
-    x_url = models.URLField("X", blank=True)
+    # Empty in the database too (db_default), so rows written in SQL (bench/) need not name them.
+    display_name = models.CharField(
+        max_length=DISPLAY_NAME_MAX_LENGTH, blank=True, default="", db_default=""
+    )
+    bio = models.CharField(max_length=BIO_MAX_LENGTH, blank=True, default="", db_default="")
+    website_url = models.URLField("website", blank=True, default="", db_default="")
+    github_url = models.URLField("GitHub", blank=True, default="", db_default="")
+    x_url = models.URLField("X", blank=True, default="", db_default="")
 
     class Meta:
         permissions = [("ban_user", "Can ban and unban users")]

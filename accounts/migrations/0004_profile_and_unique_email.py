@@ -33,27 +33,27 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="user",
             name="bio",
-            field=models.CharField(blank=True, max_length=300),
+            field=models.CharField(blank=True, db_default="", default="", max_length=300),
         ),
         migrations.AddField(
             model_name="user",
             name="display_name",
-            field=models.CharField(blank=True, max_length=50),
+            field=models.CharField(blank=True, db_default="", default="", max_length=50),
         ),
         migrations.AddField(
             model_name="user",
             name="github_url",
-            field=models.URLField(blank=True, verbose_name="GitHub"),
+            field=models.URLField(blank=True, db_default="", default="", verbose_name="GitHub"),
         ),
         migrations.AddField(
             model_name="user",
             name="website_url",
-            field=models.URLField(blank=True, verbose_name="website"),
+            field=models.URLField(blank=True, db_default="", default="", verbose_name="website"),
         ),
         migrations.AddField(
             model_name="user",
             name="x_url",
-            field=models.URLField(blank=True, verbose_name="X"),
+            field=models.URLField(blank=True, db_default="", default="", verbose_name="X"),
         ),
         migrations.RunPython(refuse_shared_addresses, migrations.RunPython.noop),
         migrations.AddConstraint(
