@@ -37,6 +37,7 @@ class HubUserAdmin(UserAdmin):
     date_hierarchy = "date_joined"
     fieldsets = [
         *UserAdmin.fieldsets,
+        ("Profile", {"fields": ["display_name", "bio", "website_url", "github_url", "x_url"]}),
         ("Ban", {"fields": ["banned_at", "ban_reason"]}),
     ]
 

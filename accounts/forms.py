@@ -2,7 +2,13 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 
-from accounts.models import USERNAME_MAX_LENGTH, TokenScope, User
+from accounts.models import (
+    BIO_MAX_LENGTH,
+    DISPLAY_NAME_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+    TokenScope,
+    User,
+)
 from hub.names import validate_url_name
 
 
@@ -66,3 +72,63 @@ class TokenForm(forms.Form):
         choices=TokenScope.choices, initial=TokenScope.READ, widget=forms.RadioSelect
     )
     expires = forms.ChoiceField(choices=EXPIRY, initial="90", required=False, label="Expires")
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        help_text="The address of your account. We send a link to set a new password there.",
+    )
+
+
+class ProfileForm(forms.Form):
+    """What the profile page asks; `accounts.services.profile_update` cleans and checks it."""
+
+    display_name = forms.CharField(
+        max_length=DISPLAY_NAME_MAX_LENGTH,
+        required=False,
+        help_text="Shown on your page above your user name, e.g. your full name.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    bio = forms.CharField(
+        required=False,
+        # The browser counts a line break as one character, like the service (not as the
+        # two it sends), so the service is the one to count.
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": BIO_MAX_LENGTH}),
+        help_text=f"A few words about you or your work; plain text, up to {BIO_MAX_LENGTH} "
+        "characters.",
+    )
+    website_url = forms.CharField(
+        label="Website",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "url", "placeholder": "https://example.com"}),
+    )
+    github_url = forms.CharField(
+        label="GitHub",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "https://github.com/… or your name"}),
+    )
+    x_url = forms.CharField(
+        label="X",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "https://x.com/… or your name"}),
+    )
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(
+        label="New e-mail address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="The link that confirms it goes there.",
+    )
+    password = forms.CharField(
+        label="Your current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -1,8 +1,12 @@
+from urllib.parse import urlsplit
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 
 USERNAME_MAX_LENGTH = 39
+DISPLAY_NAME_MAX_LENGTH = 50
+BIO_MAX_LENGTH = 300
 
 
 class HubUserManager(UserManager):
@@ -21,15 +25,48 @@ class User(AbstractUser):
     banned_at = models.DateTimeField(null=True, blank=True, editable=False)
     ban_reason = models.TextField(blank=True, editable=False)
 
+    # The public profile on the user's page, changed by `accounts.services.profile_update`
+    # (which cleans and checks it). Plain text: escaped wherever it is shown.
+    # Empty in the database too (db_default), so rows written in SQL (bench/) need not name them.
+    display_name = models.CharField(
+        max_length=DISPLAY_NAME_MAX_LENGTH, blank=True, default="", db_default=""
+    )
+    bio = models.CharField(max_length=BIO_MAX_LENGTH, blank=True, default="", db_default="")
+    website_url = models.URLField("website", blank=True, default="", db_default="")
+    github_url = models.URLField("GitHub", blank=True, default="", db_default="")
+    x_url = models.URLField("X", blank=True, default="", db_default="")
+
     class Meta:
         permissions = [("ban_user", "Can ban and unban users")]
         constraints = [
             models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+            # One account an address, whatever its case (sign-up and the e-mail change check
+            # first, for a clear message; this holds under concurrency). Accounts made without
+            # an address (createsuperuser) are not counted.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="accounts_user_email_ci_unique",
+                violation_error_message="An account with this email address exists already.",
+            ),
         ]
 
     @property
     def is_banned(self) -> bool:
         return self.banned_at is not None
+
+    @property
+    def profile_links(self) -> list[tuple[str, str, str]]:
+        """(label, address, text shown) of the profile's links, in the page's order."""
+        links = []
+        for label, url in (("Website", self.website_url), ("GitHub", self.github_url)):
+            if url:
+                parts = urlsplit(url)
+                text = (parts.hostname or "").removeprefix("www.") + parts.path.rstrip("/")
+                links.append((label, url, text))
+        if self.x_url:
+            links.append(("X", self.x_url, "@" + urlsplit(self.x_url).path.strip("/")))
+        return links
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

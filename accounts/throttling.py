@@ -1,8 +1,11 @@
-"""Throttling of log-ins (django-axes) and sign-ups (django-ratelimit): the hooks they call."""
+"""Throttling of log-ins (django-axes), sign-ups and account mails (django-ratelimit): the
+hooks they call."""
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django_ratelimit.core import is_ratelimited
 
 
 def username_of(request: HttpRequest, credentials: dict | None) -> str:
@@ -20,3 +23,31 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
     response = render(request, "registration/locked_out.html", context, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response
+
+
+def mail_requests_limited(request: HttpRequest, group: str, *subjects: str) -> bool:
+    """Count a request that sends an account mail against each of `subjects` ("ip": the
+    client's address, as for sign-ups; or any text: an account, a hash of the e-mail address
+    asked about); True when one of them has passed HUB_ACCOUNT_MAILS_PER_HOUR. Every subject is
+    counted whether an account goes with it or not, so a refusal tells nothing about who has
+    an account."""
+    rate = f"{settings.HUB_ACCOUNT_MAILS_PER_HOUR}/h"
+    limited = False
+    for subject in subjects:
+        key = subject if subject == "ip" else (lambda group, req, subject=subject: subject)
+        limited |= is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
+    return limited
+
+
+def mail_limited_page(request: HttpRequest, what: str) -> HttpResponse:
+    """The answer past that limit: 429, saying when to come back."""
+    context = {"what": what, "per_hour": settings.HUB_ACCOUNT_MAILS_PER_HOUR}
+    response = render(request, "accounts/mail_limited.html", context, status=429)
+    response["Retry-After"] = "3600"
+    return response
+
+
+def login_pause_lift(username: str) -> None:
+    """Clear the failed log-ins counted against an account (not against addresses): after a
+    password reset, whoever proved they hold the mailbox logs in with the new password at once."""
+    axes_reset(username=username.strip().lower())  # as username_of counts them

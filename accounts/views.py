@@ -1,9 +1,12 @@
+import hashlib
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,8 +14,15 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from accounts import services, throttling
 from accounts import tokens as token_service
-from accounts.forms import SignupForm, TokenForm
+from accounts.forms import (
+    EmailChangeForm,
+    PasswordResetRequestForm,
+    ProfileForm,
+    SignupForm,
+    TokenForm,
+)
 from hub.errors import HubError
 from hub.web import form_error
 
@@ -31,10 +41,15 @@ def signup(request: HttpRequest) -> HttpResponse:
         return render(request, "registration/signup_limited.html", context, status=429)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.username}! Your account is ready.")
-        return redirect("repo_create")
+        try:
+            with transaction.atomic():
+                user = form.save()
+        except IntegrityError:  # the name or the address was taken by a sign-up just now
+            form.add_error(None, "That user name or e-mail address was just taken; try again.")
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome, {user.username}! Your account is ready.")
+            return redirect("repo_create")
     return render(request, "registration/signup.html", {"form": form})
 
 
@@ -77,3 +92,112 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     token = token_service.token_revoke(user=request.user, token_id=token_id)
     messages.success(request, f"Revoked the token “{token.name}”: it no longer works.")
     return redirect("tokens")
+
+
+def _site(request: HttpRequest) -> str:
+    """The address links in mails start with: the one this request came to (a host the
+    settings allow)."""
+    return request.build_absolute_uri("/")
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Ask for a reset link. Every well-formed address gets the same answer, an account or
+    not; requests are limited per client address and per e-mail address."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        asked = "email:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
+        if throttling.mail_requests_limited(request, "password-reset", "ip", asked):
+            return throttling.mail_limited_page(request, "password-reset requests")
+        services.password_reset_request(email=email, base_url=_site(request))
+        return redirect("password_reset_done")
+    status = 400 if form.errors else 200
+    return render(request, "registration/password_reset_form.html", {"form": form}, status=status)
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    """Django's view, but a link of an account banned or deactivated since it was sent is
+    "not valid": a reset never opens a closed account."""
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        if user is None or not user.is_active or user.is_banned:
+            return None
+        return user
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        throttling.login_pause_lift(self.user.username)
+        return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    """The public profile: display name, bio and links, shown on the user's page."""
+    user = request.user
+    initial = {name: getattr(user, name) for name in ProfileForm.base_fields}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_update(user=user, **form.cleaned_data)
+        except HubError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("account_settings")
+    status = 400 if form.errors else 200
+    return render(request, "accounts/profile.html", {"form": form}, status=status)
+
+
+@sensitive_post_parameters("password")
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_change(request: HttpRequest) -> HttpResponse:
+    """Ask for a new address: a link goes there, and the address changes when it is followed."""
+    form = EmailChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if throttling.mail_requests_limited(request, "email-change", f"user:{request.user.pk}"):
+            return throttling.mail_limited_page(request, "e-mail changes")
+        try:
+            email = services.email_change_request(
+                user=request.user,
+                new_email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                base_url=_site(request),
+            )
+        except HubError as exc:
+            form_error(form, exc)
+        else:
+            hours = settings.HUB_EMAIL_CHANGE_SECONDS // 3600
+            messages.success(
+                request,
+                f"We sent a link to {email}. Your address changes when you follow it "
+                f"(within {hours} hours); until then it stays as it is.",
+            )
+            return redirect("email_change")
+    status = 400 if form.errors else 200
+    return render(request, "accounts/email.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the mail: a page that says which address it sets, and a button that
+    sets it (a GET changes nothing, so a mail scanner following links cannot)."""
+    new_email = error = None
+    try:
+        if request.method == "POST":
+            _, new_email = services.email_change_confirm(
+                user=request.user, token=token, base_url=_site(request)
+            )
+            messages.success(request, f"Your e-mail address is now {new_email}.")
+            return redirect("email_change")
+        new_email = services.email_change_read(user=request.user, token=token)
+    except HubError as exc:
+        error = exc.message
+    context = {"new_email": new_email, "error": error}
+    response = render(request, "accounts/email_confirm.html", context, status=400 if error else 200)
+    response["Cache-Control"] = "no-store"
+    return response

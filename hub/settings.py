@@ -97,6 +97,8 @@ AXES_VERBOSE = False
 HUB_SIGNUPS_PER_HOUR = env_int("HUB_SIGNUPS_PER_HOUR", 10)
 # Requests one access token may make in a minute (429 with Retry-After past it).
 HUB_TOKEN_REQUESTS_PER_MINUTE = env_int("HUB_TOKEN_REQUESTS_PER_MINUTE", 600)
+# Account mails: the mail server (EMAIL_*), their limits and how long their links work.
+from hub.mail_settings import *  # noqa: E402, F403
 
 ROOT_URLCONF = "hub.urls"
 WSGI_APPLICATION = "hub.wsgi.application"
@@ -258,16 +260,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # Permissions-Policy (hub/middleware.py): browser features no page of the hub uses.
-PERMISSIONS_POLICY = [
-    "accelerometer",
-    "camera",
-    "geolocation",
-    "gyroscope",
-    "magnetometer",
-    "microphone",
-    "payment",
-    "usb",
-]
+PERMISSIONS_POLICY = ["accelerometer", "camera", "geolocation", "gyroscope", "magnetometer"]
+PERMISSIONS_POLICY += ["microphone", "payment", "usb"]
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]

@@ -26,6 +26,7 @@ PAGES = {
     "release-files": f"{REPO}/releases/v1.02/",
     "login": "/accounts/login/",
     "signup": "/accounts/signup/",
+    "password-reset": "/accounts/password/reset/",
     "404": "/demo/no-such-model/",
     "file": f"{REPO}/releases/v1.02/files/model.onnx",
 }
@@ -38,6 +39,9 @@ OWNER_PAGES = {
     "release-new": f"{REPO}/releases/new/",
     "release-owner": f"{REPO}/releases/v1.02/",
     "password": "/accounts/password/",
+    "account-profile": "/accounts/settings/",
+    "account-email": "/accounts/settings/email/",
+    "tokens": "/accounts/tokens/",
 }
 STAFF_FILE = "/demo/btc-price-direction/releases/v2.00/files/direction.onnx"
 ADMIN_PAGES = {

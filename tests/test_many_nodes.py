@@ -70,6 +70,8 @@ def cluster(worker_env, s3_endpoint, tmp_path):
         WEB_CONCURRENCY="1",
         WORKER_CONCURRENCY="1",
         LOG_LEVEL="WARNING",
+        EMAIL_HOST="smtp.example.com",  # sends nothing here; scripts/serve asks for one
+        DEFAULT_FROM_EMAIL="hub@example.com",
     )
     env.pop("MEDIA_ROOT", None)
     log = open(tmp_path / "nodes.log", "w+")  # noqa: SIM115

@@ -229,6 +229,8 @@ def serve_env(**changes: str) -> dict[str, str]:
         REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
         CHAIN_PRIVATE_KEY="0x" + "42" * 32,
         CHAIN_CONTRACT_ADDRESS="0x8383C9bD7462F12Eb996DD02F78234C0421A6FaE",
+        EMAIL_HOST="smtp.example.com",
+        DEFAULT_FROM_EMAIL="Model Hub <hub@example.com>",
         DEBUG="false",
     )
     for key, value in changes.items():
@@ -250,6 +252,10 @@ def serve_env(**changes: str) -> dict[str, str]:
         ({"DATABASE_URL": "sqlite:////tmp/hub.sqlite3"}, "must name a PostgreSQL database"),
         ({"DEBUG": "true"}, "DEBUG must be off"),
         ({"CHAIN_PRIVATE_KEY": ANVIL_KEY}, "well-known development key"),
+        ({"EMAIL_HOST": None}, "EMAIL_HOST is not set"),
+        ({"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}, "sends no mail"),
+        ({"DEFAULT_FROM_EMAIL": None}, "DEFAULT_FROM_EMAIL is not set"),
+        ({"EMAIL_USE_SSL": "true", "EMAIL_USE_TLS": "true"}, "exclude each other"),
     ],
 )  # fmt: skip
 def test_serve_refuses_to_start_without_what_production_needs(tmp_path, changes, says):

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from accounts.forms import SignupForm
 from accounts.models import User
 from tests.factories import PASSWORD, UserFactory
 
@@ -86,3 +87,14 @@ def test_auth_pages_render(client):
         response = client.get(reverse(name))
         assert response.status_code == 200
         assert b'class="auth-card"' in response.content
+
+
+def test_a_sign_up_that_loses_a_race_for_the_address_gets_a_message(client, monkeypatch):
+    UserFactory(username="dora", email="carol@example.com")
+    # As if the other account was made between the form's check and the insert.
+    monkeypatch.setattr(SignupForm, "clean_email", lambda form: form.cleaned_data["email"])
+    monkeypatch.setattr(User, "validate_constraints", lambda user, exclude=None: None)
+    response = client.post(reverse("signup"), {**SIGNUP, "email": "CAROL@example.com"})
+    assert response.status_code == 200
+    assert "just taken" in response.content.decode()
+    assert not User.objects.filter(username="carol").exists()

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
+from accounts.services import profile_update
 from demo.content import REPOSITORIES
 from hub import demo_models
 from moderation.models import ReportReason
@@ -48,6 +49,12 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             demo = self._user(DEMO_USER, DEMO_PASSWORD, staff=False)
+            profile_update(
+                user=demo,
+                display_name="Demo Models",
+                bio="Small ONNX models for crypto market signals, published to show the hub.",
+                github_url="OpenGradient",
+            )
             self._user(ADMIN_USER, ADMIN_PASSWORD, staff=True)
             moderator = self._user(MODERATOR_USER, MODERATOR_PASSWORD, staff=True, superuser=False)
             moderator.groups.add(Group.objects.get(name="Moderators"))
