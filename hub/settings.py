@@ -357,9 +357,6 @@ HUB_PAGE_SIZE = env_int("HUB_PAGE_SIZE", 20)
 HUB_PAGE_CACHE_SECONDS = env_int("HUB_PAGE_CACHE_SECONDS", 30)
 HUB_MAX_FILE_SIZE = env_int("HUB_MAX_FILE_SIZE", 10 * 1024**3)
 HUB_MAX_FILES_PER_RELEASE = env_int("HUB_MAX_FILES_PER_RELEASE", 1000)
-# File pages preview at most this many bytes of a text file (its first part beyond that);
-# highlighting 128 KiB of Python takes ~0.5 s once (then cached) and makes ~0.7 MB of HTML.
-HUB_PREVIEW_MAX_BYTES = env_int("HUB_PREVIEW_MAX_BYTES", 128 * 1024)
 # 16 MiB: per-request costs spread over enough bytes (1 GiB through the CLI: 6.5 s with
 # 8 MiB chunks, 5.9 s with 16 MiB); a multiple of the Blob ID's 256 KiB leaves, so each
 # chunk brings its leaves; S3 parts of it allow files of 156 GiB.

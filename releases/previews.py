@@ -1,9 +1,9 @@
 """What a file page shows of the file itself: Markdown rendered, code highlighted, a CSV as a
 table of its first rows, or a plain word that there is nothing to show (binary, empty, removed).
 
-Only a bounded prefix of the blob is read from storage (`HUB_PREVIEW_MAX_BYTES`; one ranged
-GET on S3), so a 10 GiB file costs the same as a small one: a text file larger than the limit
-shows its first part and says so. Text is UTF-8 (a byte-order mark is dropped); a NUL byte or
+Only a bounded prefix of the blob is read from storage (`MAX_BYTES`; one ranged GET on S3),
+so a 10 GiB file costs the same as a small one: a text file larger than the limit shows its
+first part and says so. Text is UTF-8 (a byte-order mark is dropped); a NUL byte or
 bytes that are not UTF-8 make the file "not text". Markdown goes through the cards' sanitizer
 (`hub.markdown`); code is highlighted by Pygments with the classes that `static/css/highlight.css`
 colours. Blobs never change, so a rendered preview is cached under the Blob ID.
@@ -17,7 +17,6 @@ import io
 import posixpath
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.cache import cache
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -30,6 +29,8 @@ from hub.markdown import render_markdown
 from releases.models import ReleaseFile
 from repos.access import content_usable
 
+# Highlighting 128 KiB of Python takes ~0.5 s once (then cached) and makes ~0.7 MB of HTML.
+MAX_BYTES = 128 * 1024
 CACHE_VERSION = 1  # bump when the rendering changes: cached previews are then not read
 CACHE_SECONDS = 7 * 24 * 3600
 TABLE_ROWS = 100  # rows of a CSV shown under its header
@@ -80,7 +81,7 @@ def file_preview(rf: ReleaseFile) -> Preview:
     how = _how(rf.name)
     if how == Kind.BINARY:
         return _binary(rf.name)
-    limit = settings.HUB_PREVIEW_MAX_BYTES
+    limit = MAX_BYTES
     key = f"preview:{CACHE_VERSION}:{limit}:{blob.blob_id}:{how}"
     preview = cache.get(key)
     if preview is None:

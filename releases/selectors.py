@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from hub.errors import Blocked, HubError, Invalid, NotFound
-from releases import rules
+from releases import rules, tree
 from releases.models import ACTIVE_UPLOAD, Blob, Release, ReleaseFile, Upload, UploadStatus
 from repos.access import BLOCKED_MESSAGE, content_usable, readable_q
 from repos.models import Repository
@@ -101,6 +101,27 @@ def release_files(*, release: Release) -> list[ReleaseFile]:
     for rf in files:
         rf.release = release
     return files
+
+
+def release_folder(
+    *, release: Release, path: str = "", files: list[ReleaseFile] | None = None
+) -> tree.Listing:
+    """One folder of a readable release (`path` "" is the top) with its subfolders' sizes, in
+    one query whatever the number of files (none when the caller has the release's `files`
+    already); NotFound when no file is under `path`."""
+    if files is not None and not path:
+        return tree.listing(release, "", ((f.path, f.blob.size, f.blob.blob_id) for f in files))
+    if path:
+        try:
+            path = rules.clean_path(path.strip("/"))
+        except Invalid:
+            raise NotFound("No such folder in this release.") from None
+    files = release.files.filter(path__startswith=f"{path}/") if path else release.files.all()
+    rows = files.order_by().values_list("path", "blob__size", "blob__blob_id")
+    found = tree.listing(release, path, rows)
+    if path and not found.count:
+        raise NotFound("No such folder in this release.")
+    return found
 
 
 def release_previous(*, release: Release) -> Release | None:

@@ -121,8 +121,8 @@ def test_binary_files_say_so(name, data):
 # Through storage and the cache.
 
 
-def test_only_the_limit_is_read_and_the_preview_is_cached(local_storage, owner, settings):
-    settings.HUB_PREVIEW_MAX_BYTES = 64
+def test_only_the_limit_is_read_and_the_preview_is_cached(local_storage, owner, monkeypatch):
+    monkeypatch.setattr(previews, "MAX_BYTES", 64)
     repo = RepositoryFactory(owner=owner)
     data = b"".join(f"row {n}\n".encode() for n in range(100))
     rf = file_add_content(release=repo.latest_release, path="log.txt", data=data, user=owner)
@@ -158,8 +158,8 @@ def s3_storage(settings):
         default_storage._wrapped = empty
 
 
-def test_on_s3_a_preview_reads_a_range_not_the_object(s3_storage, owner, settings):
-    settings.HUB_PREVIEW_MAX_BYTES = 1024
+def test_on_s3_a_preview_reads_a_range_not_the_object(s3_storage, owner, monkeypatch):
+    monkeypatch.setattr(previews, "MAX_BYTES", 1024)
     repo = RepositoryFactory(owner=owner)
     data = b"# Big card\n\n" + b"word " * 100_000
     rf = file_add_content(release=repo.latest_release, path="README.md", data=data, user=owner)

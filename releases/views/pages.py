@@ -45,6 +45,8 @@ def _repository_row(request: HttpRequest, owner: str, name: str) -> tuple:
 def repo_detail(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     repo = repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
     releases = list(selectors.release_list(repository=repo)[:11])
+    latest = repo.latest_release
+    files = selectors.release_files(release=latest) if latest else []
     return render(
         request,
         "repos/repo_detail.html",
@@ -55,9 +57,8 @@ def repo_detail(request: HttpRequest, owner: str, name: str) -> HttpResponse:
             "more_releases": len(releases) > 10,
             "release_count": repo.releases.count() if len(releases) > 10 else len(releases),
             "is_owner": access.may_manage(request.user, repo),
-            "files": selectors.release_files(release=repo.latest_release)
-            if repo.latest_release
-            else [],
+            "files": files,
+            "listing": selectors.release_folder(release=latest, files=files) if latest else None,
         },
     )
 
@@ -78,15 +79,16 @@ def release_detail(
     repo = repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
     release = selectors.release_get(repository=repo, version=version)
     is_owner = access.may_manage(request.user, repo)
-    files = selectors.release_files(release=release)
-    previous = selectors.release_previous(release=release) if is_owner and not files else None
+    listing = selectors.release_folder(release=release)
+    empty = not listing.count
+    previous = selectors.release_previous(release=release) if is_owner and empty else None
     return render(
         request,
         "releases/release_detail.html",
         {
             "repo": repo,
             "release": release,
-            "files": files,
+            "listing": listing,
             "previous": previous,
             "is_latest": release.pk == repo.latest_release_id,
             "is_owner": is_owner,
@@ -94,6 +96,25 @@ def release_detail(
             if is_owner
             else [],
             "max_file_size": settings.HUB_MAX_FILE_SIZE,
+        },
+    )
+
+
+def release_tree(
+    request: HttpRequest, owner: str, name: str, version: tuple[int, int], path: str
+) -> HttpResponse:
+    """`releases/<version>/tree/<folder>`: one folder of a release (the release page is its
+    top), with links into its subfolders and files."""
+    repo = repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
+    release = selectors.release_get(repository=repo, version=version)
+    return render(
+        request,
+        "releases/release_tree.html",
+        {
+            "repo": repo,
+            "release": release,
+            "listing": selectors.release_folder(release=release, path=path),
+            "is_owner": access.may_manage(request.user, repo),
         },
     )
 

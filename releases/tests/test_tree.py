@@ -1,0 +1,128 @@
+"""A release's files as folders: the release page lists the top folder, `…/tree/<folder>` each
+folder, with subfolders' sizes and counts, in a constant number of queries; as private as the
+repository."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from releases import selectors
+from releases.services.files import file_add_content
+from tests.factories import RepositoryFactory
+
+pytestmark = pytest.mark.django_db
+FILES = {
+    "README.md": b"# Card\n",
+    "config.json": b"{}\n",
+    "onnx/model.onnx": b"x" * 1000,
+    "onnx/model.onnx.data": b"y" * 3000,
+    "onnx/fp16/model.onnx": b"z" * 500,
+    "tokenizer/vocab & merges (v2).txt": b"a b\n",
+}
+
+
+@pytest.fixture
+def repo(owner, shared_storage):
+    repo = RepositoryFactory(owner=owner, name="tree-model")
+    for path, data in FILES.items():
+        file_add_content(release=repo.latest_release, path=path, data=data, user=owner)
+    return repo
+
+
+def tree_url(repo, folder: str) -> str:
+    return repo.url("release_tree", version="v1.00", path=folder)
+
+
+def test_the_top_lists_folders_with_their_sizes_then_files(repo):
+    top = selectors.release_folder(release=repo.latest_release)
+    assert [(f.name, f.size, f.count) for f in top.folders] == [
+        ("onnx", 4500, 3),
+        ("tokenizer", 4, 1),
+    ]
+    assert [f.name for f in top.files] == ["config.json", "README.md"]
+    assert (top.count, top.size) == (6, sum(len(d) for d in FILES.values()))
+    onnx = selectors.release_folder(release=repo.latest_release, path="onnx/")
+    assert [(f.name, f.path, f.size, f.count) for f in onnx.folders] == [
+        ("fp16", "onnx/fp16", 500, 1)
+    ]
+    assert [f.path for f in onnx.files] == ["onnx/model.onnx", "onnx/model.onnx.data"]
+    assert [name for name, _url in onnx.crumbs] == ["onnx"]
+
+
+def test_links_are_the_ones_django_reverses(repo):
+    folder = selectors.release_folder(release=repo.latest_release, path="tokenizer")
+    (rf,) = folder.files
+    kwargs = {"owner": "alice", "name": "tree-model", "version": "v1.00", "path": rf.path}
+    assert rf.url == reverse("file_detail", kwargs=kwargs)
+    assert rf.download_url == reverse("resolve", kwargs=kwargs)
+    assert rf.delete_url == reverse("file_delete", kwargs=kwargs)
+    assert "%20%26%20" in rf.url or "%20&%20" in rf.url
+    top = selectors.release_folder(release=repo.latest_release)
+    assert top.folders[1].url == tree_url(repo, "tokenizer")
+
+
+def test_the_pages_link_down_the_tree_and_back_up(repo, client):
+    body = client.get(repo.latest_release.get_absolute_url()).content.decode()
+    assert f'href="{tree_url(repo, "onnx")}"' in body and "3 files" in body
+    assert "4.4 KiB" in body  # the onnx folder: 1000 + 3000 + 500 bytes
+    assert "onnx/model.onnx.data" not in body  # a level at a time
+    body = client.get(tree_url(repo, "onnx/fp16")).content.decode()
+    assert f'<a href="{tree_url(repo, "onnx")}">onnx</a>' in body
+    assert '<span aria-current="page">fp16</span>' in body
+    assert "model.onnx" in body and "1 file " in body
+    file_page = repo.url("file_detail", version="v1.00", path="onnx/fp16/model.onnx")
+    body = client.get(file_page).content.decode()
+    assert f'<a href="{tree_url(repo, "onnx/fp16")}">fp16</a>' in body
+
+
+@pytest.mark.parametrize("folder", ["nothing", "onnx/model.onnx", "onn", "../onnx"])
+def test_a_folder_that_is_not_there_is_not_found(repo, client, folder):
+    assert client.get(tree_url(repo, folder)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("visibility", "expected"),
+    [
+        ("public", {"owner": 200, "other": 200, "anonymous": 200, "staff": 200}),
+        ("private", {"owner": 200, "other": 404, "anonymous": 404, "staff": 200}),
+    ],
+)
+def test_a_folder_is_shown_to_who_may_read_the_repository(
+    personas, owner, shared_storage, visibility, expected
+):
+    repo = RepositoryFactory(owner=owner, visibility=visibility)
+    file_add_content(release=repo.latest_release, path="a/secret.txt", data=b"s", user=owner)
+    got = {who: c.get(tree_url(repo, "a")).status_code for who, c in personas.items()}
+    assert got == expected
+    body = personas["anonymous"].get(tree_url(repo, "a")).content.decode()
+    assert ("secret.txt" in body) == (visibility == "public")
+
+
+def test_the_owner_gets_delete_links_and_others_do_not(repo, personas):
+    for who, shown in (("owner", True), ("other", False), ("staff", False)):
+        body = personas[who].get(tree_url(repo, "onnx")).content.decode()
+        assert (">Delete</a>" in body) == shown, who
+
+
+def test_pages_of_the_tree_run_a_constant_number_of_queries(owner, client, shared_storage):
+    counts = []
+    for size in (3, 30):
+        repo = RepositoryFactory(owner=owner, name=f"many-{size}")
+        for n in range(size):
+            file_add_content(
+                release=repo.latest_release,
+                path=f"d{n % 3}/sub{n % 2}/f{n}.txt",
+                data=f"{size}-{n}".encode(),
+                user=owner,
+            )
+        pages = [
+            repo.latest_release.get_absolute_url(),
+            tree_url(repo, "d0"),
+            repo.url("repo_detail"),
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            for url in pages:
+                assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
