@@ -181,4 +181,6 @@ def _table(text: str, delimiter: str, *, truncated: bool) -> Preview | None:
         note = f"Showing the first {len(shown):,} of {len(body):,} rows."
     else:
         note = f"All {len(body):,} row{'s' * (len(body) != 1)}."
-    return Preview(Kind.TABLE, header=pad(header), rows=[pad(row) for row in shown], note=note)
+    language = "TSV" if delimiter == "\t" else "CSV"
+    rows = [pad(row) for row in shown]
+    return Preview(Kind.TABLE, header=pad(header), rows=rows, language=language, note=note)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 
 from hub.errors import Blocked, HubError, Invalid, NotFound
 from releases import rules, tree
@@ -103,14 +103,22 @@ def release_files(*, release: Release) -> list[ReleaseFile]:
     return files
 
 
-def release_folder(
-    *, release: Release, path: str = "", files: list[ReleaseFile] | None = None
-) -> tree.Listing:
+def release_main_file(*, release: Release) -> list[ReleaseFile]:
+    """The file a repository page's snippets show, alone in a list ([] when none is usable):
+    its first ONNX model with a signature, else its first ONNX file, else its first file, read
+    without loading the whole release."""
+    usable = release.files.select_related("blob").filter(blob__blocked_at__isnull=True)
+    valid_first = Case(When(blob__onnx_status="valid", then=Value(0)), default=Value(1))
+    found = list(usable.filter(path__iendswith=".onnx").order_by(valid_first, "path")[:1])
+    found = found or list(usable.order_by("path")[:1])
+    for rf in found:
+        rf.release = release
+    return found
+
+
+def release_folder(*, release: Release, path: str = "") -> tree.Listing:
     """One folder of a readable release (`path` "" is the top) with its subfolders' sizes, in
-    one query whatever the number of files (none when the caller has the release's `files`
-    already); NotFound when no file is under `path`."""
-    if files is not None and not path:
-        return tree.listing(release, "", ((f.path, f.blob.size, f.blob.blob_id) for f in files))
+    one query whatever the number of files; NotFound when no file is under `path`."""
     if path:
         try:
             path = rules.clean_path(path.strip("/"))

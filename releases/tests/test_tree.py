@@ -126,3 +126,32 @@ def test_pages_of_the_tree_run_a_constant_number_of_queries(owner, client, share
                 assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_repository_page_snippets_pick_the_main_file_without_loading_the_release(
+    owner, shared_storage
+):
+    from django.utils import timezone
+
+    from releases.models import Blob
+
+    repo = RepositoryFactory(owner=owner)
+    release = repo.latest_release
+    for path in ("README.md", "a.onnx", "b/model.onnx"):
+        file_add_content(release=release, path=path, data=path.encode(), user=owner)
+    blobs = {rf.path: rf.blob_id for rf in release.files.all()}
+
+    def main() -> list[str]:
+        return [rf.path for rf in selectors.release_main_file(release=release)]
+
+    Blob.objects.filter(pk=blobs["b/model.onnx"]).update(onnx_status="valid")
+    Blob.objects.filter(pk=blobs["a.onnx"]).update(onnx_status="invalid")
+    assert main() == ["b/model.onnx"]  # an ONNX model with a signature comes first
+    Blob.objects.filter(pk=blobs["b/model.onnx"]).update(onnx_status="invalid")
+    assert main() == ["a.onnx"]  # else the first ONNX file
+    Blob.objects.filter(pk__in=[blobs["a.onnx"], blobs["b/model.onnx"]]).update(
+        blocked_at=timezone.now()
+    )
+    assert main() == ["README.md"]  # else the first usable file
+    Blob.objects.filter(pk=blobs["README.md"]).update(blocked_at=timezone.now())
+    assert main() == []

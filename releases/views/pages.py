@@ -46,7 +46,6 @@ def repo_detail(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     repo = repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
     releases = list(selectors.release_list(repository=repo)[:11])
     latest = repo.latest_release
-    files = selectors.release_files(release=latest) if latest else []
     return render(
         request,
         "repos/repo_detail.html",
@@ -57,8 +56,8 @@ def repo_detail(request: HttpRequest, owner: str, name: str) -> HttpResponse:
             "more_releases": len(releases) > 10,
             "release_count": repo.releases.count() if len(releases) > 10 else len(releases),
             "is_owner": access.may_manage(request.user, repo),
-            "files": files,
-            "listing": selectors.release_folder(release=latest, files=files) if latest else None,
+            "listing": selectors.release_folder(release=latest) if latest else None,
+            "main_file": selectors.release_main_file(release=latest) if latest else [],
         },
     )
 
