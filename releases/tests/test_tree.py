@@ -155,3 +155,11 @@ def test_the_repository_page_snippets_pick_the_main_file_without_loading_the_rel
     assert main() == ["README.md"]  # else the first usable file
     Blob.objects.filter(pk=blobs["README.md"]).update(blocked_at=timezone.now())
     assert main() == []
+
+
+def test_a_folder_of_a_renamed_repository_redirects_to_its_new_name(repo, personas):
+    old = tree_url(repo, "onnx/fp16")
+    personas["owner"].post(repo.url("repo_rename"), {"name": "tree-model-2"})
+    response = personas["anonymous"].get(old)
+    assert response.status_code == 301
+    assert response["Location"] == "/alice/tree-model-2/releases/v1.00/tree/onnx/fp16"
