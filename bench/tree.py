@@ -10,7 +10,8 @@ folders (`shard-<a>/layer-<b>/part-<n>.bin`, ten shards of seven layers, plus a 
 config at the top), rows written as the services would (the pages read no stored bytes). Then
 requests through Django's test client, in-process, with production settings and the page
 cache off: the release page (the top of the tree), a folder (`shard-0`, about a tenth of the
-files under it), a folder of files (`shard-0/layer-0`) and the repository page, as an
+files under it), a folder of files (`shard-0/layer-0`), the repository page, and the worst
+case of a page, a release with every file at the top (a row each), as an
 anonymous visitor and as the owner (who also gets the uploader and delete links). Prints the
 median and p95 latency and the number of SQL queries of each page; the target is under 50 ms
 median at 1,000 files with the same number of queries at every size.
@@ -37,19 +38,22 @@ from releases.services.releases import repository_create  # noqa: E402
 from repos.models import License, Task  # noqa: E402
 
 
-def seed(owner: User, files: int) -> str:
-    """A repository whose v1.00 holds `files` files in nested folders; returns its URL."""
+def seed(owner: User, files: int, *, flat: bool = False) -> str:
+    """A repository whose v1.00 holds `files` files in nested folders (or all at the top);
+    returns its URL."""
     repo = repository_create(
         owner=owner,
-        name=f"tree-{files}",
+        name=f"{'flat' if flat else 'tree'}-{files}",
         task=Task.objects.first(),
         license=License.objects.first(),
     )
     paths = ["README.md", "config.json"] + [
-        f"shard-{n % 10}/layer-{n % 7}/part-{n:05d}.bin" for n in range(files - 2)
+        f"part-{n:05d}.bin" if flat else f"shard-{n % 10}/layer-{n % 7}/part-{n:05d}.bin"
+        for n in range(files - 2)
     ]
+    tag = f"{files:07x}{int(flat)}"
     blobs = Blob.objects.bulk_create(
-        Blob(sha256=f"{files:08x}{n:056x}", blob_id=f"bafkrei-bench-{files}-{n}", size=1000 + n)
+        Blob(sha256=f"{tag}{n:056x}", blob_id=f"bafkrei-bench-{tag}-{n}", size=1000 + n)
         for n in range(len(paths))
     )
     ReleaseFile.objects.bulk_create(
@@ -98,10 +102,12 @@ def main() -> None:
             "folder shard-0/layer-0": f"{base}releases/v1.00/tree/shard-0/layer-0",
             "repository": base,
         }
+        # The worst case of a page: every file in one folder, a row each.
+        pages["release, all files at the top"] = seed(owner, files, flat=True) + "releases/v1.00/"
         for page, url in pages.items():
             for who, client in visitors.items():
                 median, p95, queries = measure(client, url, args.rounds)
-                print(f"{files:>6}  {page:<26} {who:<10} {median:>9.1f} {p95:>8.1f} {queries:>7}")
+                print(f"{files:>6}  {page:<30} {who:<10} {median:>9.1f} {p95:>8.1f} {queries:>7}")
 
 
 if __name__ == "__main__":

@@ -163,3 +163,20 @@ def test_a_folder_of_a_renamed_repository_redirects_to_its_new_name(repo, person
     response = personas["anonymous"].get(old)
     assert response.status_code == 301
     assert response["Location"] == "/alice/tree-model-2/releases/v1.00/tree/onnx/fp16"
+
+
+def test_a_large_folder_has_pages_and_the_repository_page_links_to_the_rest(
+    repo, client, monkeypatch
+):
+    from releases import tree
+
+    monkeypatch.setattr(tree, "PAGE_SIZE", 3)  # the top: onnx/, tokenizer/, config.json, README
+    release_url = repo.latest_release.get_absolute_url()
+    first = client.get(release_url).content.decode()
+    second = client.get(release_url + "?page=2").content.decode()
+    assert "Page 1 of 2" in first and "Page 2 of 2" in second
+    assert ">config.json</a>" in first and ">README.md</a>" not in first
+    assert ">README.md</a>" in second and "onnx/</a>" not in second
+    assert 'Files <span class="count">6</span>' in second  # the count is the release's
+    body = client.get(repo.url("repo_detail")).content.decode()
+    assert ">README.md</a>" not in body and f'href="{release_url}?page=2"' in body

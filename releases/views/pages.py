@@ -12,7 +12,7 @@ from hub.errors import HubError
 from hub.pagecache import anonymous_page_cache
 from hub.pagination import paginate
 from hub.web import form_error
-from releases import selectors
+from releases import selectors, tree
 from releases.forms import ReleaseCreateForm
 from releases.services import releases as services
 from repos import access
@@ -46,6 +46,7 @@ def repo_detail(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     repo = repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
     releases = list(selectors.release_list(repository=repo)[:11])
     latest = repo.latest_release
+    listing = selectors.release_folder(release=latest) if latest else None
     return render(
         request,
         "repos/repo_detail.html",
@@ -56,7 +57,9 @@ def repo_detail(request: HttpRequest, owner: str, name: str) -> HttpResponse:
             "more_releases": len(releases) > 10,
             "release_count": repo.releases.count() if len(releases) > 10 else len(releases),
             "is_owner": access.may_manage(request.user, repo),
-            "listing": selectors.release_folder(release=latest) if latest else None,
+            "listing": listing,
+            "entries": listing.entries[: tree.PAGE_SIZE] if listing else [],
+            "more_entries": listing is not None and len(listing.entries) > tree.PAGE_SIZE,
             "main_file": selectors.release_main_file(release=latest) if latest else [],
         },
     )
@@ -88,6 +91,7 @@ def release_detail(
             "repo": repo,
             "release": release,
             "listing": listing,
+            "entries": paginate(request, listing.entries, tree.PAGE_SIZE),
             "previous": previous,
             "is_latest": release.pk == repo.latest_release_id,
             "is_owner": is_owner,
@@ -106,13 +110,15 @@ def release_tree(
     top), with links into its subfolders and files."""
     repo = repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
     release = selectors.release_get(repository=repo, version=version)
+    listing = selectors.release_folder(release=release, path=path)
     return render(
         request,
         "releases/release_tree.html",
         {
             "repo": repo,
             "release": release,
-            "listing": selectors.release_folder(release=release, path=path),
+            "listing": listing,
+            "entries": paginate(request, listing.entries, tree.PAGE_SIZE),
             "is_owner": access.may_manage(request.user, repo),
         },
     )
