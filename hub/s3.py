@@ -128,3 +128,16 @@ def copy(store: Storage, src: str, dst: str) -> bool:
     bucket = store.bucket_name
     _client(store).copy({"Bucket": bucket, "Key": _key(store, src)}, bucket, _key(store, dst))
     return True
+
+
+def read_range(store: Storage, name: str, start: int, length: int) -> bytes | None:
+    """`length` bytes of an object from `start` in one ranged GET (django-storages' File would
+    fetch the whole object first); None on storage that is not S3."""
+    if not isinstance(store, S3Storage) or length <= 0:
+        return None
+    end = start + length - 1
+    obj = _client(store).get_object(
+        Bucket=store.bucket_name, Key=_key(store, name), Range=f"bytes={start}-{end}"
+    )
+    with contextlib.closing(obj["Body"]) as body:
+        return body.read(length)

@@ -36,6 +36,11 @@ repo_patterns = [
     path("releases/<version:version>/copy", file_views.release_copy, name="release_copy"),
     path("releases/<version:version>/zip", file_views.release_zip, name="release_zip"),
     path(
+        "releases/<version:version>/tree/<path:path>",
+        release_views.release_tree,
+        name="release_tree",
+    ),
+    path(
         "releases/<version:version>/files/<path:path>",
         file_views.file_detail,
         name="file_detail",

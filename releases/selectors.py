@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 
 from hub.errors import Blocked, HubError, Invalid, NotFound
-from releases import rules
+from releases import rules, tree
 from releases.models import ACTIVE_UPLOAD, Blob, Release, ReleaseFile, Upload, UploadStatus
 from repos.access import BLOCKED_MESSAGE, content_usable, readable_q
 from repos.models import Repository
@@ -101,6 +101,35 @@ def release_files(*, release: Release) -> list[ReleaseFile]:
     for rf in files:
         rf.release = release
     return files
+
+
+def release_main_file(*, release: Release) -> list[ReleaseFile]:
+    """The file a repository page's snippets show, alone in a list ([] when none is usable):
+    its first ONNX model with a signature, else its first ONNX file, else its first file, read
+    without loading the whole release."""
+    usable = release.files.select_related("blob").filter(blob__blocked_at__isnull=True)
+    valid_first = Case(When(blob__onnx_status="valid", then=Value(0)), default=Value(1))
+    found = list(usable.filter(path__iendswith=".onnx").order_by(valid_first, "path")[:1])
+    found = found or list(usable.order_by("path")[:1])
+    for rf in found:
+        rf.release = release
+    return found
+
+
+def release_folder(*, release: Release, path: str = "") -> tree.Listing:
+    """One folder of a readable release (`path` "" is the top) with its subfolders' sizes, in
+    one query whatever the number of files; NotFound when no file is under `path`."""
+    if path:
+        try:
+            path = rules.clean_path(path.strip("/"))
+        except Invalid:
+            raise NotFound("No such folder in this release.") from None
+    files = release.files.filter(path__startswith=f"{path}/") if path else release.files.all()
+    rows = files.order_by().values_list("path", "blob__size", "blob__blob_id")
+    found = tree.listing(release, path, rows)
+    if path and not found.count:
+        raise NotFound("No such folder in this release.")
+    return found
 
 
 def release_previous(*, release: Release) -> Release | None:

@@ -104,6 +104,8 @@ def test_every_front_door_gives_each_persona_the_same_answer(world, who, state):
     assert client.get(repo.get_absolute_url()).status_code == _expect(readable, 200)
     page = client.get(file_page)
     assert page.status_code == _expect(readable, 200)
+    tree_top = client.get(f"/{repo.full_name}/releases/v1.00/")  # the release's folder tree
+    assert tree_top.status_code == _expect(readable, 200)
 
     # Downloads, by path and by Blob ID: blocked content is gone for everyone.
     served = 410 if blocked else 200

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from hub.errors import HubError
-from releases import archive, downloads, selectors
+from releases import archive, downloads, previews, selectors, tree
 from releases.services import files as services
 from repos import access
 from repos import selectors as repo_selectors
@@ -41,6 +41,8 @@ def file_detail(request: HttpRequest, owner: str, name: str, version, path: str)
             "file": rf,
             "is_owner": access.may_manage(request.user, repo),
             "shell_name": shlex.quote(rf.name),  # safe to paste into a shell as shown
+            "crumbs": tree.crumbs(rf.release, rf.path.rpartition("/")[0]),
+            "preview": previews.file_preview(rf),
         },
     )
 

@@ -12,7 +12,7 @@ from hub.errors import HubError
 from hub.pagecache import anonymous_page_cache
 from hub.pagination import paginate
 from hub.web import form_error
-from releases import selectors
+from releases import selectors, tree
 from releases.forms import ReleaseCreateForm
 from releases.services import releases as services
 from repos import access
@@ -45,6 +45,8 @@ def _repository_row(request: HttpRequest, owner: str, name: str) -> tuple:
 def repo_detail(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     repo = repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
     releases = list(selectors.release_list(repository=repo)[:11])
+    latest = repo.latest_release
+    listing = selectors.release_folder(release=latest) if latest else None
     return render(
         request,
         "repos/repo_detail.html",
@@ -55,9 +57,10 @@ def repo_detail(request: HttpRequest, owner: str, name: str) -> HttpResponse:
             "more_releases": len(releases) > 10,
             "release_count": repo.releases.count() if len(releases) > 10 else len(releases),
             "is_owner": access.may_manage(request.user, repo),
-            "files": selectors.release_files(release=repo.latest_release)
-            if repo.latest_release
-            else [],
+            "listing": listing,
+            "entries": listing.entries[: tree.PAGE_SIZE] if listing else [],
+            "more_entries": listing is not None and len(listing.entries) > tree.PAGE_SIZE,
+            "main_file": selectors.release_main_file(release=latest) if latest else [],
         },
     )
 
@@ -78,15 +81,17 @@ def release_detail(
     repo = repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
     release = selectors.release_get(repository=repo, version=version)
     is_owner = access.may_manage(request.user, repo)
-    files = selectors.release_files(release=release)
-    previous = selectors.release_previous(release=release) if is_owner and not files else None
+    listing = selectors.release_folder(release=release)
+    empty = not listing.count
+    previous = selectors.release_previous(release=release) if is_owner and empty else None
     return render(
         request,
         "releases/release_detail.html",
         {
             "repo": repo,
             "release": release,
-            "files": files,
+            "listing": listing,
+            "entries": paginate(request, listing.entries, tree.PAGE_SIZE),
             "previous": previous,
             "is_latest": release.pk == repo.latest_release_id,
             "is_owner": is_owner,
@@ -94,6 +99,27 @@ def release_detail(
             if is_owner
             else [],
             "max_file_size": settings.HUB_MAX_FILE_SIZE,
+        },
+    )
+
+
+def release_tree(
+    request: HttpRequest, owner: str, name: str, version: tuple[int, int], path: str
+) -> HttpResponse:
+    """`releases/<version>/tree/<folder>`: one folder of a release (the release page is its
+    top), with links into its subfolders and files."""
+    repo = repo_selectors.repository_get_readable(user=request.user, owner=owner, name=name)
+    release = selectors.release_get(repository=repo, version=version)
+    listing = selectors.release_folder(release=release, path=path)
+    return render(
+        request,
+        "releases/release_tree.html",
+        {
+            "repo": repo,
+            "release": release,
+            "listing": listing,
+            "entries": paginate(request, listing.entries, tree.PAGE_SIZE),
+            "is_owner": access.may_manage(request.user, repo),
         },
     )
 

@@ -41,7 +41,8 @@ def test_the_main_pages_run_under_the_content_security_policy(hub_server, hub_co
 
     # The owner: the repository, the release with its uploader, the file, the editor.
     log_in(page, hub_server, hub_content["owner"], REPO + "/")
-    expect(page.locator(".files-table")).to_contain_text("models/risk.onnx")
+    page.locator(".entry-folder").get_by_role("link", name="models/").click()
+    expect(page.locator(".files-table")).to_contain_text("risk.onnx")
     page.goto(hub_server + REPO + "/releases/v1.00/")
     expect(page.locator("#uploader .dropzone")).to_be_visible()
     page.goto(hub_server + FILE)

@@ -32,7 +32,7 @@ def owner_repo(seeded, shared_storage):
 
 
 @pytest.mark.parametrize("where", ["repository", "release"])
-def test_the_files_table_fits_a_phone_with_every_column_on_screen(
+def test_the_files_table_fits_a_phone_with_every_column_on_screen_in_each_folder(
     hub_server, owner_repo, page, where
 ):
     owner, _repo = owner_repo
@@ -42,16 +42,26 @@ def test_the_files_table_fits_a_phone_with_every_column_on_screen(
 
     assert page_width(page) == PHONE["width"]
     assert header_height(page) < 80
-    for path in ("weights/model-final-quantized.onnx.data", "config.json"):
-        row = page.locator(".files-table tbody tr").filter(has_text=path)
-        row.scroll_into_view_if_needed()
-        for part in (
-            row.locator(".blob-id"),
-            row.get_by_role("button", name="Copy"),
-            row.get_by_role("link", name="Download"),
-            row.get_by_role("link", name="Delete"),
-        ):
-            expect(part).to_be_in_viewport(ratio=1)
+    folder = page.locator(".files-table tbody tr").filter(has_text="weights/")
+    for part in (folder.get_by_role("link", name="weights/"), folder.locator(".folder-count")):
+        expect(part).to_be_in_viewport(ratio=1)
+    _file_row_fits(page, "config.json")
+    folder.get_by_role("link", name="weights/").click()  # the folder's own page
+    expect(page.locator(".breadcrumbs")).to_contain_text("v1.00 / weights")
+    assert page_width(page) == PHONE["width"]
+    _file_row_fits(page, "model-final-quantized.onnx.data")
+
+
+def _file_row_fits(page, name: str) -> None:
+    row = page.locator(".files-table tbody tr").filter(has_text=name)
+    row.scroll_into_view_if_needed()
+    for part in (
+        row.locator(".blob-id"),
+        row.get_by_role("button", name="Copy"),
+        row.get_by_role("link", name="Download"),
+        row.get_by_role("link", name="Delete"),
+    ):
+        expect(part).to_be_in_viewport(ratio=1)
 
 
 @pytest.mark.parametrize("visitor", ["anonymous", "owner"])

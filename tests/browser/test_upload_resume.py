@@ -89,10 +89,15 @@ def test_a_folder_keeps_its_paths_and_a_duplicate_inside_is_skipped(
     expect(config_row.locator(".upload-status")).to_have_text(
         "Already in this release: nothing to do"
     )
+    # The release page, refreshed in place, shows the dropped folder; the files are inside.
+    folder_row = page.locator(".files-table tbody tr").filter(has_text="model/")
+    expect(folder_row).to_contain_text("3 files")
     for rel, data in files.items():
         rf = ReleaseFile.objects.select_related("blob").get(release=release, path=rel)
         assert rf.blob.sha256 == hashlib.sha256(data).hexdigest()
-        row = page.locator(".files-table tbody tr").filter(has_text=rel)
+        folder, _, name = rel.rpartition("/")
+        page.goto(f"{hub_server}{release.get_absolute_url()}tree/{folder}")
+        row = page.locator(".files-table tbody tr").filter(has_text=name)
         expect(row.locator(".blob-id")).to_have_attribute("title", rf.blob.blob_id)
 
 
