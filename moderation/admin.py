@@ -8,7 +8,7 @@ from django.utils.text import Truncator
 
 from accounts.admin import HubUserAdmin
 from accounts.models import User
-from hub.admin_tools import admin_link, count_subquery
+from hub.admin_tools import QuickRowsAdmin, admin_link, count_subquery
 from hub.pagination import NarrowPagesPaginator
 from moderation import selectors, services
 from moderation.admin_actions import reason_action, simple_action
@@ -31,8 +31,11 @@ def _hide_repository_of_report(report, moderator, reason):
     return hidden
 
 
+QUEUE_COUNT_CAP = 1_000
+
+
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(QuickRowsAdmin):
     """The reports queue: open reports first, those of the most reported repositories first,
     each repository's reports together."""
 
@@ -53,10 +56,12 @@ class ReportAdmin(admin.ModelAdmin):
         "text",
     ]
     list_per_page = 50
-    # Counted up to COUNT_CAP, once (not again unfiltered), filtered by date with fixed
-    # choices instead of a date hierarchy's queries over every report, and sorted on the
-    # reports alone before one page's repositories and users are joined: a backlog of tens
-    # of thousands of reports would otherwise cost each of these a join over all of them.
+    # Counted up to QUEUE_COUNT_CAP ("1,000+ reports"; the admin's front page gives the
+    # exact number of open reports), once (not again unfiltered), filtered by date with
+    # fixed choices instead of a date hierarchy's queries over every report, and sorted
+    # (selectors.report_queue) before one page's repositories and users are joined: a
+    # backlog of tens of thousands of reports would otherwise cost each of these a join
+    # over all of them. Moderators work the queue from the top, or narrow it with filters.
     paginator = NarrowPagesPaginator
     show_full_result_count = False
     readonly_fields = [
@@ -99,6 +104,11 @@ class ReportAdmin(admin.ModelAdmin):
         ),
     ]
 
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return self.paginator(
+            queryset, per_page, orphans, allow_empty_first_page, cap=QUEUE_COUNT_CAP
+        )
+
     def _open_only(self, request) -> bool:
         return request.GET.get("status__exact") == ReportStatus.OPEN
 
@@ -136,7 +146,7 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
+class ModerationActionAdmin(QuickRowsAdmin):
     """The audit log, for reading only: nobody can add, change or delete an entry."""
 
     list_display = ["created_at", "moderator_name", "action", "target_link", "reason_short"]

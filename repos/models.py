@@ -138,9 +138,10 @@ class Repository(models.Model):
             # /models by stars and by downloads (ties: newest id first).
             models.Index(fields=["-stars", "-id"], name="repos_stars"),
             models.Index(fields=["-downloads", "-id"], name="repos_downloads"),
-            # The reports queue: the most reported repositories first.
+            # The reports queue: the most reported repositories first, with what `readable_q`
+            # reads (key columns, for SQLite): the queue is counted on this index alone.
             models.Index(
-                fields=["-open_reports", "id"],
+                fields=["-open_reports", "id", "visibility", "hidden_at", "owner"],
                 condition=models.Q(open_reports__gt=0),
                 name="repos_open_reports",
             ),

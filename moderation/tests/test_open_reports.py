@@ -113,3 +113,13 @@ def test_the_queue_follows_the_counts(moderator, owner):
     services.report_close(report=first_on_busy, moderator=moderator, status=ReportStatus.RESOLVED)
     report(quiet, reporters[1])
     assert queue() == [("quiet", 2), ("quiet", 2), ("busy", 1)]
+
+
+def test_the_queue_counts_up_to_its_cap(moderator, owner, monkeypatch):
+    monkeypatch.setattr("moderation.admin.QUEUE_COUNT_CAP", 2)
+    repo = RepositoryFactory(owner=owner, name="busy")
+    for i in range(3):
+        report(repo, UserFactory(username=f"r{i}"))
+    url = reverse("admin:moderation_report_changelist") + "?status__exact=open"
+    response = client_for(moderator).get(url)
+    assert "2+ reports" in response.content.decode()

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             model_name="repository",
             index=models.Index(
                 condition=models.Q(("open_reports__gt", 0)),
-                fields=["-open_reports", "id"],
+                fields=["-open_reports", "id", "visibility", "hidden_at", "owner"],
                 name="repos_open_reports",
             ),
         ),
