@@ -11,15 +11,13 @@ def report_queue(*, user, open_only: bool = False) -> QuerySet[Report]:
     sorted by `report_queue_order`: open reports first, those of the most reported
     repositories first, each repository's reports together, newest first.
 
-    The order is read from `Repository.open_reports` (kept by `moderation.services`), so
-    that the open reports are walked from the most reported repository down on an index
-    rather than all sorted: with `open_only`, the queue is of open reports alone and says so
-    in the form that index serves.
+    The order is read from `Repository.open_reports` (kept by `moderation.services`): a
+    queue of open reports alone (`open_only`, the moderators' usual view) is then walked from
+    the most reported repository down on the index of that count, instead of sorted whole.
     """
     reports = Report.objects.filter(access.readable_q(user, prefix="repository__"))
     if open_only:
-        # Open reports are on repositories that count them (the partial index's condition).
-        reports = reports.filter(status=ReportStatus.OPEN, repository__open_reports__gt=0)
+        reports = reports.filter(status=ReportStatus.OPEN)
     return (
         reports.select_related("repository__owner", "reporter")
         # The columns shown: a page's rows stay narrow.

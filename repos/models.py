@@ -138,13 +138,10 @@ class Repository(models.Model):
             # /models by stars and by downloads (ties: newest id first).
             models.Index(fields=["-stars", "-id"], name="repos_stars"),
             models.Index(fields=["-downloads", "-id"], name="repos_downloads"),
-            # The reports queue: the most reported repositories first, with what `readable_q`
-            # reads (key columns, for SQLite): the queue is counted on this index alone.
-            models.Index(
-                fields=["-open_reports", "id", "visibility", "hidden_at", "owner"],
-                condition=models.Q(open_reports__gt=0),
-                name="repos_open_reports",
-            ),
+            # The reports queue: open reports walked from the most reported repository down.
+            # Every repository, not only the reported ones: the planner then sees that the
+            # queue's reports all join it, and walks it instead of sorting the reports.
+            models.Index(fields=["-open_reports", "id"], name="repos_open_reports"),
             models.Index(
                 fields=["-featured_at"],
                 condition=models.Q(featured_at__isnull=False),

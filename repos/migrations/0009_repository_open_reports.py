@@ -19,10 +19,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="repository",
-            index=models.Index(
-                condition=models.Q(("open_reports__gt", 0)),
-                fields=["-open_reports", "id", "visibility", "hidden_at", "owner"],
-                name="repos_open_reports",
-            ),
+            index=models.Index(fields=["-open_reports", "id"], name="repos_open_reports"),
         ),
     ]
