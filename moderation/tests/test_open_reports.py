@@ -1,8 +1,11 @@
 """`Repository.open_reports`, the count the reports queue sorts by, stays equal to the open
 reports on the repository through every way a report opens, closes or disappears."""
 
+import threading
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection
 from django.db.models import Count, F, Q
 from django.urls import reverse
 
@@ -123,3 +126,37 @@ def test_the_queue_counts_up_to_its_cap(moderator, owner, monkeypatch):
     url = reverse("admin:moderation_report_changelist") + "?status__exact=open"
     response = client_for(moderator).get(url)
     assert "2+ reports" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_reports_and_closes_each_count(moderator):
+    # Real PostgreSQL transactions at once: a count read and written back would lose some.
+    repo = RepositoryFactory(owner=UserFactory(username="owner"), name="busy")
+    workers = 8
+    reporters = [UserFactory(username=f"r{i}") for i in range(workers)]
+    closing = [report(repo, UserFactory(username=f"early{i}")) for i in range(workers)]
+    barrier = threading.Barrier(workers * 2)
+    errors: list[BaseException] = []
+
+    def run(action) -> None:
+        try:
+            barrier.wait()
+            action()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    actions = [lambda r=r: report(repo, r) for r in reporters] + [
+        lambda r=r: services.report_close(report=r, moderator=moderator, status="resolved")
+        for r in closing
+    ]
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert counted(repo) == workers
+    assert_every_count_is_right()
