@@ -24,12 +24,14 @@ BENCH_DB = configure("postgres://postgres@127.0.0.1:5432/hub_bench_admin")
 from django.contrib.auth.models import Group  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Count, OuterRef, Subquery  # noqa: E402
+from django.db.models.functions import Coalesce  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from inference.models import InferenceJob  # noqa: E402
-from moderation.models import Action, ModerationAction, Report  # noqa: E402
+from moderation.models import Action, ModerationAction, Report, ReportStatus  # noqa: E402
 from releases.models import Blob, Release, ReleaseFile  # noqa: E402
 from repos.models import License, Repository, Task  # noqa: E402
 
@@ -118,6 +120,15 @@ def seed(total: int) -> None:
             )
         )
     Report.objects.bulk_create(reports, ignore_conflicts=True)
+    open_reports = Report.objects.filter(repository=OuterRef("pk"), status=ReportStatus.OPEN)
+    Repository.objects.filter(pk__in=[r.pk for r in new]).update(
+        open_reports=Coalesce(
+            Subquery(
+                open_reports.order_by().values("repository").annotate(n=Count("*")).values("n")
+            ),
+            0,
+        )
+    )
     ModerationAction.objects.bulk_create(actions)
     InferenceJob.objects.bulk_create(jobs)
     with connection.cursor() as cursor:

@@ -211,12 +211,12 @@ def seed(total: int) -> None:
             FROM numbered, base WHERE numbered.id = s.id;
 
             INSERT INTO repos_repository (id, owner_id, name, description, description_html,
-                summary, task_id, license_id, visibility, latest_release_id, downloads,
-                hidden_at, hidden_reason, hidden_by_ban, featured_at, created_at, updated_at,
-                search_vector)
+                summary, task_id, license_id, visibility, latest_release_id, downloads, stars,
+                open_reports, hidden_at, hidden_reason, hidden_by_ban, featured_at, created_at,
+                updated_at, search_vector)
             SELECT id, owner_id, name, {_card_sql("description")},
                 {_card_sql("description_html")}, {_card_sql("summary")}, task_id, license_id,
-                visibility, first_release + releases - 1, downloads,
+                visibility, first_release + releases - 1, downloads, 0, 0,
                 CASE WHEN hidden THEN updated_at END,
                 CASE WHEN hidden THEN 'Advertising, not a model.' ELSE '' END, false,
                 CASE WHEN featured AND visibility = 'public' AND NOT hidden
@@ -278,6 +278,12 @@ def seed(total: int) -> None:
                 generate_series(0, (n / 100) %% 3) k
             WHERE n %% 100 = 0 AND visibility = 'public'
             ON CONFLICT DO NOTHING;
+            -- Each repository counts its open reports, as moderation.services keeps it.
+            UPDATE repos_repository r SET open_reports = c.n
+            FROM (SELECT m.repository_id, count(*) AS n FROM moderation_report m
+                  JOIN seed_repo s ON s.id = m.repository_id
+                  WHERE m.status = 'open' GROUP BY m.repository_id) c
+            WHERE r.id = c.repository_id;
 
             SELECT setval(pg_get_serial_sequence('releases_release', 'id'),
                           (SELECT max(id) FROM releases_release));
@@ -310,11 +316,13 @@ def _check_references(cursor) -> None:
           (SELECT count(*) FROM releases_releasefile f LEFT JOIN releases_blob b
              ON b.id = f.blob_id WHERE b.id IS NULL),
           (SELECT count(*) FROM moderation_report m LEFT JOIN accounts_user u
-             ON u.id = m.reporter_id WHERE u.id IS NULL)
+             ON u.id = m.reporter_id WHERE u.id IS NULL),
+          (SELECT count(*) FROM new WHERE open_reports <> (SELECT count(*)
+             FROM moderation_report m WHERE m.repository_id = new.id AND m.status = 'open'))
         """
     )
     broken = cursor.fetchone()
-    assert broken == (0, 0, 0, 0, 0), f"seeded rows with broken references: {broken}"
+    assert broken == (0,) * 6, f"seeded rows with broken references or counts: {broken}"
 
 
 def _check_sample() -> None:

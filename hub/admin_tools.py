@@ -1,18 +1,43 @@
-"""Pieces the apps' admin pages share: links to related objects and counts computed in the
-list's own query (a subquery per row in SQL, never a query per row in Python)."""
+"""Pieces the apps' admin pages share: links to related objects, counts computed in the
+list's own query (a subquery per row in SQL, never a query per row in Python), and lists
+whose rows render cheaply."""
 
+from functools import lru_cache
+
+from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import quote
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+_PK = "__pk__"
+
+
+@lru_cache(maxsize=512)
+def _change_url_pattern(app_label: str, model_name: str, prefix: str, urlconf) -> str:
+    return reverse(f"admin:{app_label}_{model_name}_change", args=[_PK])
+
+
+def change_url(obj) -> str:
+    """The URL of the object's admin page, from one reverse() per model: a reverse() a row
+    and link was a tenth of a 50-row list's time."""
+    opts = obj._meta
+    pattern = _change_url_pattern(
+        opts.app_label, opts.model_name, get_script_prefix(), get_urlconf()
+    )
+    return pattern.replace(_PK, quote(str(obj.pk)))
 
 
 def admin_link(obj, text=None) -> str:
     """A link to the object's admin page ("—" when the object is gone)."""
     if obj is None:
         return "—"
-    opts = obj._meta
-    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
-    return format_html('<a href="{}">{}</a>', url, text if text is not None else str(obj))
+    return format_html(
+        '<a href="{}">{}</a>', change_url(obj), text if text is not None else str(obj)
+    )
 
 
 def count_subquery(related: QuerySet, field: str, outer: str = "pk") -> Subquery:
@@ -25,3 +50,34 @@ def count_subquery(related: QuerySet, field: str, outer: str = "pk") -> Subquery
         .values("n"),
         output_field=IntegerField(),
     )
+
+
+class QuickRowsChangeList(ChangeList):
+    """The admin's list, with each row's link to its object built from `change_url` and the
+    list's filters added once: the admin resolve()s every row's URL again when the list is
+    filtered, to learn that it is not the list's own."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.row_filters, self.preserved_filters = self.preserved_filters, ""
+
+    def url_for_result(self, result) -> str:
+        url = change_url(result)
+        return f"{url}?{self.row_filters}" if self.row_filters else url
+
+
+class QuickRowsAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose list rows cost less to render (at 50 rows a page, rendering was
+    most of a list's time): links as `QuickRowsChangeList` makes them, and the selection
+    checkbox written out instead of rendered through the form widget templates."""
+
+    def get_changelist(self, request, **kwargs):
+        return QuickRowsChangeList
+
+    def action_checkbox(self, obj):
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            obj.pk,
+            _("Select this object for an action - {}").format(obj),
+        )

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from hub.admin_tools import QuickRowsAdmin
 from inference.models import InferenceJob, SigningAccount
 
 
 @admin.register(InferenceJob)
-class InferenceJobAdmin(admin.ModelAdmin):
+class InferenceJobAdmin(QuickRowsAdmin):
     list_display = [
         "id",
         "file_label",

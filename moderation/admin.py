@@ -2,16 +2,15 @@
 admins of users, repositories and files (registered by the apps below, replaced here)."""
 
 from django.contrib import admin
-from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from accounts.admin import HubUserAdmin
 from accounts.models import User
-from hub.admin_tools import admin_link, count_subquery
+from hub.admin_tools import QuickRowsAdmin, admin_link, count_subquery
 from hub.pagination import NarrowPagesPaginator
-from moderation import services
+from moderation import selectors, services
 from moderation.admin_actions import reason_action, simple_action
 from moderation.models import ModerationAction, Report, ReportStatus
 from releases.admin import ReleaseFileAdmin
@@ -19,22 +18,6 @@ from releases.models import ReleaseFile
 from repos import access
 from repos.admin import RepositoryAdmin
 from repos.models import Repository
-
-
-def open_reports_subquery(repository_ref: str = "pk"):
-    """Open reports of a repository, as a column computed in the list's own query.
-
-    COUNT(*), not of a column: the partial unique index of open reports answers it alone
-    (the reports queue computes it for every open report to sort them).
-    """
-    return Subquery(
-        Report.objects.filter(status=ReportStatus.OPEN, repository=OuterRef(repository_ref))
-        .order_by()
-        .values("repository")
-        .annotate(n=Count("*"))
-        .values("n"),
-        output_field=IntegerField(),
-    )
 
 
 def _hide_repository_of_report(report, moderator, reason):
@@ -48,8 +31,11 @@ def _hide_repository_of_report(report, moderator, reason):
     return hidden
 
 
+QUEUE_COUNT_CAP = 1_000
+
+
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(QuickRowsAdmin):
     """The reports queue: open reports first, those of the most reported repositories first,
     each repository's reports together."""
 
@@ -70,10 +56,12 @@ class ReportAdmin(admin.ModelAdmin):
         "text",
     ]
     list_per_page = 50
-    # Counted up to COUNT_CAP, once (not again unfiltered), filtered by date with fixed
-    # choices instead of a date hierarchy's queries over every report, and sorted on the
-    # reports alone before one page's repositories and users are joined: a backlog of tens
-    # of thousands of reports would otherwise cost each of these a join over all of them.
+    # Counted up to QUEUE_COUNT_CAP ("1,000+ reports"; the admin's front page gives the
+    # exact number of open reports), once (not again unfiltered), filtered by date with
+    # fixed choices instead of a date hierarchy's queries over every report, and sorted
+    # (selectors.report_queue) before one page's repositories and users are joined: a
+    # backlog of tens of thousands of reports would otherwise cost each of these a join
+    # over all of them. Moderators work the queue from the top, or narrow it with filters.
     paginator = NarrowPagesPaginator
     show_full_result_count = False
     readonly_fields = [
@@ -116,31 +104,20 @@ class ReportAdmin(admin.ModelAdmin):
         ),
     ]
 
-    def get_queryset(self, request):
-        # Not super(): it orders by get_ordering() before these annotations exist.
-        readable = access.readable_q(request.user, prefix="repository__")
-        return (
-            Report.objects.filter(readable)
-            .select_related("repository__owner", "reporter")
-            # The columns shown: a page's rows stay narrow.
-            .only(
-                *(f.name for f in Report._meta.concrete_fields),
-                "repository__name",
-                "repository__owner__username",
-                "reporter__username",
-            )
-            .annotate(
-                open_count=open_reports_subquery("repository"),
-                queue_rank=Case(
-                    When(status=ReportStatus.OPEN, then=Value(0)),
-                    default=Value(1),
-                    output_field=IntegerField(),
-                ),
-            )
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return self.paginator(
+            queryset, per_page, orphans, allow_empty_first_page, cap=QUEUE_COUNT_CAP
         )
 
+    def _open_only(self, request) -> bool:
+        return request.GET.get("status__exact") == ReportStatus.OPEN
+
+    def get_queryset(self, request):
+        # Not super(): it orders by get_ordering() before the queue's annotation exists.
+        return selectors.report_queue(user=request.user, open_only=self._open_only(request))
+
     def get_ordering(self, request):
-        return ["queue_rank", "-open_count", "repository_id", "-created_at"]
+        return selectors.report_queue_order(open_only=self._open_only(request))
 
     def has_add_permission(self, request) -> bool:
         return False  # users file reports on the site
@@ -155,9 +132,9 @@ class ReportAdmin(admin.ModelAdmin):
     def repository_link(self, report):
         return admin_link(report.repository, report.repository.full_name)
 
-    @admin.display(description="Open reports on it", ordering="open_count")
+    @admin.display(description="Open reports on it", ordering="repository__open_reports")
     def open_on_repository(self, report):
-        return report.open_count or 0
+        return report.repository.open_reports
 
     @admin.display(description="Reporter", ordering="reporter__username")
     def reporter_link(self, report):
@@ -169,7 +146,7 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
+class ModerationActionAdmin(QuickRowsAdmin):
     """The audit log, for reading only: nobody can add, change or delete an entry."""
 
     list_display = ["created_at", "moderator_name", "action", "target_link", "reason_short"]
@@ -261,7 +238,7 @@ class ModerationStateFilter(admin.SimpleListFilter):
             case "featured":
                 return queryset.filter(featured_at__isnull=False)
             case "reported":
-                return queryset.filter(open_count__gt=0)
+                return queryset.filter(open_reports__gt=0)
         return queryset
 
 
@@ -272,7 +249,7 @@ def _replace(model, admin_class):
 
 class ModeratedRepositoryAdmin(RepositoryAdmin):
     list_display = [*RepositoryAdmin.list_display]
-    list_display.insert(list_display.index("state") + 1, "open_reports")
+    list_display.insert(list_display.index("state") + 1, "open_reports_link")
     list_filter = [ModerationStateFilter, *RepositoryAdmin.list_filter]
     inlines = [ModerationActionInline]
     actions = [
@@ -316,22 +293,19 @@ class ModeratedRepositoryAdmin(RepositoryAdmin):
         ),
     ]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(open_count=open_reports_subquery())
-
     def has_moderate_permission(self, request) -> bool:
         return request.user.has_perm(access.MODERATE)
 
-    @admin.display(description="Open reports", ordering="open_count")
-    def open_reports(self, repo):
-        if not repo.open_count:
+    @admin.display(description="Open reports", ordering="open_reports")
+    def open_reports_link(self, repo):
+        if not repo.open_reports:
             return 0
         url = reverse("admin:moderation_report_changelist")
         return format_html(
             '<a href="{}?repository__id__exact={}&amp;status__exact=open">{}</a>',
             url,
             repo.pk,
-            repo.open_count,
+            repo.open_reports,
         )
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -42,6 +43,15 @@ def _require_reason(reason: str) -> str:
     if not reason:
         raise Invalid("Give a reason: it is recorded and shown to the owner.")
     return reason
+
+
+def _count_open_reports(repository_id: int, change: int) -> None:
+    """Add `change` to the repository's `open_reports`, in the transaction of the change.
+
+    An UPDATE of the column on itself: concurrent reports on one repository each add theirs
+    (a count read and written back would lose one of them).
+    """
+    Repository.objects.filter(pk=repository_id).update(open_reports=F("open_reports") + change)
 
 
 @transaction.atomic
@@ -156,6 +166,7 @@ def report_close(*, report: Report, moderator: User, status: str, reason: str = 
     report.closed_at = timezone.now()
     report.closed_by = moderator
     report.save(update_fields=["status", "closed_at", "closed_by"])
+    _count_open_reports(report.repository_id, -1)
     action = Action.RESOLVE if status == ReportStatus.RESOLVED else Action.DISMISS
     _record(
         moderator,
@@ -207,6 +218,7 @@ def report_create(*, repository: Repository, reporter: User, reason: str, text: 
             report = Report.objects.create(
                 repository=repository, reporter=reporter, reason=reason, text=text.strip()
             )
+            _count_open_reports(repository.pk, +1)
     except IntegrityError:
         raise Conflict(
             "You already reported this repository; the moderators have not closed that report yet."

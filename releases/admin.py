@@ -1,13 +1,13 @@
 from django.contrib import admin
 
-from hub.admin_tools import admin_link, count_subquery
+from hub.admin_tools import QuickRowsAdmin, admin_link, count_subquery
 from hub.formats import human_size
 from releases.models import Blob, Release, ReleaseFile
 from repos.access import readable_q
 
 
 @admin.register(Release)
-class ReleaseAdmin(admin.ModelAdmin):
+class ReleaseAdmin(QuickRowsAdmin):
     list_display = ["__str__", "repository_link", "file_count", "created_by", "created_at"]
     list_select_related = ["repository__owner", "created_by"]
     list_filter = ["major", "repository__visibility"]
@@ -36,7 +36,7 @@ class ReleaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReleaseFile)
-class ReleaseFileAdmin(admin.ModelAdmin):
+class ReleaseFileAdmin(QuickRowsAdmin):
     """Files, for finding unsafe ones (`moderation.admin` adds the moderator's delete: recorded
     in the log, the content blocked, the path kept reserved like an owner's delete)."""
 
@@ -97,7 +97,7 @@ class ReleaseFileAdmin(admin.ModelAdmin):
 
 
 @admin.register(Blob)
-class BlobAdmin(admin.ModelAdmin):
+class BlobAdmin(QuickRowsAdmin):
     list_display = [
         "blob_id",
         "readable_size",

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db import models
 from django.utils.html import format_html
 
-from hub.admin_tools import admin_link
+from hub.admin_tools import QuickRowsAdmin, admin_link
 from hub.pagination import CappedPaginator
 from repos import services
 from repos.access import readable_q
@@ -31,7 +31,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Repository)
-class RepositoryAdmin(admin.ModelAdmin):
+class RepositoryAdmin(QuickRowsAdmin):
     """Repositories the staff member may read (`repos.access`). Moderation (actions, the
     log, open reports) is added by `moderation.admin`."""
 

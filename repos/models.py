@@ -96,6 +96,9 @@ class Repository(models.Model):
     hidden_reason = models.TextField(blank=True, editable=False)
     hidden_by_ban = models.BooleanField(default=False, editable=False)
     featured_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Reports on it still open, kept by `moderation.services` in the transaction of each
+    # report's change, so that the moderators' queue sorts by it on an index.
+    open_reports = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     # Filled on PostgreSQL only (name, tags and description, weighted in that order).
@@ -135,6 +138,10 @@ class Repository(models.Model):
             # /models by stars and by downloads (ties: newest id first).
             models.Index(fields=["-stars", "-id"], name="repos_stars"),
             models.Index(fields=["-downloads", "-id"], name="repos_downloads"),
+            # The reports queue: open reports walked from the most reported repository down.
+            # Every repository, not only the reported ones: the planner then sees that the
+            # queue's reports all join it, and walks it instead of sorting the reports.
+            models.Index(fields=["-open_reports", "id"], name="repos_open_reports"),
             models.Index(
                 fields=["-featured_at"],
                 condition=models.Q(featured_at__isnull=False),

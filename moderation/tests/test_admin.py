@@ -101,7 +101,7 @@ def test_the_reports_queue_resolves_dismisses_and_hides(acting, owner, public_re
     rows = list(queue.context["cl"].result_list)
     # Open reports first, the most reported repository first, grouped, with the count.
     assert [r.repository.name for r in rows] == ["eth-volatility"] * 3 + ["quiet"]
-    assert [r.open_count for r in rows] == [3, 3, 3, 1]
+    assert [r.repository.open_reports for r in rows] == [3, 3, 3, 1]
 
     run_action(client, "moderation_report", "dismiss_reports", [lone.pk])
     run_action(client, "moderation_report", "resolve_reports", [reports[0].pk])
