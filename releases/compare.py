@@ -1,0 +1,348 @@
+"""Comparing two releases of a repository (a selector): files added, removed and changed by
+Blob ID, and for ONNX files the signature diff, with the changes that break callers.
+
+The rule of what breaks a caller is written here once and asked by the compare page, the
+release page (a minor release that breaks callers of the one before it) and the release
+form (a release created as a copy of one whose models would break callers of the latest).
+A caller feeds inputs by name and reads outputs by name, so these break it:
+
+- an input removed, renamed or added (every graph input of an ONNX model is required);
+- an output removed or renamed;
+- a type change, a rank change, or a fixed dimension changed to another fixed size, of an
+  input or an output.
+
+An added output, a new opset, other parameters, a dimension that became symbolic or fixed
+are shown but break nobody. Only ONNX files at the same path in both releases are compared:
+a removed file is listed as removed, not as breaking (a release just created is empty until
+its files come, and callers of the older release still find its files there).
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Case, F, JSONField, Q, Value, When
+
+from releases.models import OnnxStatus, Release, ReleaseFile, format_version
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """An input or output of an ONNX model as the signature reader stored it."""
+
+    name: str
+    type: str
+    shape: tuple
+
+    @classmethod
+    def of(cls, entry: dict[str, Any]) -> "Tensor":
+        return cls(str(entry.get("name", "")), str(entry.get("type", "")), tuple(entry["shape"]))
+
+    @property
+    def rank(self) -> int:
+        return len(self.shape)
+
+    @property
+    def shape_text(self) -> str:
+        return "[" + ", ".join("?" if d is None else str(d) for d in self.shape) + "]"
+
+
+@dataclass
+class TensorRow:
+    """One input or output on both sides: same, added, removed, renamed or changed."""
+
+    status: str
+    old: Tensor | None
+    new: Tensor | None
+    notes: list[str] = field(default_factory=list)
+    breaking: bool = False
+
+
+@dataclass
+class SignatureDiff:
+    inputs: list[TensorRow]
+    outputs: list[TensorRow]
+    opset: tuple[Any, Any]
+    parameters: tuple[Any, Any]
+    breaking: list[str]  # what breaks callers, one sentence each
+
+    @property
+    def changed(self) -> bool:
+        rows = self.inputs + self.outputs
+        return (
+            any(r.status != "same" for r in rows)
+            or self.opset[0] != self.opset[1]
+            or self.parameters[0] != self.parameters[1]
+        )
+
+
+def _shape_notes(old: Tensor, new: Tensor) -> tuple[list[str], bool]:
+    """What changed between two tensors of the same name, and whether it breaks callers."""
+    notes: list[str] = []
+    breaking = False
+    if old.type != new.type:
+        notes.append(f"type {old.type} → {new.type}")
+        breaking = True
+    if old.rank != new.rank:
+        notes.append(f"rank {old.rank} → {new.rank}: shape {old.shape_text} → {new.shape_text}")
+        breaking = True
+    elif old.shape != new.shape:
+        fixed = [
+            (a, b)
+            for a, b in zip(old.shape, new.shape, strict=True)
+            if isinstance(a, int) and isinstance(b, int) and a != b
+        ]
+        notes.append(f"shape {old.shape_text} → {new.shape_text}")
+        breaking = breaking or bool(fixed)
+    return notes, breaking
+
+
+def _tensor_rows(old: list[Tensor], new: list[Tensor], role: str) -> list[TensorRow]:
+    old_names = {t.name for t in old}
+    new_names = {t.name for t in new}
+    new_by_name = {t.name: t for t in new}
+    gone = [(i, t) for i, t in enumerate(old) if t.name not in new_names]
+    came = {i: t for i, t in enumerate(new) if t.name not in old_names}
+    # A tensor that left a position where a new one of the same type and rank arrived was
+    # renamed: callers still break (they use the name), but the page says what happened.
+    renamed: dict[str, Tensor] = {}
+    for i, t in gone:
+        twin = came.get(i)
+        if twin is not None and twin.type == t.type and twin.rank == t.rank:
+            renamed[t.name] = twin
+            del came[i]
+    rows: list[TensorRow] = []
+    for t in old:
+        if t.name in new_by_name:
+            notes, breaking = _shape_notes(t, new_by_name[t.name])
+            rows.append(
+                TensorRow("changed" if notes else "same", t, new_by_name[t.name], notes, breaking)
+            )
+        elif t.name in renamed:
+            twin = renamed[t.name]
+            notes, _ = _shape_notes(t, twin)
+            rows.append(TensorRow("renamed", t, twin, [f"renamed to {twin.name}", *notes], True))
+        else:
+            rows.append(TensorRow("removed", t, None, [], True))
+    for t in came.values():
+        # A new input is required of every caller; a new output is only more to read.
+        rows.append(TensorRow("added", None, t, [], breaking=role == "input"))
+    return rows
+
+
+def _breaking_sentences(rows: list[TensorRow], role: str) -> list[str]:
+    out = []
+    for r in rows:
+        if not r.breaking:
+            continue
+        if r.status == "removed":
+            out.append(f"{role} “{r.old.name}” removed")
+        elif r.status == "added":
+            out.append(f"new required {role} “{r.new.name}”")
+        elif r.status == "renamed":
+            out.append(f"{role} “{r.old.name}” renamed to “{r.new.name}”")
+        else:
+            out.append(f"{role} “{r.old.name}”: " + "; ".join(r.notes))
+    return out
+
+
+def signature_diff(old: dict[str, Any], new: dict[str, Any]) -> SignatureDiff:
+    """The difference between two stored ONNX signatures (`hub.onnx_signature`)."""
+    inputs = _tensor_rows(
+        [Tensor.of(t) for t in old.get("inputs", [])],
+        [Tensor.of(t) for t in new.get("inputs", [])],
+        "input",
+    )
+    outputs = _tensor_rows(
+        [Tensor.of(t) for t in old.get("outputs", [])],
+        [Tensor.of(t) for t in new.get("outputs", [])],
+        "output",
+    )
+    return SignatureDiff(
+        inputs=inputs,
+        outputs=outputs,
+        opset=(old.get("opset"), new.get("opset")),
+        parameters=(old.get("parameters"), new.get("parameters")),
+        breaking=_breaking_sentences(inputs, "input") + _breaking_sentences(outputs, "output"),
+    )
+
+
+@dataclass(frozen=True)
+class Side:
+    """A file as one release holds it."""
+
+    path: str
+    blob_id: str
+    size: int
+    onnx_status: str
+    signature: dict | None
+
+    @property
+    def is_onnx(self) -> bool:
+        return self.path.lower().endswith(".onnx")
+
+
+@dataclass
+class FileChange:
+    path: str
+    status: str  # added | removed | changed
+    old: Side | None
+    new: Side | None
+    signature: SignatureDiff | None = None
+    signature_note: str = ""  # why there is no signature diff of a changed ONNX file
+
+    @property
+    def size_delta(self) -> int:
+        return (self.new.size if self.new else 0) - (self.old.size if self.old else 0)
+
+    @property
+    def breaking(self) -> list[str]:
+        return self.signature.breaking if self.signature else []
+
+
+@dataclass
+class Comparison:
+    base: Release
+    head: Release
+    added: list[FileChange]
+    removed: list[FileChange]
+    changed: list[FileChange]
+    unchanged: int
+    base_size: int
+    head_size: int
+    base_count: int
+    head_count: int
+
+    @property
+    def breaking(self) -> list[FileChange]:
+        return [c for c in self.changed if c.breaking]
+
+    @property
+    def identical(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+
+def _not_compared(old: Side, new: Side) -> str:
+    for side, label in ((old, "the base"), (new, "the head")):
+        if side.onnx_status == OnnxStatus.UNCHECKED:
+            return f"The signature in {label} is still being read; reload in a moment."
+        if side.onnx_status == OnnxStatus.INVALID or not side.signature:
+            return f"The file in {label} is not a valid ONNX model."
+    return ""
+
+
+def _change(old: Side, new: Side) -> FileChange:
+    change = FileChange(old.path, "changed", old, new)
+    if old.is_onnx:
+        change.signature_note = _not_compared(old, new)
+        if not change.signature_note:
+            change.signature = signature_diff(old.signature, new.signature)
+    return change
+
+
+_FIELDS = ("release_id", "path", "blob__blob_id", "blob__size", "blob__onnx_status")
+
+
+def _sides(release_ids: list[int], *, onnx_only: bool = False) -> dict[int, dict[str, Side]]:
+    """The files of the releases, by release and path: one query. The signature column is
+    read for ONNX paths only (a CASE), so a release of a thousand other files sends none."""
+    onnx_path = Q(path__iendswith=".onnx")
+    rows = ReleaseFile.objects.filter(release_id__in=release_ids)
+    if onnx_only:
+        rows = rows.filter(onnx_path, blob__onnx_status=OnnxStatus.VALID)
+    signature = Case(
+        When(onnx_path, then=F("blob__onnx_signature")),
+        default=Value(None, output_field=JSONField()),
+        output_field=JSONField(),
+    )
+    by_release: dict[int, dict[str, Side]] = {pk: {} for pk in release_ids}
+    for release_id, path, blob_id, size, status, sig in rows.annotate(sig=signature).values_list(
+        *_FIELDS, "sig"
+    ):
+        by_release[release_id][path] = Side(path, blob_id, size, status, sig)
+    return by_release
+
+
+def release_compare(*, base: Release, head: Release) -> Comparison:
+    """What changed from `base` to `head` (two releases of one readable repository)."""
+    sides = _sides([base.pk, head.pk])
+    old, new = sides[base.pk], sides[head.pk]
+    added, removed, changed = [], [], []
+    unchanged = 0
+    for path in sorted(old.keys() | new.keys()):
+        a, b = old.get(path), new.get(path)
+        if a is None:
+            added.append(FileChange(path, "added", None, b))
+        elif b is None:
+            removed.append(FileChange(path, "removed", a, None))
+        elif a.blob_id != b.blob_id:
+            changed.append(_change(a, b))
+        else:
+            unchanged += 1
+    return Comparison(
+        base=base,
+        head=head,
+        added=added,
+        removed=removed,
+        changed=changed,
+        unchanged=unchanged,
+        base_size=sum(s.size for s in old.values()),
+        head_size=sum(s.size for s in new.values()),
+        base_count=len(old),
+        head_count=len(new),
+    )
+
+
+def _onnx_breaking(old_release: Release, new_release_id: int) -> list[FileChange]:
+    """The ONNX files at the same path in both whose signature breaks callers of the old."""
+    sides = _sides([old_release.pk, new_release_id], onnx_only=True)
+    old, new = sides[old_release.pk], sides[new_release_id]
+    found = []
+    for path in sorted(old.keys() & new.keys()):
+        a, b = old[path], new[path]
+        if a.blob_id != b.blob_id and a.signature and b.signature:
+            change = _change(a, b)
+            if change.breaking:
+                found.append(change)
+    return found
+
+
+@dataclass
+class BreakingWarning:
+    """A minor release whose ONNX signatures break callers of the release before it."""
+
+    previous: Release
+    files: list[FileChange]
+    suggested: str  # the major version to publish these files as instead
+
+
+def _next_major(repository) -> str:
+    top = repository.releases.order_by("-major").values_list("major", flat=True).first() or 0
+    return format_version(top + 1, 0)
+
+
+def release_breaking_warning(
+    *, release: Release, previous: Release | None
+) -> BreakingWarning | None:
+    """For a minor release (vN.xx, xx > 0): the ONNX signature changes that break callers of
+    `previous`, the release just before it (of the same major); None when there are none."""
+    if release.minor == 0 or previous is None:
+        return None
+    files = _onnx_breaking(previous, release.pk)
+    if not files:
+        return None
+    return BreakingWarning(previous, files, _next_major(release.repository))
+
+
+def release_create_warning(
+    *, repository, bump: str, source: Release | None
+) -> BreakingWarning | None:
+    """Before a release is created: a minor release made as a copy of `source` has exactly
+    the files of `source`; the warning when those break callers of the latest release (which
+    will be the one before it)."""
+    latest = repository.latest_release
+    if bump != "minor" or source is None or latest is None or source.pk == latest.pk:
+        return None
+    files = _onnx_breaking(latest, source.pk)
+    if not files:
+        return None
+    return BreakingWarning(latest, files, _next_major(repository))
