@@ -19,8 +19,10 @@ its files come, and callers of the older release still find its files there).
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
-from django.db.models import Case, F, JSONField, Q, Value, When
+from django.db.models import Case, Count, Exists, F, JSONField, OuterRef, Q, Sum, Value, When
+from django.utils.http import RFC3986_SUBDELIMS
 
 from releases.models import OnnxStatus, Release, ReleaseFile, format_version
 
@@ -191,6 +193,12 @@ class FileChange:
     signature_note: str = ""  # why there is no signature diff of a changed ONNX file
 
     @property
+    def url_path(self) -> str:
+        """The path as `reverse` writes it in a URL (the page prints a thousand of them, and
+        reversing each costs more than the rest of its row)."""
+        return quote(self.path, safe=RFC3986_SUBDELIMS + "/~:@")
+
+    @property
     def size_delta(self) -> int:
         return (self.new.size if self.new else 0) - (self.old.size if self.old else 0)
 
@@ -215,6 +223,11 @@ class Comparison:
     @property
     def breaking(self) -> list[FileChange]:
         return [c for c in self.changed if c.breaking]
+
+    @property
+    def model_changes(self) -> list[FileChange]:
+        """The changed ONNX files, whose signatures the page compares."""
+        return [c for c in self.changed if c.old.is_onnx]
 
     @property
     def identical(self) -> bool:
@@ -242,67 +255,77 @@ def _change(old: Side, new: Side) -> FileChange:
 _FIELDS = ("release_id", "path", "blob__blob_id", "blob__size", "blob__onnx_status")
 
 
-def _sides(release_ids: list[int], *, onnx_only: bool = False) -> dict[int, dict[str, Side]]:
-    """The files of the releases, by release and path: one query. The signature column is
-    read for ONNX paths only (a CASE), so a release of a thousand other files sends none."""
+def _differing(base_id: int, head_id: int, *, onnx_only: bool = False):
+    """The files of either release that the other has not at the same path with the same
+    blob, by release and path: one query, an anti-join on (release, path), so the unchanged
+    files of two large releases never leave the database. The signature column is read for
+    ONNX paths only (a CASE)."""
     onnx_path = Q(path__iendswith=".onnx")
-    rows = ReleaseFile.objects.filter(release_id__in=release_ids)
+    rows = ReleaseFile.objects.filter(release_id__in=[base_id, head_id])
     if onnx_only:
         rows = rows.filter(onnx_path, blob__onnx_status=OnnxStatus.VALID)
+    twin = ReleaseFile.objects.filter(
+        # The other release of the two: their ids add up to base + head.
+        release_id=Value(base_id + head_id) - OuterRef("release_id"),
+        path=OuterRef("path"),
+        blob_id=OuterRef("blob_id"),
+    )
     signature = Case(
         When(onnx_path, then=F("blob__onnx_signature")),
         default=Value(None, output_field=JSONField()),
         output_field=JSONField(),
     )
-    by_release: dict[int, dict[str, Side]] = {pk: {} for pk in release_ids}
-    for release_id, path, blob_id, size, status, sig in rows.annotate(sig=signature).values_list(
-        *_FIELDS, "sig"
-    ):
+    rows = rows.exclude(Exists(twin)).annotate(sig=signature)
+    by_release: dict[int, dict[str, Side]] = {base_id: {}, head_id: {}}
+    for release_id, path, blob_id, size, status, sig in rows.values_list(*_FIELDS, "sig"):
         by_release[release_id][path] = Side(path, blob_id, size, status, sig)
-    return by_release
+    return by_release[base_id], by_release[head_id]
 
 
 def release_compare(*, base: Release, head: Release) -> Comparison:
-    """What changed from `base` to `head` (two releases of one readable repository)."""
-    sides = _sides([base.pk, head.pk])
-    old, new = sides[base.pk], sides[head.pk]
+    """What changed from `base` to `head` (two releases of one readable repository): two
+    queries, whatever the number of files."""
+    old, new = _differing(base.pk, head.pk) if base.pk != head.pk else ({}, {})
     added, removed, changed = [], [], []
-    unchanged = 0
     for path in sorted(old.keys() | new.keys()):
         a, b = old.get(path), new.get(path)
         if a is None:
             added.append(FileChange(path, "added", None, b))
         elif b is None:
             removed.append(FileChange(path, "removed", a, None))
-        elif a.blob_id != b.blob_id:
-            changed.append(_change(a, b))
         else:
-            unchanged += 1
+            changed.append(_change(a, b))
+    totals = {
+        row["release_id"]: (row["count"], row["size"] or 0)
+        for row in ReleaseFile.objects.filter(release_id__in=[base.pk, head.pk])
+        .values("release_id")
+        .annotate(count=Count("id"), size=Sum("blob__size"))
+        .order_by()
+    }
+    base_count, base_size = totals.get(base.pk, (0, 0))
+    head_count, head_size = totals.get(head.pk, (0, 0))
     return Comparison(
         base=base,
         head=head,
         added=added,
         removed=removed,
         changed=changed,
-        unchanged=unchanged,
-        base_size=sum(s.size for s in old.values()),
-        head_size=sum(s.size for s in new.values()),
-        base_count=len(old),
-        head_count=len(new),
+        unchanged=base_count - len(removed) - len(changed),
+        base_size=base_size,
+        head_size=head_size,
+        base_count=base_count,
+        head_count=head_count,
     )
 
 
 def _onnx_breaking(old_release: Release, new_release_id: int) -> list[FileChange]:
     """The ONNX files at the same path in both whose signature breaks callers of the old."""
-    sides = _sides([old_release.pk, new_release_id], onnx_only=True)
-    old, new = sides[old_release.pk], sides[new_release_id]
+    old, new = _differing(old_release.pk, new_release_id, onnx_only=True)
     found = []
     for path in sorted(old.keys() & new.keys()):
-        a, b = old[path], new[path]
-        if a.blob_id != b.blob_id and a.signature and b.signature:
-            change = _change(a, b)
-            if change.breaking:
-                found.append(change)
+        change = _change(old[path], new[path])
+        if change.breaking:
+            found.append(change)
     return found
 
 

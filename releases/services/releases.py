@@ -114,10 +114,11 @@ def release_create(
             continue
         repository.latest_release = release
         log.info(
-            "release created repo=%s version=%s reused_first=%s",
+            "release created repo=%s version=%s reused_first=%s copied_from=%s",
             repository.pk,
             release.version,
             first is not None,
+            copy_from.version if copy_from else "",
         )
         return release
     raise AssertionError("unreachable")

@@ -182,7 +182,7 @@ def test_it_runs_the_same_queries_for_ten_or_a_thousand_files(owner):
             c = release_compare(base=base, head=head)
         assert len(c.changed) == n - len(range(0, n, 3))
         counts.append(len(ctx))
-    assert counts == [1, 1]
+    assert counts == [2, 2]
 
 
 # The warning on a minor release that breaks callers.
@@ -364,8 +364,22 @@ def test_the_form_takes_the_suggestion_from_the_link_and_refuses_unknown_release
     owner = personas["owner"]
     url = "/alice/volatility/releases/new/"
     html = owner.get(url + "?bump=major&source=v1.01").content.decode()
-    assert 'value="major" required id="id_bump_1" checked>' in html
+    assert 'value="major" id="id_bump_1" required checked>' in html
     assert '<option value="v1.01" selected>' in html
     bad = owner.post(url, {"bump": "minor", "source": "v7.00"})
     assert bad.status_code == 200
     assert "This repository has no release v7.00" in bad.content.decode()
+
+
+def test_file_links_are_the_urls_of_the_files_whatever_their_names(client, owner):
+    repo = RepositoryFactory(owner=owner, name="names")
+    (v101,) = add_releases(repo, "minor")
+    odd = "data/été 2024/a#b?c%d;e=f+g.csv"
+    put(v101, odd, "odd")
+    html = client.get(compare_url(repo, "v1.00", "v1.01")).content.decode()
+    expected = reverse(
+        "file_detail",
+        kwargs={"owner": "alice", "name": "names", "version": (1, 1), "path": odd},
+    )
+    assert f'href="{expected}"'.replace("&", "&amp;") in html
+    assert client.get(expected).status_code == 200
