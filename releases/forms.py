@@ -6,17 +6,17 @@ from releases.services.releases import next_version
 
 class ReleaseCreateForm(forms.Form):
     bump = forms.ChoiceField(widget=forms.RadioSelect, label="Kind of release")
-    notes = MarkdownxFormField(
-        required=False,
-        label="Release notes",
-        help_text="Markdown: what changed since the previous release.",
-    )
     source = forms.ChoiceField(
         required=False,
         label="Files",
         help_text="A copy takes the files by reference: nothing is transferred again. "
         "A path in a release never changes its content, so new versions of files go into "
         "an empty release.",
+    )
+    notes = MarkdownxFormField(
+        required=False,
+        label="Release notes",
+        help_text="Markdown: what changed since the previous release.",
     )
     accept_breaking = forms.BooleanField(
         required=False, label="Create it as a minor release anyway", widget=forms.HiddenInput
