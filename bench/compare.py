@@ -14,6 +14,7 @@ requests after 3 warm-ups, the query count is that of one request.
 """
 
 import hashlib
+import os
 import statistics
 import time
 
@@ -101,19 +102,27 @@ def seed(owner: User, n: int) -> str:
     return f"/{owner.username}/{repo.name}/"
 
 
-def measure(client: Client, url: str) -> tuple[float, float, int]:
+def measure(client: Client, url: str) -> tuple[float, float, float, int]:
+    """Median and p95 wall time, median CPU time of this process (the web side, without the
+    database's: a figure that a busy machine disturbs less), and the queries of one request."""
     for _ in range(3):
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-    times = []
+    times, cpu = [], []
     for _ in range(30):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         client.get(url)
         times.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
     times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1], len(ctx)
+    return (
+        statistics.median(times),
+        times[int(len(times) * 0.95) - 1],
+        statistics.median(cpu),
+        len(ctx),
+    )
 
 
 def main() -> None:
@@ -125,8 +134,8 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     client = Client()
-    print("| files a release | page | median ms | p95 ms | queries |")
-    print("|---:|---|---:|---:|---:|")
+    print("| files a release | page | median ms | p95 ms | CPU ms (median) | queries |")
+    print("|---:|---|---:|---:|---:|---:|")
     for n, base in repos.items():
         v100, v101 = Release.objects.filter(repository__name=f"compare-{n}").order_by("minor")
         comparison = release_compare(base=v100, head=v101)
@@ -138,8 +147,9 @@ def main() -> None:
             "release page v1.01 (breaking-change warning)": base + "releases/v1.01/",
         }
         for label, url in pages.items():
-            median, p95, queries = measure(client, url)
-            print(f"| {n:,} | {label} | {median:.1f} | {p95:.1f} | {queries} |")
+            median, p95, cpu, queries = measure(client, url)
+            print(f"| {n:,} | {label} | {median:.1f} | {p95:.1f} | {cpu:.1f} | {queries} |")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

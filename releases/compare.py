@@ -182,6 +182,11 @@ class Side:
     def is_onnx(self) -> bool:
         return self.path.lower().endswith(".onnx")
 
+    @property
+    def short_id(self) -> str:
+        """The Blob ID as the files table shortens it."""
+        return f"{self.blob_id[:12]}…{self.blob_id[-6:]}"
+
 
 @dataclass
 class FileChange:
