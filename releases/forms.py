@@ -21,6 +21,8 @@ class ReleaseCreateForm(forms.Form):
     accept_breaking = forms.BooleanField(
         required=False, label="Create it as a minor release anyway", widget=forms.HiddenInput
     )
+    # The copy the warning was about: accepting it does not accept a copy chosen afterwards.
+    warned_source = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, current: tuple[int, int] | None, versions: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,6 +42,12 @@ class ReleaseCreateForm(forms.Form):
     def ask_to_accept_breaking(self) -> None:
         """Show the box that confirms a minor release the hub warned about."""
         self.fields["accept_breaking"].widget = forms.CheckboxInput()
+
+    @property
+    def breaking_accepted(self) -> bool:
+        """Whether the user accepted the warning about the copy they still ask for."""
+        data = self.cleaned_data
+        return data["accept_breaking"] and data["warned_source"] == data["source"]
 
 
 class CompareForm(forms.Form):

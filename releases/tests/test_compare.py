@@ -332,9 +332,15 @@ def test_the_form_warns_before_a_breaking_copy_becomes_a_minor_release(personas,
     assert 'name="accept_breaking"' in html and "v2.00" in html
     assert Release.objects.filter(repository=repo).count() == 3  # nothing was created
 
-    done = owner.post(
-        url, {"bump": "minor", "source": "v1.00", "notes": "roll back", "accept_breaking": "on"}
-    )
+    accepted = {"notes": "roll back", "accept_breaking": "on", "warned_source": "v1.00"}
+    # Accepting the warning about one copy does not accept another one.
+    for warned in ("", "v1.01"):
+        again = owner.post(
+            url, {**accepted, "warned_source": warned, "bump": "minor", "source": "v1.00"}
+        )
+        assert again.status_code == 200 and "would break callers" in again.content.decode()
+
+    done = owner.post(url, {**accepted, "bump": "minor", "source": "v1.00"})
     v103 = Release.objects.get(repository=repo, major=1, minor=3)
     assert done["Location"] == v103.get_absolute_url()
     assert sorted(v103.files.values_list("path", flat=True)) == sorted(
@@ -383,3 +389,13 @@ def test_file_links_are_the_urls_of_the_files_whatever_their_names(client, owner
     )
     assert f'href="{expected}"'.replace("&", "&amp;") in html
     assert client.get(expected).status_code == 200
+
+
+def test_the_compare_page_of_a_renamed_repository_redirects(client, two_releases):
+    from repos.services import repository_rename
+
+    repo, _, _ = two_releases
+    repository_rename(repository=repo, new_name="volatility-2")
+    response = client.get("/alice/volatility/compare/v1.00...v1.01?x=1")
+    assert response.status_code == 301
+    assert response["Location"] == "/alice/volatility-2/compare/v1.00...v1.01?x=1"

@@ -145,7 +145,7 @@ def release_create(request: HttpRequest, owner: str, name: str) -> HttpResponse:
             else None
         )
         warning = compare.release_create_warning(repository=repo, bump=data["bump"], source=source)
-        if warning is None or data["accept_breaking"]:
+        if warning is None or form.breaking_accepted:
             release = services.release_create(
                 repository=repo,
                 bump=data["bump"],
