@@ -1,6 +1,6 @@
 """The compare page of two releases: latency and SQL queries with 10, 100 and 1,000 files a
 release, and the release page of the head (which checks its ONNX signatures against the
-release before it, for the breaking-change warning).
+release before it, for the breaking-change warning), among 200,000 files of other releases.
 
     .venv/bin/python bench/compare.py
 
@@ -32,6 +32,8 @@ from releases.compare import release_compare  # noqa: E402
 from releases.models import Blob, OnnxStatus, Release, ReleaseFile  # noqa: E402
 from releases.services.releases import release_create, repository_create  # noqa: E402
 from repos.models import License, Task  # noqa: E402
+
+BACKGROUND_FILES = 200_000
 
 
 def signature(input_name: str) -> dict:
@@ -102,6 +104,33 @@ def seed(owner: User, n: int) -> str:
     return f"/{owner.username}/{repo.name}/"
 
 
+def seed_background(owner: User, releases: int, files: int) -> None:
+    """Other releases' files, so that the queries run on a table of a real hub's size."""
+    repo = repository_create(
+        owner=owner,
+        name="background",
+        description="Other files.",
+        task=Task.objects.first(),
+        license=License.objects.first(),
+        tags=[],
+        visibility="public",
+    )
+    for _ in range(releases - 1):
+        release_create(repository=repo, bump="minor")
+    blobs = [
+        Blob(sha256=hashlib.sha256(f"bg{i}".encode()).hexdigest(), blob_id=f"bafkbg{i}", size=i)
+        for i in range(files)
+    ]
+    Blob.objects.bulk_create(blobs, batch_size=5000)
+    ids = list(Blob.objects.filter(blob_id__startswith="bafkbg").values_list("pk", flat=True))
+    rows = [
+        ReleaseFile(release=release, path=f"bg/{i}.bin", blob_id=ids[(i * 7 + n) % len(ids)])
+        for n, release in enumerate(Release.objects.filter(repository=repo))
+        for i in range(files // releases)
+    ]
+    ReleaseFile.objects.bulk_create(rows, batch_size=5000)
+
+
 def measure(client: Client, url: str) -> tuple[float, float, float, int]:
     """Median and p95 wall time, median CPU time of this process (the web side, without the
     database's: a figure that a busy machine disturbs less), and the queries of one request."""
@@ -130,6 +159,7 @@ def main() -> None:
     connection.close()
     call_command("migrate", verbosity=0)
     owner = User.objects.create_user("bench", "bench@example.com", "bench-password-123")
+    seed_background(owner, releases=100, files=BACKGROUND_FILES)
     repos = {n: seed(owner, n) for n in (10, 100, 1000)}
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

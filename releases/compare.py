@@ -270,7 +270,9 @@ def _differing(base_id: int, head_id: int, *, onnx_only: bool = False):
     if onnx_only:
         rows = rows.filter(onnx_path, blob__onnx_status=OnnxStatus.VALID)
     twin = ReleaseFile.objects.filter(
-        # The other release of the two: their ids add up to base + head.
+        # The other release of the two (their ids add up to base + head); the IN keeps the
+        # planner to the two releases' rows, whatever the size of the table.
+        release_id__in=[base_id, head_id],
         release_id=Value(base_id + head_id) - OuterRef("release_id"),
         path=OuterRef("path"),
         blob_id=OuterRef("blob_id"),
