@@ -183,6 +183,18 @@ class Side:
         return self.path.lower().endswith(".onnx")
 
     @property
+    def signature_summary(self) -> str:
+        """An ONNX model's inputs and outputs on one line, for a file only one side has."""
+        if not self.signature or self.onnx_status != OnnxStatus.VALID:
+            return ""
+        parts = []
+        for key, label in (("inputs", "in"), ("outputs", "out")):
+            tensors = [Tensor.of(t) for t in self.signature.get(key, [])]
+            text = ", ".join(f"{t.name} {t.type}{t.shape_text}" for t in tensors) or "none"
+            parts.append(f"{label}: {text}")
+        return "; ".join(parts)
+
+    @property
     def short_id(self) -> str:
         """The Blob ID as the files table shortens it."""
         return f"{self.blob_id[:12]}…{self.blob_id[-6:]}"

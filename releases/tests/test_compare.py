@@ -156,6 +156,13 @@ def test_it_diffs_the_signatures_of_changed_onnx_files(two_releases):
     assert c.changed[0].signature is None and c.changed[0].signature_note == ""  # not ONNX
 
 
+def test_a_model_only_one_side_has_is_summed_up_by_its_signature(client, two_releases):
+    repo, _, v101 = two_releases
+    put(v101, "extra.onnx", "extra model", sig(outputs=[]))
+    html = client.get(compare_url(repo, "v1.00", "v1.01")).content.decode()
+    assert "in: features float[batch, 6]; out: none" in html
+
+
 def test_the_other_way_round_added_and_removed_swap(two_releases):
     _, v100, v101 = two_releases
     c = release_compare(base=v101, head=v100)
