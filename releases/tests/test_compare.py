@@ -8,9 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from releases.compare import release_breaking_warning, release_compare, signature_diff
+from releases.compare import release_breaking_warning, release_compare
 from releases.models import Blob, OnnxStatus, Release, ReleaseFile
 from releases.selectors import release_previous
+from releases.signatures import signature_diff
 from tests.factories import RepositoryFactory, add_releases
 
 pytestmark = pytest.mark.django_db
