@@ -407,3 +407,14 @@ def test_the_compare_page_of_a_renamed_repository_redirects(client, two_releases
     response = client.get("/alice/volatility/compare/v1.00...v1.01?x=1")
     assert response.status_code == 301
     assert response["Location"] == "/alice/volatility-2/compare/v1.00...v1.01?x=1"
+
+
+def test_a_release_copies_files_only_from_its_own_repository(owner, two_releases):
+    from hub.errors import Invalid
+    from releases.services.releases import release_create
+
+    _, v100, _ = two_releases
+    stranger = RepositoryFactory(owner=owner, name="elsewhere")
+    with pytest.raises(Invalid, match="same repository"):
+        release_create(repository=stranger, bump="minor", copy_from=v100, user=owner)
+    assert Release.objects.filter(repository=stranger).count() == 1  # nothing was made
