@@ -47,6 +47,7 @@ class TensorRow:
     new: Tensor | None
     notes: list[str] = field(default_factory=list)
     breaking: bool = False
+    role: str = ""  # input | output
 
 
 @dataclass
@@ -56,6 +57,10 @@ class SignatureDiff:
     opset: tuple[Any, Any]
     parameters: tuple[Any, Any]
     breaking: list[str]  # what breaks callers, one sentence each
+
+    @property
+    def rows(self) -> list[TensorRow]:
+        return self.inputs + self.outputs
 
     @property
     def changed(self) -> bool:
@@ -118,6 +123,8 @@ def _tensor_rows(old: list[Tensor], new: list[Tensor], role: str) -> list[Tensor
     for t in came.values():
         # A new input is required of every caller; a new output is only more to read.
         rows.append(TensorRow("added", None, t, [], breaking=role == "input"))
+    for row in rows:
+        row.role = role
     return rows
 
 

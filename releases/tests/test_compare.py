@@ -418,3 +418,18 @@ def test_a_release_copies_files_only_from_its_own_repository(owner, two_releases
     with pytest.raises(Invalid, match="same repository"):
         release_create(repository=stranger, bump="minor", copy_from=v100, user=owner)
     assert Release.objects.filter(repository=stranger).count() == 1  # nothing was made
+
+
+def test_file_names_and_tensor_names_are_escaped(client, owner):
+    repo = RepositoryFactory(owner=owner, name="escapes")
+    (v101,) = add_releases(repo, "minor")
+    v100 = Release.objects.get(repository=repo, major=1, minor=0)
+    evil = '<img src=x onerror="alert(1)">'
+    put(v101, f"{evil}.bin", "added")
+    put(v100, "m.onnx", "one", sig())
+    put(v101, "m.onnx", "two", sig(inputs=[tensor(evil)]))
+    put(v101, "n.onnx", "new", sig(inputs=[tensor(evil)]))
+    html = client.get(compare_url(repo, "v1.00", "v1.01")).content.decode()
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;.bin" in html
+    assert "in: &lt;img src=x" in html  # the added model's summary
