@@ -12,6 +12,7 @@ from releases import api_hf, api_v0
 from releases import ipfs as ipfs_gateway
 from releases.api_v1 import api as api_v1
 from releases.views import api as upload_api
+from releases.views import compare as compare_views
 from releases.views import files as file_views
 from releases.views import graph as graph_views
 from releases.views import pages as release_views
@@ -33,6 +34,12 @@ repo_patterns = [
     path("releases/", release_views.release_list, name="release_list"),
     path("releases/new/", release_views.release_create, name="release_create"),
     path("releases/<version:version>/", release_views.release_detail, name="release_detail"),
+    path("compare/", compare_views.compare_pick, name="compare_pick"),
+    path(
+        "compare/<version:base>...<version:head>",
+        compare_views.release_compare,
+        name="release_compare",
+    ),
     path("releases/<version:version>/copy", file_views.release_copy, name="release_copy"),
     path("releases/<version:version>/zip", file_views.release_zip, name="release_zip"),
     path(

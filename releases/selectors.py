@@ -9,7 +9,15 @@ from django.db.models import Case, Q, QuerySet, Value, When
 
 from hub.errors import Blocked, HubError, Invalid, NotFound
 from releases import rules, tree
-from releases.models import ACTIVE_UPLOAD, Blob, Release, ReleaseFile, Upload, UploadStatus
+from releases.models import (
+    ACTIVE_UPLOAD,
+    Blob,
+    Release,
+    ReleaseFile,
+    Upload,
+    UploadStatus,
+    format_version,
+)
 from repos.access import BLOCKED_MESSAGE, content_usable, readable_q
 from repos.models import Repository
 
@@ -328,3 +336,9 @@ def _plan_one(state, path: str, size: int, sha256: str, twins, elsewhere) -> Pla
     if (copy := elsewhere.get(sha256)) is not None:
         return PlannedFile(path, size, sha256, "link", source=_source(copy))
     return PlannedFile(path, size, sha256, "upload")
+
+
+def release_versions(*, repository: Repository) -> list[str]:
+    """The versions of a readable repository's releases, newest first: one query."""
+    rows = repository.releases.order_by("-major", "-minor").values_list("major", "minor")
+    return [format_version(major, minor) for major, minor in rows]

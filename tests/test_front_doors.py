@@ -130,6 +130,11 @@ def test_every_front_door_gives_each_persona_the_same_answer(world, who, state):
         members = zipfile.ZipFile(io.BytesIO(b"".join(zipped.streaming_content))).namelist()
         assert ("model.onnx" in members) is not blocked
 
+    # Comparing releases: their files and signatures are the repository's to show.
+    compared = client.get(f"/{repo.full_name}/compare/v1.00...v1.00")
+    assert compared.status_code == _expect(readable, 200)
+    assert client.get(f"/{repo.full_name}/compare/").status_code == _expect(readable, 200)
+
     # A star: whoever reads the repository may star it; others get its 404.
     starred = client.post(f"/{repo.full_name}/star", {"star": "1"})
     if who == "anonymous":

@@ -11,6 +11,7 @@ from accounts.models import User
 from hub.errors import Invalid, NotFound
 from hub.markdown import render_markdown
 from releases.models import Release
+from releases.services.files import release_copy_files
 from repos import services as repo_services
 from repos.models import Repository
 
@@ -67,6 +68,7 @@ def release_create(
     notes: str = "",
     user: User | None = None,
     reuse_empty_first: bool = False,
+    copy_from: Release | None = None,
 ) -> Release:
     """Create the next release of `repository`.
 
@@ -84,6 +86,8 @@ def release_create(
     """
     if bump not in ("minor", "major"):
         raise Invalid("Choose a minor or a major release.")
+    if copy_from is not None and copy_from.repository_id != repository.pk:
+        raise Invalid("Files are copied from a release of the same repository.")
     notes_html = render_markdown(notes)
     for attempt in range(_ATTEMPTS):
         try:
@@ -99,6 +103,8 @@ def release_create(
                     release = first
                 else:
                     release = _create_next(repository, bump, notes, notes_html, user)
+                    if copy_from is not None:
+                        release_copy_files(release=release, source=copy_from, user=user)
                 Repository.objects.filter(pk=repository.pk).update(
                     latest_release=release, updated_at=timezone.now()
                 )
@@ -108,10 +114,11 @@ def release_create(
             continue
         repository.latest_release = release
         log.info(
-            "release created repo=%s version=%s reused_first=%s",
+            "release created repo=%s version=%s reused_first=%s copied_from=%s",
             repository.pk,
             release.version,
             first is not None,
+            copy_from.version if copy_from else "",
         )
         return release
     raise AssertionError("unreachable")

@@ -12,7 +12,7 @@ from hub.errors import HubError
 from hub.pagecache import anonymous_page_cache
 from hub.pagination import paginate
 from hub.web import form_error
-from releases import selectors, tree
+from releases import compare, selectors, tree
 from releases.forms import ReleaseCreateForm
 from releases.services import releases as services
 from repos import access
@@ -82,8 +82,7 @@ def release_detail(
     release = selectors.release_get(repository=repo, version=version)
     is_owner = access.may_manage(request.user, repo)
     listing = selectors.release_folder(release=release)
-    empty = not listing.count
-    previous = selectors.release_previous(release=release) if is_owner and empty else None
+    previous = selectors.release_previous(release=release)
     return render(
         request,
         "releases/release_detail.html",
@@ -93,6 +92,7 @@ def release_detail(
             "listing": listing,
             "entries": paginate(request, listing.entries, tree.PAGE_SIZE),
             "previous": previous,
+            "breaking": compare.release_breaking_warning(release=release, previous=previous),
             "is_latest": release.pk == repo.latest_release_id,
             "is_owner": is_owner,
             "unfinished": selectors.uploads_unfinished(release=release, user=request.user)
@@ -129,16 +129,35 @@ def release_create(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     repo = repo_selectors.repository_get_manageable(user=request.user, owner=owner, name=name)
     latest = repo.latest_release
     current = (latest.major, latest.minor) if latest else None
-    form = ReleaseCreateForm(request.POST or None, current=current)
+    versions = selectors.release_versions(repository=repo)
+    form = ReleaseCreateForm(
+        request.POST or None,
+        current=current,
+        versions=versions,
+        initial={k: request.GET[k] for k in ("bump", "source") if k in request.GET},
+    )
+    warning = None
     if request.method == "POST" and form.is_valid():
-        release = services.release_create(
-            repository=repo,
-            bump=form.cleaned_data["bump"],
-            notes=form.cleaned_data["notes"],
-            user=request.user,
+        data = form.cleaned_data
+        source = (
+            selectors.release_get(repository=repo, version=selectors.version_of(data["source"]))
+            if data["source"]
+            else None
         )
-        messages.success(request, f"Created release {release.version}.")
-        return redirect(release)
+        warning = compare.release_create_warning(repository=repo, bump=data["bump"], source=source)
+        if warning is None or form.breaking_accepted:
+            release = services.release_create(
+                repository=repo,
+                bump=data["bump"],
+                notes=data["notes"],
+                user=request.user,
+                copy_from=source,
+            )
+            messages.success(request, f"Created release {release.version}.")
+            return redirect(release)
+        form.ask_to_accept_breaking()
     return render(
-        request, "releases/release_create.html", {"repo": repo, "form": form, "latest": latest}
+        request,
+        "releases/release_create.html",
+        {"repo": repo, "form": form, "latest": latest, "breaking": warning},
     )
