@@ -1,6 +1,9 @@
-"""Every browser test fails when a page it opened broke the Content-Security-Policy."""
+"""Every browser test fails when a page it opened broke the Content-Security-Policy, or when
+axe-core finds a serious or critical accessibility violation on any page it visited."""
 
 import pytest
+
+from tests.browser.axe import AxeWatch, hook_actions
 
 # The browser reports a blocked script, style, image or fetch as an event on the document;
 # Chromium also logs it on the console ("… violates the following Content Security Policy
@@ -14,7 +17,37 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 @pytest.fixture(autouse=True)
-def csp_violations(request):
+def axe_watch(request, monkeypatch):
+    """axe-core checks every page of every browser context the test opens (the `page`
+    fixture's and those the test makes with `browser.new_context`); the test fails on a
+    serious or critical violation, named by rule, element and page."""
+    if "browser" not in request.fixturenames and "page" not in request.fixturenames:
+        yield None
+        return
+    watch = AxeWatch()
+    browser = request.getfixturevalue("browser")
+    new_context = browser.new_context
+
+    def new_watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        if kwargs.get("java_script_enabled", True):
+            watch.watch(context)
+        else:  # axe is JavaScript: such a context's pages are checked where they run it
+            watch.without_js.append(context)
+        return context
+
+    monkeypatch.setattr(browser, "new_context", new_watched_context)
+    hook_actions(watch, monkeypatch)
+    page = request.getfixturevalue("page") if "page" in request.fixturenames else None
+    yield watch
+    if page is not None and not page.is_closed():
+        watch.check_open_pages(page.context)
+    if watch.found or watch.errors:
+        pytest.fail(watch.report(), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(request, axe_watch):
     """The CSP violations logged by the test's pages; the test fails if there are any."""
     if "page" not in request.fixturenames:
         yield []
