@@ -28,7 +28,7 @@ def _template_digest() -> str:
     return hashlib.sha256(get_template(CARD_TEMPLATE).template.source.encode()).hexdigest()[:16]
 
 
-def _key(repo, models_url: str) -> str:
+def _key(repo, models_url: str, level: int) -> str:
     release = repo.latest_release
     shown = (
         repo.pk,
@@ -45,22 +45,24 @@ def _key(repo, models_url: str) -> str:
         time_ago(repo.updated_at),
         tuple(tag.name for tag in repo.tags.all()),
         models_url,
+        level,
         _template_digest(),
     )
     return "repos:card:" + hashlib.sha256(repr(shown).encode()).hexdigest()
 
 
 @register.simple_tag(takes_context=True)
-def repo_cards(context, repos) -> str:
-    """The cards of `repos` (loaded by `repos.selectors.cards`), in order, as HTML."""
+def repo_cards(context, repos, level: int = 3) -> str:
+    """The cards of `repos` (loaded by `repos.selectors.cards`), in order, as HTML; each card's
+    title a heading of `level`, one below the heading the list sits under."""
     models_url = context.get("models_url", "")
-    keys = [_key(repo, models_url) for repo in repos]
+    keys = [_key(repo, models_url, level) for repo in repos]
     cached = cache.get_many(keys)
     rendered = {}
     for repo, key in zip(repos, keys, strict=True):
         if key not in cached and key not in rendered:
             rendered[key] = render_to_string(
-                CARD_TEMPLATE, {"repo": repo, "models_url": models_url}
+                CARD_TEMPLATE, {"repo": repo, "models_url": models_url, "level": level}
             )
     if rendered:
         cache.set_many(rendered, CARD_SECONDS)

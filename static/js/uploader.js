@@ -410,6 +410,12 @@
       run(entries);
     });
   }
+  // The keyboard's way in: Enter or Space on the focused drop zone opens the file chooser.
+  dropzone.addEventListener("keydown", (e) => {
+    if (e.target !== dropzone || (e.key !== "Enter" && e.key !== " ")) return;
+    e.preventDefault();
+    root.querySelector("[data-picker]").click();
+  });
   ["dragenter", "dragover"].forEach((type) => dropzone.addEventListener(type, (e) => {
     e.preventDefault();
     dropzone.classList.add("dragging");
