@@ -48,6 +48,9 @@ class ReportAdmin(QuickRowsAdmin):
         "status",
         "created_at",
     ]
+    # The report's own page opens from its reason: the first column already links to the
+    # repository, and a link inside Django's row link would leave that one without a name.
+    list_display_links = ["reason"]
     list_filter = ["status", "reason", ("created_at", admin.DateFieldListFilter)]
     search_fields = [
         "repository__name",
