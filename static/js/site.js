@@ -7,11 +7,19 @@
 (() => {
   const SCROLLERS = ".table-wrap, pre, .markdownx-preview, .markdown-body table";
 
-  const label = (box) => {
-    if (box.matches("pre")) return "Code (scrolls)";
-    if (box.matches(".markdownx-preview")) return "Preview (scrolls)";
+  const kind = (box) => {
+    if (box.matches("pre")) return "Code";
+    if (box.matches(".markdownx-preview")) return "Preview";
     const caption = box.querySelector("caption");
-    return caption ? `${caption.textContent.trim()} (scrolls)` : "Table (scrolls)";
+    return caption ? caption.textContent.trim() : "Table";
+  };
+  // Each region's name is its own on the page ("Code", "Code 2", …): landmarks are told apart.
+  const label = (box) => {
+    const taken = new Set([...document.querySelectorAll("[data-scroll-focus][aria-label]")].map((b) => b.getAttribute("aria-label")));
+    const base = kind(box);
+    let name = `${base} (scrolls)`;
+    for (let n = 2; taken.has(name); n += 1) name = `${base} ${n} (scrolls)`;
+    return name;
   };
 
   const mark = () => {
