@@ -83,7 +83,7 @@ ensure_node_tools() {
   fi
   local stamp="node_modules/.installed"
   if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
-    log "installing npm packages (anvil, ipfs-car, @helia/verified-fetch)"
+    log "installing npm packages (anvil, ipfs-car, @helia/verified-fetch, axe-core)"
     npm ci --no-audit --no-fund --loglevel=error >/dev/null
     touch "$stamp"
   fi
