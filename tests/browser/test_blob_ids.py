@@ -31,6 +31,7 @@ def pool_page(page, base: str) -> None:
         """() => {
             const input = document.createElement("input");
             Object.assign(input, { type: "file", multiple: true, id: "files" });
+            input.setAttribute("aria-label", "Files to hash");
             document.body.append(input);
         }"""
     )
