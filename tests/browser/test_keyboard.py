@@ -79,6 +79,9 @@ def test_a_visitor_browses_to_a_file_with_the_keyboard(hub_server, risk, page):
     tab_to(page, ".repo-card .card-title a")
     page.keyboard.press("Enter")
     expect(page).to_have_url(hub_server + REPO)
+    tab_to(page, ".files-table .entry-folder a")  # the release's files as a folder tree
+    page.keyboard.press("Enter")
+    expect(page.locator(".files-table")).to_contain_text("risk.onnx")
     tab_to(page, ".files-table a[href$='models/risk.onnx']")
     page.keyboard.press("Enter")
     expect(page).to_have_url(hub_server + FILE)
