@@ -29,7 +29,9 @@ import time
 
 from common import configure, recreate_database
 
-BENCH_DB = configure("postgres://postgres@127.0.0.1:5432/hub_bench")
+# The pages themselves, not the anonymous page cache (hub/pagecache.py; bench/load.py
+# measures the hub with it).
+BENCH_DB = configure("postgres://postgres@127.0.0.1:5432/hub_bench", HUB_PAGE_CACHE_SECONDS="0")
 
 from django.contrib.auth.models import AnonymousUser, Group  # noqa: E402
 from django.core.management import call_command  # noqa: E402
