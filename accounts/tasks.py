@@ -1,6 +1,6 @@
 """The account mails, sent by the worker: a slow or failing mail server never holds a page,
-and the time a request takes does not tell whether an account exists. Tasks take ids (and
-the site's address, for links) and call a service."""
+and the time a request takes does not tell whether an account exists. Tasks take ids or the
+address asked about (and the site's address, for links) and call a service."""
 
 from celery import shared_task
 
@@ -16,9 +16,10 @@ MAIL_TASK = {
 
 
 @shared_task(**MAIL_TASK)
-def send_password_reset(user_id: int, base_url: str) -> None:
-    """Mail the account a password-reset link."""
-    services.password_reset_mail_send(user_id=user_id, base_url=base_url)
+def send_password_reset(email: str, base_url: str) -> None:
+    """Mail the accounts with this address a password-reset link (none when no account has
+    it: the look-up is done here, not in the request)."""
+    services.password_reset_mail_send(email=email, base_url=base_url)
 
 
 @shared_task(**MAIL_TASK)

@@ -69,6 +69,16 @@ def token_revoke(*, user: User, token_id: int) -> AccessToken:
     return token
 
 
+def tokens_revoke_all(*, user: User) -> int:
+    """Revoke every live token of the user (a password reset: whoever had the account may
+    have made some). Returns how many were live."""
+    count = AccessToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    log.info("tokens revoked user=%s count=%s", user.pk, count)
+    return count
+
+
 def tokens_of(user: User):
     return AccessToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")
 

@@ -129,6 +129,8 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         throttling.login_pause_lift(self.user.username)
+        # Whoever had the account may have made access tokens: a reset takes it back whole.
+        token_service.tokens_revoke_all(user=self.user)
         return response
 
 

@@ -55,13 +55,30 @@ ID_PREFIX = "user-content-"  # heading anchors cannot collide with the page's ow
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
+# A Markdown table gives every row as many cells as its header has columns, so a few KB of a
+# wide header over many short rows would make millions of cells: past this many, the tables
+# extension is left out and such a text renders as the paragraphs it is.
+MAX_TABLE_CELLS = 20_000
+WITHOUT_TABLES = [name for name in EXTENSIONS if name != "markdown.extensions.tables"]
+
+
+def _table_cells(text: str) -> int:
+    """An upper bound of the cells the tables extension could make of `text`."""
+    widest = rows = 0
+    for line in text.splitlines():
+        if "|" in line:
+            rows += 1
+            widest = max(widest, line.count("|"))
+    return widest * rows
+
+
 def render_markdown(text: str) -> str:
     """Return sanitized HTML for user-written Markdown."""
     if not text:
         return ""
     html = markdown.markdown(
         text,
-        extensions=EXTENSIONS,
+        extensions=EXTENSIONS if _table_cells(text) <= MAX_TABLE_CELLS else WITHOUT_TABLES,
         extension_configs=EXTENSION_CONFIGS,
         output_format="html",
     )

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import User
@@ -49,9 +50,12 @@ def _count_open_reports(repository_id: int, change: int) -> None:
     """Add `change` to the repository's `open_reports`, in the transaction of the change.
 
     An UPDATE of the column on itself: concurrent reports on one repository each add theirs
-    (a count read and written back would lose one of them).
+    (a count read and written back would lose one of them). Never below zero: a report filed
+    by code older than the count (during an upgrade) is not in it when it closes.
     """
-    Repository.objects.filter(pk=repository_id).update(open_reports=F("open_reports") + change)
+    Repository.objects.filter(pk=repository_id).update(
+        open_reports=Greatest(F("open_reports") + change, 0)
+    )
 
 
 @transaction.atomic

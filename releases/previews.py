@@ -13,7 +13,9 @@ Who may read the file is decided before: callers pass a file they got from a sel
 
 import codecs
 import csv
+import hashlib
 import io
+import logging
 import posixpath
 from dataclasses import dataclass, field
 
@@ -31,9 +33,12 @@ from repos.access import content_usable
 
 # Highlighting 128 KiB of Python takes ~0.5 s once (then cached) and makes ~0.7 MB of HTML.
 MAX_BYTES = 128 * 1024
-CACHE_VERSION = 1  # bump when the rendering changes: cached previews are then not read
+CACHE_VERSION = 2  # bump when the rendering changes: cached previews are then not read
 CACHE_SECONDS = 7 * 24 * 3600
 TABLE_ROWS = 100  # rows of a CSV shown under its header
+TABLE_COLUMNS = 50  # and its columns: a row of 100,000 commas must not make 10 million cells
+
+log = logging.getLogger(__name__)
 
 MARKDOWN = {".md", ".markdown", ".mdown", ".mkd"}
 DELIMITERS = {".csv": ",", ".tsv": "\t"}
@@ -55,6 +60,7 @@ class Kind:
     BINARY = "binary"
     EMPTY = "empty"
     BLOCKED = "blocked"  # nothing of the content is shown
+    UNAVAILABLE = "unavailable"  # storage did not answer: said, and not cached
 
 
 @dataclass(frozen=True)
@@ -82,10 +88,20 @@ def file_preview(rf: ReleaseFile) -> Preview:
     if how == Kind.BINARY:
         return _binary(rf.name)
     limit = MAX_BYTES
-    key = f"preview:{CACHE_VERSION}:{limit}:{blob.blob_id}:{how}"
+    # The name is in the key: it chooses the highlighting, so the same bytes named `a.py`
+    # here and `b.js` elsewhere are two previews, and neither tells of the other.
+    name = hashlib.sha256(rf.name.lower().encode()).hexdigest()[:16]
+    key = f"preview:{CACHE_VERSION}:{limit}:{blob.blob_id}:{name}"
     preview = cache.get(key)
     if preview is None:
-        data = storage.read_head(storage.storage(), blob.storage_key, min(blob.size, limit))
+        try:
+            data = storage.read_head(storage.storage(), blob.storage_key, min(blob.size, limit))
+        except Exception:  # storage away or object missing: the page still answers
+            log.exception("preview of blob %s could not be read", blob.blob_id)
+            return Preview(
+                Kind.UNAVAILABLE,
+                note="The contents could not be read just now; reload the page in a moment.",
+            )
         preview = render(rf.name, data, size=blob.size)
         cache.set(key, preview, CACHE_SECONDS)
     return preview
@@ -170,8 +186,9 @@ def _table(text: str, delimiter: str, *, truncated: bool) -> Preview | None:
         return None
     header, body = rows[0], rows[1:]
     shown = body[:TABLE_ROWS]
-    width = max(len(row) for row in [header, *shown])
-    pad = lambda row: row + [""] * (width - len(row))  # noqa: E731
+    widest = max(len(row) for row in [header, *shown])
+    width = min(widest, TABLE_COLUMNS)
+    pad = lambda row: row[:width] + [""] * (width - len(row))  # noqa: E731
     if truncated:
         note = (
             f"Showing the first {len(shown):,} rows; the file has more: download it to see "
@@ -181,6 +198,8 @@ def _table(text: str, delimiter: str, *, truncated: bool) -> Preview | None:
         note = f"Showing the first {len(shown):,} of {len(body):,} rows."
     else:
         note = f"All {len(body):,} row{'s' * (len(body) != 1)}."
+    if widest > width:
+        note += f" Showing the first {width} of {widest:,} columns."
     language = "TSV" if delimiter == "\t" else "CSV"
     rows = [pad(row) for row in shown]
     return Preview(Kind.TABLE, header=pad(header), rows=rows, language=language, note=note)

@@ -98,7 +98,7 @@ class Repository(models.Model):
     featured_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Reports on it still open, kept by `moderation.services` in the transaction of each
     # report's change, so that the moderators' queue sorts by it on an index.
-    open_reports = models.PositiveIntegerField(default=0, editable=False)
+    open_reports = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     # Filled on PostgreSQL only (name, tags and description, weighted in that order).

@@ -25,7 +25,7 @@ def test_a_worker_sends_the_reset_mail_and_the_links_of_an_e_mail_change(worker_
     worker = start_worker(env, "--pool=solo", "-Q", QUEUE)
     try:
         base = "https://hub.example.com/"
-        tasks.send_password_reset.apply_async(args=[user.pk, base], queue=QUEUE)
+        tasks.send_password_reset.apply_async(args=[user.email, base], queue=QUEUE)
         tasks.send_email_change.apply_async(args=[user.pk, "new@example.org", base], queue=QUEUE)
         deadline = time.monotonic() + 60
         while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:

@@ -53,22 +53,23 @@ def _fingerprint(email: str) -> str:
 
 
 def password_reset_request(*, email: str, base_url: str) -> None:
-    """Queue a reset mail for each active account with this address (Django's own look-up:
-    case-insensitive, usable password). Banned or deactivated accounts get none."""
+    """Queue the look-up and the mails: a request does the same work whether an account has
+    the address or not, so neither its answer nor its time tells."""
     from accounts import tasks
 
+    send_on_commit(tasks.send_password_reset, email, base_url)
+
+
+def password_reset_mail_send(*, email: str, base_url: str) -> None:
+    """Mail each active, unbanned account with this address (Django's own look-up:
+    case-insensitive, usable password) a link to set a new password (valid
+    PASSWORD_RESET_TIMEOUT seconds, and only until the password or the address changes)."""
     for user in PasswordResetForm().get_users(email):
         if not user.is_banned:
-            send_on_commit(tasks.send_password_reset, user.pk, base_url)
-            log.info("password reset requested user=%s", user.pk)
+            _reset_mail(user, base_url)
 
 
-def password_reset_mail_send(*, user_id: int, base_url: str) -> None:
-    """Mail the account a link to set a new password (valid PASSWORD_RESET_TIMEOUT seconds,
-    and only until the password or the address changes)."""
-    user = User.objects.filter(pk=user_id, is_active=True, banned_at__isnull=True).first()
-    if user is None or not user.email:
-        return
+def _reset_mail(user: User, base_url: str) -> None:
     link = _link(
         base_url,
         "password_reset_confirm",

@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import tokens
 from accounts.tests.conftest import link_in
 from tests.factories import PASSWORD, UserFactory
 
@@ -46,6 +47,20 @@ def test_a_mailed_link_sets_a_new_password_once(client, mail):
     again = Client().get(link, follow=True)
     assert not again.context["validlink"]
     assert "This link does not work" in again.content.decode()
+
+
+def test_a_reset_revokes_the_accounts_access_tokens(client, mail):
+    user = UserFactory(username="carol", email="carol@example.com")
+    _, raw = tokens.token_create(user=user, name="left by someone", scope="write")
+    assert tokens.token_authenticate(raw) is not None
+    with mail.sending():
+        ask(client, "carol@example.com")
+    form = client.get(link_in(mail.outbox[0]), follow=True)
+    done = client.post(
+        form.redirect_chain[-1][0], {"new_password1": NEW, "new_password2": NEW}, follow=True
+    )
+    assert "access tokens have been revoked" in done.content.decode()
+    assert tokens.token_authenticate(raw) is None
 
 
 def test_an_unknown_address_gets_the_same_answer_and_no_mail(client, mail):

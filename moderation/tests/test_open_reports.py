@@ -52,6 +52,20 @@ def test_reports_count_up_and_closing_counts_down_once(public_repo, moderator):
     assert_every_count_is_right()
 
 
+def test_a_report_filed_before_the_count_existed_closes_without_going_below_zero(
+    public_repo, moderator
+):
+    # During an upgrade the old code files reports without counting them.
+    uncounted = Report.objects.create(
+        repository=public_repo, reporter=UserFactory(username="early"), reason="spam"
+    )
+    assert counted(public_repo) == 0
+    assert services.report_close(
+        report=uncounted, moderator=moderator, status=ReportStatus.RESOLVED
+    )
+    assert counted(public_repo) == 0
+
+
 def test_a_refused_report_counts_nothing(public_repo, owner, other):
     report(public_repo, other)
     with pytest.raises(Exception, match="already reported"):

@@ -2,6 +2,8 @@
 CSV as a table, a plain word for binary, empty and removed content; only a bounded prefix is
 read (locally and on S3), and the page is as private as the file."""
 
+import io
+
 import pytest
 from django.core.cache import cache
 from django.core.files.storage import default_storage
@@ -118,6 +120,21 @@ def test_binary_files_say_so(name, data):
     assert preview.html == "" and preview.note
 
 
+def test_a_wide_table_over_many_short_rows_is_not_multiplied_into_cells():
+    wide = "|a" * 400 + "|\n" + "|-" * 400 + "|\n" + "|a\n" * 400  # 160,000 cells as a table
+    html = render("README.md", wide.encode(), size=len(wide)).html
+    assert "<td" not in html and len(html) < 4 * len(wide)
+    normal = "| a | b |\n|---|---|\n| 1 | 2 |\n"
+    assert "<td>1</td>" in render("README.md", normal.encode(), size=len(normal)).html
+
+
+def test_a_csv_shows_at_most_fifty_columns():
+    data = ("," * 129 + "\n" + "a\n" * 3).encode()
+    preview = render("wide.csv", data, size=len(data))
+    assert len(preview.header) == 50 and all(len(row) == 50 for row in preview.rows)
+    assert "Showing the first 50 of 130 columns." in preview.note
+
+
 # Through storage and the cache.
 
 
@@ -131,9 +148,21 @@ def test_only_the_limit_is_read_and_the_preview_is_cached(local_storage, owner, 
     assert preview.note.startswith("Showing the first 64 bytes of 690 bytes")
     default_storage.delete(rf.blob.storage_key)  # the next page does not read storage
     assert previews.file_preview(rf) == preview
-    cache.clear()
-    with pytest.raises(FileNotFoundError):
-        previews.file_preview(rf)
+    cache.clear()  # storage lost the object: the page says so and caches nothing
+    unavailable = previews.file_preview(rf)
+    assert unavailable.kind == Kind.UNAVAILABLE and "could not be read" in unavailable.note
+    default_storage.save(rf.blob.storage_key, io.BytesIO(data))
+    assert previews.file_preview(rf) == preview
+
+
+def test_the_same_bytes_under_two_names_are_two_previews(local_storage, owner):
+    repo = RepositoryFactory(owner=owner)
+    data = b"x = 1\n"
+    as_python = file_add_content(release=repo.latest_release, path="a.py", data=data, user=owner)
+    as_js = file_add_content(release=repo.latest_release, path="b.js", data=data, user=owner)
+    assert as_python.blob_id == as_js.blob_id
+    assert previews.file_preview(as_python).language == "Python"
+    assert previews.file_preview(as_js).language == "JavaScript"
 
 
 def test_blocked_and_empty_files_show_nothing_of_their_content(local_storage, owner):
