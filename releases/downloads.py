@@ -83,8 +83,9 @@ def serve(request: HttpRequest, rf: ReleaseFile) -> HttpResponse:
 
 def _count(request: HttpRequest, rf: ReleaseFile, *, first_byte: int) -> None:
     """A download counts once: for a GET of the whole file or of its first range, not for a
-    HEAD, a revalidation (304) or the further ranges a download manager asks for."""
-    if request.method == "GET" and first_byte == 0:
+    HEAD, a revalidation (304), the further ranges a download manager asks for, or the graph
+    viewer reading the model to draw it (`?view=graph`)."""
+    if request.method == "GET" and first_byte == 0 and request.GET.get("view") != "graph":
         download_record(repository_id=rf.release.repository_id)
 
 

@@ -55,7 +55,7 @@ def test_everyone_opens_the_graph_of_a_public_model(personas, owner, persona):
     frame = personas[persona].get(frame_url)
     assert frame.status_code == 200
     body = frame.content.decode()
-    assert 'data-model="/alice/direction/resolve/v1.00/models/direction.onnx"' in body
+    assert 'data-model="/alice/direction/resolve/v1.00/models/direction.onnx?view=graph"' in body
     assert frame["X-Frame-Options"] == "SAMEORIGIN"
     policy = frame["Content-Security-Policy"]
     assert "frame-ancestors 'self'" in policy
@@ -119,3 +119,15 @@ def test_the_file_page_says_when_operators_are_still_to_be_counted(personas, own
     html = personas["anonymous"].get("/alice/older/releases/v1.00/files/vol.onnx").content
     assert b"The operators of this model are being counted" in html
     assert b"Open the graph" in html and b"has no operators" not in html
+
+
+def test_the_viewer_reading_the_model_is_not_counted_as_a_download(personas, owner):
+    repo = RepositoryFactory(owner=owner, name="direction")
+    add(repo, "models/direction.onnx", demo_models.direction_classifier())
+    resolve = repo.url("resolve", version="v1.00", path="models/direction.onnx")
+    assert personas["owner"].get(resolve + "?view=graph").status_code == 200
+    repo.refresh_from_db()
+    assert repo.downloads == 0
+    assert personas["owner"].get(resolve).status_code == 200
+    repo.refresh_from_db()
+    assert repo.downloads == 1
