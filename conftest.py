@@ -89,20 +89,31 @@ def media_root(tmp_path_factory):
     return tmp_path_factory.mktemp("media")
 
 
-@pytest.fixture
-def shared_storage(settings, media_root):
-    """Point this process's file storage at the worker's folder, with small upload chunks."""
+def _file_storage_at(settings, location):
+    """Point this process's file storage at a folder; yields it, then forgets the storage."""
     from django.core.files.storage import default_storage
     from django.utils.functional import empty
 
-    settings.HUB_UPLOAD_CHUNK_SIZE = 64 * 1024
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(media_root)},
+            "OPTIONS": {"location": str(location)},
         },
     }
     default_storage._wrapped = empty
-    yield media_root
+    yield location
     default_storage._wrapped = empty
+
+
+@pytest.fixture
+def shared_storage(settings, media_root):
+    """Point this process's file storage at the worker's folder, with small upload chunks."""
+    settings.HUB_UPLOAD_CHUNK_SIZE = 64 * 1024
+    yield from _file_storage_at(settings, media_root)
+
+
+@pytest.fixture
+def local_storage(settings, tmp_path):
+    """File storage in this test's own folder."""
+    yield from _file_storage_at(settings, tmp_path / "media")

@@ -19,19 +19,8 @@ from releases.tasks import read_onnx_signature
 from repos.services import repository_rename
 from tests.factories import RepositoryFactory, add_releases
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_storage")]
 HOSTILE = "a'b $(x).onnx"
-
-
-@pytest.fixture(autouse=True)
-def _storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
 
 
 def put(release, path: str, data: bytes) -> ReleaseFile:

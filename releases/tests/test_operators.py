@@ -13,18 +13,7 @@ from releases.services.files import file_add_content
 from releases.tasks import read_onnx_signature
 from tests.factories import RepositoryFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_storage")]
 
 
 def small_cnn() -> bytes:

@@ -19,20 +19,6 @@ from tests.factories import RepositoryFactory
 from tests.s3 import moto_server
 
 
-@pytest.fixture
-def local_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
-    default_storage._wrapped = empty
-    yield
-    default_storage._wrapped = empty
-
-
 def page(client, rf):
     repo = rf.release.repository
     return client.get(repo.url("file_detail", version=rf.release.version, path=rf.path))

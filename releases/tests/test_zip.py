@@ -28,20 +28,6 @@ FILES = {
 }
 
 
-@pytest.fixture
-def local_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
-    default_storage._wrapped = empty
-    yield
-    default_storage._wrapped = empty
-
-
 def zip_url(repo, version=(1, 0)) -> str:
     kwargs = {"owner": repo.owner.username, "name": repo.name, "version": version}
     return reverse("release_zip", kwargs=kwargs)
