@@ -11,12 +11,11 @@ files there).
 """
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from django.db.models import Case, Count, Exists, F, JSONField, OuterRef, Q, Sum, Value, When
-from django.utils.http import RFC3986_SUBDELIMS
 
 from releases.models import OnnxStatus, Release, ReleaseFile, format_version
+from releases.paths import url_path
 from releases.signatures import SignatureDiff, Tensor, signature_diff
 
 
@@ -63,9 +62,8 @@ class FileChange:
 
     @property
     def url_path(self) -> str:
-        """The path as `reverse` writes it in a URL (the page prints a thousand of them, and
-        reversing each costs more than the rest of its row)."""
-        return quote(self.path, safe=RFC3986_SUBDELIMS + "/~:@")
+        """The path as `reverse` writes it in a URL."""
+        return url_path(self.path)
 
     @property
     def size_delta(self) -> int:
