@@ -4,11 +4,10 @@ admins of users, repositories and files (registered by the apps below, replaced 
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.text import Truncator
 
 from accounts.admin import HubUserAdmin
 from accounts.models import User
-from hub.admin_tools import QuickRowsAdmin, admin_link, count_subquery
+from hub.admin_tools import QuickRowsAdmin, admin_link, count_subquery, shorten
 from hub.pagination import NarrowPagesPaginator
 from moderation import selectors, services
 from moderation.admin_actions import reason_action, simple_action
@@ -145,7 +144,7 @@ class ReportAdmin(QuickRowsAdmin):
 
     @admin.display(description="Details")
     def details(self, report):
-        return Truncator(report.text).chars(120) or "—"
+        return shorten(report.text, 120)
 
 
 @admin.register(ModerationAction)
@@ -191,7 +190,7 @@ class ModerationActionAdmin(QuickRowsAdmin):
 
     @admin.display(description="Reason")
     def reason_short(self, entry):
-        return Truncator(entry.reason).chars(140) or "—"
+        return shorten(entry.reason, 140)
 
 
 class ModerationActionInline(admin.TabularInline):
