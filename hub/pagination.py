@@ -1,3 +1,6 @@
+from dataclasses import dataclass
+
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -10,6 +13,8 @@ COUNT_CAP = 10_000
 # match (two common words: one row in 15; a task and a tag: one in 150 unless read from the
 # tag's side), and at a million repositories every thousand rows read cost milliseconds.
 FILTERED_COUNT_CAP = 500
+# How long a list remembers that it holds more than its cap (`CountMemo`).
+COUNT_MEMO_SECONDS = 60
 
 
 def paginate(request: HttpRequest, object_list, per_page: int) -> Page:
@@ -29,19 +34,49 @@ def count_up_to(object_list, limit: int) -> int:
     return min(len(object_list), limit)
 
 
+@dataclass(frozen=True)
+class CountMemo:
+    """Where a list remembers, for COUNT_MEMO_SECONDS, that it holds more than its cap.
+
+    Counting up to the cap is most of a broad search's time at a million repositories (two
+    common words: ~7,500 rows read to find 500 matches), and the answer ("500+") outlives
+    any one write. Counts under the cap are never remembered: they are counted each time,
+    so a list of a few repositories always says how many it shows.
+    """
+
+    key: str  # names the list, its filters, the cap and whose it is
+    may_store: bool = True  # False when this reader's count is not the key's to remember
+
+
 class CappedPaginator(Paginator):
     """A paginator that counts at most `cap` items; its pages stop there too.
 
     `count` is then `cap` and `is_capped` true, and templates show `count_text` ("10,000+").
+    With a `memo`, a count past the cap is remembered and not counted again meanwhile.
     """
 
-    def __init__(self, object_list, per_page: int, *args, cap: int | None = None, **kwargs):
+    def __init__(
+        self,
+        object_list,
+        per_page: int,
+        *args,
+        cap: int | None = None,
+        memo: CountMemo | None = None,
+        **kwargs,
+    ):
         super().__init__(object_list, per_page, *args, **kwargs)
         self.cap = COUNT_CAP if cap is None else cap
+        self.memo = memo
 
     @cached_property
     def found(self) -> int:
-        return count_up_to(self.object_list, self.cap + 1)
+        memo = self.memo
+        if memo is not None and cache.get(memo.key):
+            return self.cap + 1
+        found = count_up_to(self.object_list, self.cap + 1)
+        if memo is not None and memo.may_store and found > self.cap:
+            cache.set(memo.key, True, COUNT_MEMO_SECONDS)
+        return found
 
     @cached_property
     def count(self) -> int:
@@ -72,10 +107,15 @@ class NarrowPagesPaginator(CappedPaginator):
 
 
 def paginate_capped(
-    request: HttpRequest, object_list, per_page: int, cap: int | None = None
+    request: HttpRequest,
+    object_list,
+    per_page: int,
+    cap: int | None = None,
+    memo: CountMemo | None = None,
 ) -> Page:
     """Like `paginate`, counting at most `cap` items (two queries: the capped count, the page).
 
     `object_list` is a queryset or anything with slicing and `count_up_to(limit)`.
     """
-    return CappedPaginator(object_list, per_page, cap=cap).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(object_list, per_page, cap=cap, memo=memo)
+    return paginator.get_page(request.GET.get("page"))

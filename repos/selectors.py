@@ -4,6 +4,8 @@ Every front door reaches repositories through these functions; a repository the 
 read is NotFound, exactly like one that does not exist.
 """
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,7 +19,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from hub.errors import Invalid, Moved, NotFound, Refused
-from repos import access, search
+from hub.pagination import CountMemo
+from repos import access, facets, search
 from repos.access import listed_q, readable_q
 from repos.models import License, Repository, RepositoryRedirect, Star, Tag, Task
 from repos.search import RankedSearch
@@ -170,6 +173,26 @@ def repository_search(*, user: AnyUser, filters: RepositoryFilters) -> QuerySet 
         if ranked:
             order = [F("rank").desc(), *order]
     return qs.order_by(*order).values_list("id", flat=True)
+
+
+def count_memo(*, user: AnyUser, filters: RepositoryFilters, cap: int) -> CountMemo:
+    """Where the list of `filters` remembers that it holds more than `cap` repositories
+    (`hub.pagination.CountMemo`): one entry per role scope (`repos.access`), shared by the
+    scope's readers, since each of them reads at least the scope. It is stored only from
+    the count of someone who reads exactly the scope (whose own repositories all lie in
+    it), so that it is true of the scope itself."""
+    names = [
+        access.role_scope(user),
+        cap,
+        _TERM.findall(filters.query.lower())[:12],
+        filters.task,
+        filters.license.lower(),
+        filters.tag.lower(),
+        filters.sort == "trending",  # the only order that narrows the list
+        filters.problem,
+    ]
+    digest = hashlib.sha256(json.dumps(names).encode()).hexdigest()[:32]
+    return CountMemo(key=f"repos:more-than:{digest}", may_store=not facets.reads_beyond_scope(user))
 
 
 def _with_trend(qs: QuerySet[Repository]) -> QuerySet[Repository]:

@@ -53,7 +53,8 @@ def model_list(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     results = selectors.repository_search(user=request.user, filters=filters)
     cap = FILTERED_COUNT_CAP if filters.is_filtered else COUNT_CAP
-    page = paginate_capped(request, results, settings.HUB_PAGE_SIZE, cap=cap)
+    memo = selectors.count_memo(user=request.user, filters=filters, cap=cap)
+    page = paginate_capped(request, results, settings.HUB_PAGE_SIZE, cap=cap, memo=memo)
     page.object_list = selectors.cards(page.object_list)
     return render(
         request,

@@ -4,7 +4,7 @@ counts one the visitor may not read."""
 import pytest
 from django.urls import reverse
 
-from repos import views
+from repos import selectors, services, views
 from tests.factories import RepositoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +83,67 @@ def test_pages_read_as_ids_first_are_the_pages_of_the_list(owner):
     for number in (1, 2, 3):
         expected = [repo.name for repo in plain.page(number).object_list]
         assert [repo.name for repo in narrow.page(number).object_list] == expected
+
+
+def _queries(client, url: str) -> tuple[str, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    return heading(response), len(ctx.captured_queries)
+
+
+def test_a_count_past_the_cap_is_remembered_for_a_minute_by_the_readers_of_its_scope(
+    personas, owner, monkeypatch
+):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.cache import cache
+
+    monkeypatch.setattr(views, "FILTERED_COUNT_CAP", 2)
+    repos = [RepositoryFactory(owner=owner, name=f"gas-{n}") for n in range(3)]
+    url = reverse("model_list") + "?task=defi-forecasting"
+    personas["anonymous"].get(url)  # counts the facets too
+    remembered = _queries(personas["anonymous"], url)
+    memo = selectors.count_memo(
+        user=AnonymousUser(), filters=selectors.RepositoryFilters(task="defi-forecasting"), cap=2
+    )
+    cache.delete(memo.key)
+    counted = _queries(personas["anonymous"], url)
+    assert remembered[0] == counted[0] == "2+ models"
+    assert remembered[1] == counted[1] - 1  # the count is not read again
+    # Fewer now, but the count is not read again before the memo expires; the rows are.
+    for repo in repos[1:]:
+        services.repository_set_visibility(repository=repo, visibility="private")
+    response = personas["other"].get(url)
+    assert heading(response) == "2+ models"
+    assert [r.name for r in response.context["page"].object_list] == ["gas-0"]
+    # Other filters, and other scopes, have entries of their own.
+    assert heading(personas["anonymous"].get(url + "&license=MIT")) == "1 model"
+    assert heading(personas["staff"].get(url)) == "2+ models"
+    cache.clear()  # what the minute does
+    assert heading(personas["anonymous"].get(url)) == "1 model"
+
+
+def test_a_reader_of_more_than_the_scope_does_not_remember_counts_for_it(
+    personas, owner, monkeypatch
+):
+    monkeypatch.setattr(views, "FILTERED_COUNT_CAP", 2)
+    RepositoryFactory(owner=owner, name="gas-public")
+    for n in range(2):
+        RepositoryFactory(owner=owner, name=f"gas-private-{n}", visibility="private")
+    url = reverse("model_list") + "?q=gas"
+    assert heading(personas["owner"].get(url)) == "2+ models matching “gas”"
+    assert heading(personas["other"].get(url)) == "1 model matching “gas”"
+    # Staff read every repository: their "2+" is remembered for staff only.
+    assert heading(personas["staff"].get(url)) == "2+ models matching “gas”"
+    assert heading(personas["anonymous"].get(url)) == "1 model matching “gas”"
+
+
+def test_counts_under_the_cap_are_counted_every_time(client, owner, monkeypatch):
+    monkeypatch.setattr(views, "FILTERED_COUNT_CAP", 5)
+    RepositoryFactory(owner=owner, name="gas-0")
+    url = reverse("model_list") + "?q=gas"
+    assert heading(client.get(url)) == "1 model matching “gas”"
+    RepositoryFactory(owner=owner, name="gas-1")
+    assert heading(client.get(url)) == "2 models matching “gas”"
