@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.db import models
 from django.utils.html import format_html
 
+from hub import pagination
 from hub.admin_tools import QuickRowsAdmin, admin_link
-from hub.pagination import CappedPaginator
-from repos import services
+from repos import selectors, services
 from repos.access import readable_q
 from repos.models import License, Repository, RepositoryRedirect, Tag, Task
 
@@ -50,10 +50,9 @@ class RepositoryAdmin(QuickRowsAdmin):
     # At a million repositories, counting them all (twice: the filtered list and the whole)
     # and listing the years they were created in (a date hierarchy) cost seconds a page:
     # the list counts up to COUNT_CAP ("10,000+ repositories", templates/admin/
-    # pagination.html) and filters by creation date with fixed choices.
-    paginator = CappedPaginator
+    # pagination.html; `get_paginator`) and filters by creation date with fixed choices.
     show_full_result_count = False
-    list_per_page = 50  # the admin renders a row in ~0.5 ms: 100 a page took 60 ms
+    list_per_page = 50
     raw_id_fields = ["owner"]
     autocomplete_fields = ["tags"]
     readonly_fields = [
@@ -71,6 +70,14 @@ class RepositoryAdmin(QuickRowsAdmin):
             .get_queryset(request)
             .filter(readable_q(request.user))
             .defer("description", "description_html", "search_vector")
+        )
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # "10,000+" is remembered for a minute, as on the site's lists (hub.pagination).
+        cap = pagination.COUNT_CAP
+        memo = selectors.admin_count_memo(user=request.user, params=request.GET, cap=cap)
+        return pagination.CappedPaginator(
+            queryset, per_page, orphans, allow_empty_first_page, cap=cap, memo=memo
         )
 
     def has_add_permission(self, request) -> bool:

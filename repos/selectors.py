@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
+from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import User
@@ -177,12 +178,10 @@ def repository_search(*, user: AnyUser, filters: RepositoryFilters) -> QuerySet 
 
 def count_memo(*, user: AnyUser, filters: RepositoryFilters, cap: int) -> CountMemo:
     """Where the list of `filters` remembers that it holds more than `cap` repositories
-    (`hub.pagination.CountMemo`): one entry per role scope (`repos.access`), shared by the
-    scope's readers, since each of them reads at least the scope. It is stored only from
-    the count of someone who reads exactly the scope (whose own repositories all lie in
-    it), so that it is true of the scope itself."""
-    names = [
-        access.role_scope(user),
+    (`hub.pagination.CountMemo`)."""
+    return _memo(
+        user,
+        "list",
         cap,
         _TERM.findall(filters.query.lower())[:12],
         filters.task,
@@ -190,9 +189,30 @@ def count_memo(*, user: AnyUser, filters: RepositoryFilters, cap: int) -> CountM
         filters.tag.lower(),
         filters.sort == "trending",  # the only order that narrows the list
         filters.problem,
-    ]
-    digest = hashlib.sha256(json.dumps(names).encode()).hexdigest()[:32]
-    return CountMemo(key=f"repos:more-than:{digest}", may_store=not facets.reads_beyond_scope(user))
+    )
+
+
+def admin_count_memo(*, user: AnyUser, params: QueryDict, cap: int) -> CountMemo:
+    """The same for the admin's repository list with the query `params` (its filters and
+    search; the page and the order leave the count as it is)."""
+    kept = sorted(
+        (name, value)
+        for name, values in params.lists()
+        for value in values
+        if name not in ("p", "o")
+    )
+    return _memo(user, "admin", cap, kept)
+
+
+def _memo(user: AnyUser, *names) -> CountMemo:
+    """One entry per role scope (`repos.access`) and list, shared by the scope's readers,
+    since each of them reads at least the scope. It is stored only from the count of someone
+    who reads exactly the scope (whose own repositories all lie in it), so that it is true of
+    the scope itself."""
+    digest = hashlib.sha256(json.dumps([access.role_scope(user), *names]).encode()).hexdigest()
+    return CountMemo(
+        key=f"repos:more-than:{digest[:32]}", may_store=not facets.reads_beyond_scope(user)
+    )
 
 
 def _with_trend(qs: QuerySet[Repository]) -> QuerySet[Repository]:

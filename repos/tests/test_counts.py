@@ -147,3 +147,21 @@ def test_counts_under_the_cap_are_counted_every_time(client, owner, monkeypatch)
     assert heading(client.get(url)) == "1 model matching “gas”"
     RepositoryFactory(owner=owner, name="gas-1")
     assert heading(client.get(url)) == "2 models matching “gas”"
+
+
+def test_the_admin_repository_list_remembers_its_capped_count(staff, owner, monkeypatch):
+    from django.test import Client
+
+    from hub import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    repos = [RepositoryFactory(owner=owner, name=f"m{n}") for n in range(4)]
+    client = Client()
+    client.force_login(staff)
+    assert "3+ repositories" in client.get("/admin/repos/repository/").content.decode()
+    for repo in repos[1:]:
+        services.repository_delete(repository=repo, confirm_name=repo.name)
+    # Remembered for the same filters, in any order, on any page; counted for others.
+    assert "3+ repositories" in client.get("/admin/repos/repository/?o=2").content.decode()
+    filtered = client.get("/admin/repos/repository/?visibility__exact=public").content.decode()
+    assert "1 repository" in filtered
