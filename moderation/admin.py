@@ -15,6 +15,7 @@ from moderation.models import ModerationAction, Report, ReportStatus
 from releases.admin import ReleaseFileAdmin
 from releases.models import ReleaseFile
 from repos import access
+from repos import selectors as repo_selectors
 from repos.admin import RepositoryAdmin
 from repos.models import Repository
 
@@ -107,8 +108,12 @@ class ReportAdmin(QuickRowsAdmin):
     ]
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # "1,000+" is remembered for a minute (hub.pagination.CountMemo); fewer are counted.
+        memo = repo_selectors.admin_count_memo(
+            user=request.user, admin_list="reports", params=request.GET, cap=QUEUE_COUNT_CAP
+        )
         return self.paginator(
-            queryset, per_page, orphans, allow_empty_first_page, cap=QUEUE_COUNT_CAP
+            queryset, per_page, orphans, allow_empty_first_page, cap=QUEUE_COUNT_CAP, memo=memo
         )
 
     def _open_only(self, request) -> bool:

@@ -75,7 +75,9 @@ class RepositoryAdmin(QuickRowsAdmin):
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         # "10,000+" is remembered for a minute, as on the site's lists (hub.pagination).
         cap = pagination.COUNT_CAP
-        memo = selectors.admin_count_memo(user=request.user, params=request.GET, cap=cap)
+        memo = selectors.admin_count_memo(
+            user=request.user, admin_list="repositories", params=request.GET, cap=cap
+        )
         return pagination.CappedPaginator(
             queryset, per_page, orphans, allow_empty_first_page, cap=cap, memo=memo
         )

@@ -192,16 +192,17 @@ def count_memo(*, user: AnyUser, filters: RepositoryFilters, cap: int) -> CountM
     )
 
 
-def admin_count_memo(*, user: AnyUser, params: QueryDict, cap: int) -> CountMemo:
-    """The same for the admin's repository list with the query `params` (its filters and
-    search; the page and the order leave the count as it is)."""
+def admin_count_memo(*, user: AnyUser, admin_list: str, params: QueryDict, cap: int) -> CountMemo:
+    """The same for an admin list of repositories or of what belongs to them (reports), with
+    the query `params` (its filters and search; the page and the order leave the count as it
+    is)."""
     kept = sorted(
         (name, value)
         for name, values in params.lists()
         for value in values
         if name not in ("p", "o")
     )
-    return _memo(user, "admin", cap, kept)
+    return _memo(user, "admin", admin_list, cap, kept)
 
 
 def _memo(user: AnyUser, *names) -> CountMemo:
