@@ -48,6 +48,8 @@ ADMIN_PAGES = {
     "admin": "/admin/",
     "admin-repos": "/admin/repos/repository/",
     "admin-files": "/admin/releases/releasefile/",
+    "admin-reports": "/admin/moderation/report/",
+    "admin-log": "/admin/moderation/moderationaction/",
 }
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
