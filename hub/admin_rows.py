@@ -9,9 +9,12 @@ one formatting of the value and one escape. Lists this does not cover (editable 
 pop-up pickers) keep Django's rendering; `moderation/tests/test_admin_rows.py` holds the two
 renderings equal for every list that uses it.
 
-One difference on purpose: times show as "2026-11-26 17:36" (the hub's time zone), which
-lines up down a column and reads the same in every language; Django's "Nov. 26, 2026,
-5:36 p.m." cost more than the rest of a row.
+One difference on purpose: the times of DateTimeField columns show as "2026-11-26 17:36"
+(the hub's time zone), which lines up down a column and reads the same in every language;
+Django's "Nov. 26, 2026, 5:36 p.m." cost more than the rest of a row. (A column method that
+returns a time gets Django's format.) The table is Django's `admin/change_list_results.html`,
+included by `templates/admin/quick_rows_change_list.html`: a list that needs a template of its
+own extends that one.
 """
 
 import datetime

@@ -45,7 +45,7 @@ def shorten(text: str, limit: int) -> str:
     """`text` cut to at most `limit` characters with "…" at the end, or "—" when empty."""
     if not text:
         return "—"
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def count_subquery(related: QuerySet, field: str, outer: str = "pk") -> Subquery:
@@ -90,7 +90,8 @@ class QuickRowsAdmin(admin.ModelAdmin):
         return QuickRowsChangeList
 
     def action_checkbox(self, obj):
-        label = escape_html(_("Select this object for an action - {}").format(obj))
+        # As Django's format_html: the (translated) text as it is, the object escaped.
+        label = _("Select this object for an action - {}").format(escape_html(obj))
         return mark_safe(  # noqa: S308 (every value escaped)
             f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" value="{escape_html(obj.pk)}"'
             f' class="action-select" aria-label="{label}">'

@@ -1,7 +1,8 @@
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
@@ -41,11 +42,14 @@ class CountMemo:
     Counting up to the cap is most of a broad search's time at a million repositories (two
     common words: ~7,500 rows read to find 500 matches), and the answer ("500+") outlives
     any one write. Counts under the cap are never remembered: they are counted each time,
-    so a list of a few repositories always says how many it shows.
+    so a list of a few repositories always says how many it shows. A page that comes back
+    short of what a remembered count promises (the list shrank meanwhile) forgets it and
+    is counted again.
     """
 
     key: str  # names the list, its filters, the cap and whose it is
-    may_store: bool = True  # False when this reader's count is not the key's to remember
+    # Asked only before storing: whether this reader's count is the key's to remember.
+    may_store: Callable[[], bool]
 
 
 class CappedPaginator(Paginator):
@@ -72,11 +76,31 @@ class CappedPaginator(Paginator):
     def found(self) -> int:
         memo = self.memo
         if memo is not None and cache.get(memo.key):
+            self.remembered = True
             return self.cap + 1
+        self.remembered = False
         found = count_up_to(self.object_list, self.cap + 1)
-        if memo is not None and memo.may_store and found > self.cap:
+        if memo is not None and found > self.cap and memo.may_store():
             cache.set(memo.key, True, COUNT_MEMO_SECONDS)
         return found
+
+    def page(self, number) -> Page:
+        page = super().page(number)
+        if self.memo is not None and self.remembered:
+            promised = page.end_index() - page.start_index() + 1
+            if len(page.object_list) < promised:  # fewer now than remembered
+                cache.delete(self.memo.key)
+                for name in ("found", "count", "num_pages", "remembered"):
+                    self.__dict__.pop(name, None)
+                self.memo = None
+                page = super().page(number)  # EmptyPage when the list ends before it
+        return page
+
+    def get_page(self, number) -> Page:
+        try:
+            return super().get_page(number)
+        except EmptyPage:  # a remembered count that no longer holds: the last page instead
+            return self.page(self.num_pages)
 
     @cached_property
     def count(self) -> int:

@@ -121,13 +121,6 @@ def _own_counts(user, scope: str) -> tuple[dict, dict]:
     return cache.get_or_set(_own_key(user.pk), lambda: _count(own, tag_limit=None), CACHE_SECONDS)
 
 
-def reads_beyond_scope(user) -> bool:
-    """Whether `user` may read repositories outside their role's scope: their own private
-    ones, and their own hidden ones (from the cached own counts, like `facets`)."""
-    task_counts, _ = _own_counts(user, access.role_scope(user))
-    return bool(task_counts)
-
-
 def facets_forget(owner_id: int | None = None) -> None:
     """Called by writes that can change the counts: the owner's own counts are dropped, the
     shared ones marked stale (counted again as the module's docstring says).

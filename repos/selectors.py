@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from hub.errors import Invalid, Moved, NotFound, Refused
 from hub.pagination import CountMemo
-from repos import access, facets, search
+from repos import access, search
 from repos.access import listed_q, readable_q
 from repos.models import License, Repository, RepositoryRedirect, Star, Tag, Task
 from repos.search import RankedSearch
@@ -196,24 +196,26 @@ def admin_count_memo(*, user: AnyUser, admin_list: str, params: QueryDict, cap: 
     """The same for an admin list of repositories or of what belongs to them (reports), with
     the query `params` (its filters and search; the page and the order leave the count as it
     is)."""
-    kept = sorted(
-        (name, value)
-        for name, values in params.lists()
-        for value in values
-        if name not in ("p", "o")
-    )
+    # Each name's values in their order: a filter reads the last one.
+    kept = sorted((name, values) for name, values in params.lists() if name not in ("p", "o"))
     return _memo(user, "admin", admin_list, cap, kept)
 
 
 def _memo(user: AnyUser, *names) -> CountMemo:
     """One entry per role scope (`repos.access`) and list, shared by the scope's readers,
     since each of them reads at least the scope. It is stored only from the count of someone
-    who reads exactly the scope (whose own repositories all lie in it), so that it is true of
-    the scope itself."""
-    digest = hashlib.sha256(json.dumps([access.role_scope(user), *names]).encode()).hexdigest()
-    return CountMemo(
-        key=f"repos:more-than:{digest[:32]}", may_store=not facets.reads_beyond_scope(user)
-    )
+    who reads exactly the scope (none of their own repositories lies outside it, asked of
+    the database then), so that it is true of the scope itself."""
+    scope = access.role_scope(user)
+    digest = hashlib.sha256(json.dumps([scope, *names]).encode()).hexdigest()
+
+    def reads_exactly_the_scope() -> bool:
+        if scope == access.EVERYTHING or not user.is_authenticated:
+            return True
+        beyond = Repository.objects.filter(owner=user).exclude(access.scope_q(scope))
+        return not beyond.exists()
+
+    return CountMemo(key=f"repos:more-than:{digest[:32]}", may_store=reads_exactly_the_scope)
 
 
 def _with_trend(qs: QuerySet[Repository]) -> QuerySet[Repository]:
