@@ -180,30 +180,6 @@ def test_a_remembered_count_that_no_longer_holds_is_counted_again(
     assert heading(client.get(url)) == "1 model matching “gas”"
 
 
-def test_a_former_moderator_does_not_remember_counts_that_hold_their_hidden_repository(
-    client, moderator, owner, monkeypatch
-):
-    from django.contrib.auth.models import Group
-    from django.test import Client
-
-    from moderation import services as moderation
-
-    monkeypatch.setattr(views, "FILTERED_COUNT_CAP", 2)
-    for n in range(2):
-        RepositoryFactory(owner=owner, name=f"gas-{n}")
-    own = RepositoryFactory(owner=moderator, name="gas-own")
-    moderation.repository_hide(repository=own, moderator=moderator, reason="Test")
-    url = reverse("model_list") + "?q=gas"
-    former = Client()
-    former.force_login(moderator)
-    assert heading(former.get(url)) == "2+ models matching “gas”"  # their scope: all public
-    moderator.groups.remove(Group.objects.get(name="Moderators"))
-    former = Client()
-    former.force_login(moderator)  # listed repositories and their own: 3
-    assert heading(former.get(url)) == "2+ models matching “gas”"
-    assert heading(client.get(url)) == "2 models matching “gas”"
-
-
 def test_admin_count_keys_keep_the_order_of_a_filters_values():
     from django.contrib.auth.models import AnonymousUser
     from django.http import QueryDict
