@@ -14,6 +14,7 @@ from releases.models import Blob, OnnxStatus, Release, ReleaseFile
 from releases.selectors import release_previous
 from releases.signatures import signature_diff
 from tests.factories import RepositoryFactory, add_releases
+from tests.personas import who_may_read
 
 pytestmark = pytest.mark.django_db
 
@@ -239,13 +240,7 @@ def pick_url(repo):
     return reverse("compare_pick", kwargs={"owner": repo.owner.username, "name": repo.name})
 
 
-@pytest.mark.parametrize(
-    ("visibility", "expected"),
-    [
-        ("public", {"owner": 200, "other": 200, "anonymous": 200, "staff": 200}),
-        ("private", {"owner": 200, "other": 404, "anonymous": 404, "staff": 200}),
-    ],
-)
+@who_may_read
 def test_the_compare_pages_by_persona(personas, owner, visibility, expected):
     repo = RepositoryFactory(owner=owner, name="cmp", visibility=visibility)
     add_releases(repo, "minor")

@@ -16,6 +16,7 @@ from releases.previews import Kind, render
 from releases.services.files import file_add_content
 from tests import s3
 from tests.factories import RepositoryFactory
+from tests.personas import who_may_read
 from tests.s3 import moto_server
 
 
@@ -190,13 +191,7 @@ def test_on_s3_a_preview_reads_a_range_not_the_object(s3_storage, owner, monkeyp
 # The page.
 
 
-@pytest.mark.parametrize(
-    ("visibility", "expected"),
-    [
-        ("public", {"owner": 200, "other": 200, "anonymous": 200, "staff": 200}),
-        ("private", {"owner": 200, "other": 404, "anonymous": 404, "staff": 200}),
-    ],
-)
+@who_may_read
 def test_the_preview_is_shown_to_who_may_read_the_file(
     local_storage, personas, owner, visibility, expected
 ):

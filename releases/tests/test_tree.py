@@ -10,6 +10,7 @@ from django.urls import reverse
 from releases import selectors
 from releases.services.files import file_add_content
 from tests.factories import RepositoryFactory
+from tests.personas import who_may_read
 
 pytestmark = pytest.mark.django_db
 FILES = {
@@ -81,13 +82,7 @@ def test_a_folder_that_is_not_there_is_not_found(repo, client, folder):
     assert client.get(tree_url(repo, folder)).status_code == 404
 
 
-@pytest.mark.parametrize(
-    ("visibility", "expected"),
-    [
-        ("public", {"owner": 200, "other": 200, "anonymous": 200, "staff": 200}),
-        ("private", {"owner": 200, "other": 404, "anonymous": 404, "staff": 200}),
-    ],
-)
+@who_may_read
 def test_a_folder_is_shown_to_who_may_read_the_repository(
     personas, owner, shared_storage, visibility, expected
 ):

@@ -17,6 +17,7 @@ from releases.services.files import file_add_content
 from repos.models import DailyActivity, Repository
 from tests import s3
 from tests.factories import RepositoryFactory
+from tests.personas import who_may_read
 from tests.s3 import moto_server
 
 pytestmark = pytest.mark.django_db
@@ -74,13 +75,7 @@ def test_the_zip_holds_every_file_and_a_manifest_of_them(local_storage, personas
     check_archive(personas["anonymous"].get(zip_url(repo)), repo)
 
 
-@pytest.mark.parametrize(
-    ("visibility", "expected"),
-    [
-        ("public", {"owner": 200, "other": 200, "anonymous": 200, "staff": 200}),
-        ("private", {"owner": 200, "other": 404, "anonymous": 404, "staff": 200}),
-    ],
-)
+@who_may_read
 def test_who_may_download_the_zip_is_who_may_read(
     local_storage, personas, owner, visibility, expected
 ):

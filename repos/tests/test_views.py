@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from repos.models import Repository, RepositoryRedirect, Task
 from tests.factories import RepositoryFactory, add_releases
+from tests.personas import who_may_read
 
 pytestmark = pytest.mark.django_db
 
@@ -21,13 +22,7 @@ def status(response):
 
 
 @pytest.mark.parametrize("view", [*READ_PAGES, "release_detail"])
-@pytest.mark.parametrize(
-    ("visibility", "expected"),
-    [
-        ("public", {"owner": 200, "other": 200, "anonymous": 200, "staff": 200}),
-        ("private", {"owner": 200, "other": 404, "anonymous": 404, "staff": 200}),
-    ],
-)
+@who_may_read
 def test_read_pages_by_persona(personas, owner, view, visibility, expected):
     repo = RepositoryFactory(owner=owner, visibility=visibility)
     kwargs = {"version": (1, 0)} if view == "release_detail" else {}
