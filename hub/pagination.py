@@ -71,6 +71,7 @@ class CappedPaginator(Paginator):
         super().__init__(object_list, per_page, *args, **kwargs)
         self.cap = COUNT_CAP if cap is None else cap
         self.memo = memo
+        self.remembered = False  # whether `found` came from the memo
 
     @cached_property
     def found(self) -> int:
@@ -78,7 +79,6 @@ class CappedPaginator(Paginator):
         if memo is not None and cache.get(memo.key):
             self.remembered = True
             return self.cap + 1
-        self.remembered = False
         found = count_up_to(self.object_list, self.cap + 1)
         if memo is not None and found > self.cap and memo.may_store():
             cache.set(memo.key, True, COUNT_MEMO_SECONDS)
@@ -86,13 +86,13 @@ class CappedPaginator(Paginator):
 
     def page(self, number) -> Page:
         page = super().page(number)
-        if self.memo is not None and self.remembered:
+        if self.remembered:
             promised = page.end_index() - page.start_index() + 1
             if len(page.object_list) < promised:  # fewer now than remembered
                 cache.delete(self.memo.key)
-                for name in ("found", "count", "num_pages", "remembered"):
+                for name in ("found", "count", "num_pages"):
                     self.__dict__.pop(name, None)
-                self.memo = None
+                self.memo, self.remembered = None, False
                 page = super().page(number)  # EmptyPage when the list ends before it
         return page
 

@@ -120,6 +120,11 @@ class RepositoryFilters:
         return bool(self.query or self.task or self.license or self.tag or self.invalid)
 
     @property
+    def terms(self) -> list[str]:
+        """The words searched for: letters and digits, lower-cased, at most 12."""
+        return _TERM.findall(self.query.lower())[:12]
+
+    @property
     def problem(self) -> str:
         if self.invalid:
             return self.invalid
@@ -159,7 +164,7 @@ def repository_search(*, user: AnyUser, filters: RepositoryFilters) -> QuerySet 
         qs = qs.filter(license__spdx_id__iexact=filters.license)
     if filters.tag:
         qs = qs.filter(tags__name=filters.tag.lower())
-    terms = _TERM.findall(filters.query.lower())[:12]
+    terms = filters.terms
     sort = filters.sort if filters.sort in SORTS else DEFAULT_SORT
     _label, order = SORTS[sort]
     if sort == "trending":
@@ -183,7 +188,7 @@ def count_memo(*, user: AnyUser, filters: RepositoryFilters, cap: int) -> CountM
         user,
         "list",
         cap,
-        _TERM.findall(filters.query.lower())[:12],
+        filters.terms,
         filters.task,
         filters.license.lower(),
         filters.tag.lower(),
