@@ -24,6 +24,7 @@ PAGES = {
     "releases": f"{REPO}/releases/",
     "release": f"{REPO}/releases/v1.01/",
     "release-files": f"{REPO}/releases/v1.02/",
+    "compare": "/demo/btc-price-direction/compare/v1.00...v2.00",
     "login": "/accounts/login/",
     "signup": "/accounts/signup/",
     "password-reset": "/accounts/password/reset/",
