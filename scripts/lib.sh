@@ -5,14 +5,24 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 
+# Create a virtual environment (when missing) and bring its pip to the pinned, hashed version
+# of requirements-pip.txt: the pip a new venv brings may be too old to read the hashed locks.
+new_venv() {
+  local venv="$1"
+  [ -x "$venv/bin/python" ] || "$PYTHON" -m venv "$venv"
+  if [ ! -f "$venv/.installed-pip" ] || [ requirements-pip.txt -nt "$venv/.installed-pip" ]; then
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes \
+      -r requirements-pip.txt
+    touch "$venv/.installed-pip"
+  fi
+}
+
 # Create .venv if needed and install the given lock file (every package pinned and hashed:
 # pip refuses anything whose hash differs) when it changed.
 ensure_venv() {
   local req="$1" stamp
-  if [ ! -x .venv/bin/python ]; then
-    log "creating the virtual environment in .venv"
-    "$PYTHON" -m venv .venv
-  fi
+  [ -x .venv/bin/python ] || log "creating the virtual environment in .venv"
+  new_venv .venv
   stamp=".venv/.installed-$(basename "$req")"
   if [ ! -f "$stamp" ] || [ -n "$(find requirements*.txt -newer "$stamp")" ]; then
     log "installing Python packages from $req"
@@ -111,9 +121,10 @@ ensure_client_venv() {
   local venv="$1" req="$2" what="$3" stamp="$1/.installed"
   if [ ! -x "$venv/bin/python" ]; then
     log "creating the virtual environment of $what in $venv"
-    "$PYTHON" -m venv "$venv"
+    new_venv "$venv"
     echo '*' >"$venv/.gitignore" # git and ruff leave it alone, as Python 3.13's venv does
   fi
+  new_venv "$venv"
   if [ ! -f "$stamp" ] || [ "$req" -nt "$stamp" ]; then
     log "installing $what from $req"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes \

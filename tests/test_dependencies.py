@@ -34,3 +34,11 @@ def test_every_pin_of_the_inputs_is_in_the_lock_with_hashes(source, lock):
 def test_the_runtime_lock_and_the_test_lock_agree():
     runtime, dev = _pins(ROOT / "requirements.txt"), _pins(ROOT / "requirements-dev.txt")
     assert {n: (v, dev.get(n)) for n, v in runtime.items() if dev.get(n) != v} == {}
+
+
+def test_new_environments_get_the_pip_of_the_test_lock_with_hashes():
+    # scripts/lib.sh installs requirements-pip.txt into every new venv before any lock: the
+    # pip a new venv brings (23.2.1 with Python 3.11.7) cannot read the dev lock.
+    wanted, dev = _pins(ROOT / "requirements-pip.txt"), _pins(ROOT / "requirements-dev.txt")
+    assert wanted == {"pip": dev["pip"]}
+    assert (ROOT / "requirements-pip.txt").read_text().count("--hash=sha256:") >= 1
