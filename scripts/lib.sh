@@ -79,9 +79,12 @@ ensure_redis() {
   exit 1
 }
 
-# The npm packages in package.json (the anvil chain node). Installs Node.js from Debian when
-# npm is missing and the script runs as root.
+# The npm packages of package.json: `ensure_node_tools run` installs its dependencies alone
+# (the anvil chain node, all the run command needs), `ensure_node_tools test` its
+# devDependencies too (ipfs-car, @helia/verified-fetch, axe-core: the suite's clients). Installs
+# Node.js from Debian when npm is missing and the script runs as root.
 ensure_node_tools() {
+  local what="$1" all="node_modules/.installed" run="node_modules/.installed-run"
   if ! command -v npm >/dev/null 2>&1; then
     if [ "$(id -u)" != 0 ]; then
       echo "npm is missing: install Node.js 18 or newer with npm." >&2
@@ -91,11 +94,18 @@ ensure_node_tools() {
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
   fi
-  local stamp="node_modules/.installed"
-  if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+  fresh() { [ -f "$1" ] && ! [ package-lock.json -nt "$1" ]; }
+  if fresh "$all" || { [ "$what" = run ] && fresh "$run"; }; then
+    return
+  fi
+  if [ "$what" = run ]; then
+    log "installing npm packages (anvil)"
+    npm ci --omit=dev --no-audit --no-fund --loglevel=error >/dev/null
+    touch "$run"
+  else
     log "installing npm packages (anvil, ipfs-car, @helia/verified-fetch, axe-core)"
     npm ci --no-audit --no-fund --loglevel=error >/dev/null
-    touch "$stamp"
+    touch "$all" "$run"
   fi
 }
 
