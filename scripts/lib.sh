@@ -3,7 +3,8 @@
 PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 
-log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+# Each step with the seconds since the script started, so a slow first start shows where.
+log() { printf '\033[1;34m==>\033[0m [%ss] %s\n' "$SECONDS" "$*"; }
 
 # Create a virtual environment (when missing) and bring its pip to the pinned, hashed version
 # of requirements-pip.txt: the pip a new venv brings may be too old to read the hashed locks.
