@@ -272,12 +272,16 @@ class ModeratedRepositoryAdmin(RepositoryAdmin):
             "and downloads for everyone but its owner, who sees it with this reason, and the "
             "moderators.",
         ),
-        simple_action(
+        reason_action(
             name="restore_repositories",
             description="Restore the selected hidden repositories",
             permission="moderate",
-            apply=lambda repo, m: services.repository_restore(repository=repo, moderator=m),
+            apply=lambda repo, m, reason: services.repository_restore(
+                repository=repo, moderator=m, reason=reason
+            ),
             done=("Restored {count} repository.", "Restored {count} repositories."),
+            explanation="Each repository is listed, searchable and downloadable again. One "
+            "hidden because its owner is banned comes back with an unban of the owner instead.",
         ),
         simple_action(
             name="feature_repositories",
@@ -329,12 +333,16 @@ class ModeratedUserAdmin(HubUserAdmin):
             explanation="A banned account cannot log in or use the API, and all its "
             "repositories are hidden. Unbanning restores what the ban hid and nothing else.",
         ),
-        simple_action(
+        reason_action(
             name="unban_users",
             description="Unban the selected users",
             permission="ban",
-            apply=lambda user, m: services.user_unban(user=user, moderator=m),
+            apply=lambda user, m, reason: services.user_unban(
+                user=user, moderator=m, reason=reason
+            ),
             done=("Unbanned {count} user.", "Unbanned {count} users."),
+            explanation="Each account can log in and use the API again, and the repositories "
+            "its ban hid come back; those hidden for a reason of their own stay hidden.",
         ),
     ]
 

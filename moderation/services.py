@@ -76,7 +76,10 @@ def repository_hide(*, repository: Repository, moderator: User, reason: str) -> 
 
 
 @transaction.atomic
-def repository_restore(*, repository: Repository, moderator: User, reason: str = "") -> bool:
+def repository_restore(*, repository: Repository, moderator: User, reason: str) -> bool:
+    """Show a hidden repository again. The reason is required, like a hide's, so the log says
+    why. Returns False when it was not hidden."""
+    reason = _require_reason(reason)
     repo = _locked(repository)
     if repo.hidden_at is None:
         return False
@@ -137,9 +140,11 @@ def user_ban(*, user: User, moderator: User, reason: str) -> bool:
 
 
 @transaction.atomic
-def user_unban(*, user: User, moderator: User, reason: str = "") -> bool:
+def user_unban(*, user: User, moderator: User, reason: str) -> bool:
     """Lift a ban: the account works again and the repositories the ban hid come back (those
-    hidden for another reason stay hidden). Returns False when it was not banned."""
+    hidden for another reason stay hidden). The reason is required, like a ban's. Returns
+    False when it was not banned."""
+    reason = _require_reason(reason)
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_banned:
         return False
