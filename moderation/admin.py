@@ -364,14 +364,19 @@ class ModeratedReleaseFileAdmin(ReleaseFileAdmin):
             name="delete_unsafe_files",
             description="Delete the selected files as unsafe and block their content",
             permission="remove_unsafe",
-            apply=lambda rf, m, reason: (
-                services.file_delete_unsafe(release_file=rf, moderator=m, reason=reason) or True
+            apply=lambda rf, m, reason, base_url: (
+                services.file_delete_unsafe(
+                    release_file=rf, moderator=m, reason=reason, base_url=base_url
+                )
+                or True
             ),
             done=("Deleted {count} file.", "Deleted {count} files."),
             explanation="Each file leaves its release, and its content is blocked on the whole "
             "hub: no release or Blob ID URL serves it any more, and nobody can upload, link, "
-            "copy or run it again. Other releases holding the same bytes keep the entry, marked "
-            "as removed.",
+            "copy or run it again. Other releases holding the same bytes, in any repository, "
+            "keep the entry, marked as removed. The owner of every such repository is mailed "
+            "the reason and sees it on the repository's page: write it for them.",
+            mails=True,
         ),
     ]
 

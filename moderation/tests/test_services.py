@@ -140,7 +140,9 @@ def test_deleting_an_unsafe_file_is_recorded_and_keeps_the_path_reserved(
 ):
     release = public_repo.releases.get()
     rf = file_add_content(release=release, path="evil.onnx", data=b"MZ payload", user=None)
-    services.file_delete_unsafe(release_file=rf, moderator=moderator, reason="malware")
+    services.file_delete_unsafe(
+        release_file=rf, moderator=moderator, reason="malware", base_url="http://testserver/"
+    )
     assert not ReleaseFile.objects.exists()
     assert DeletedPath.objects.filter(release=release, path="evil.onnx").exists()
     (action, target, reason) = log_entries()[0]
@@ -166,7 +168,9 @@ def test_the_content_of_an_unsafe_file_is_blocked_everywhere(
     mirror = RepositoryFactory(owner=other, name="mirror")
     file_add_content(release=mirror.releases.get(), path="copy.onnx", data=data, user=None)
     blob_id = rf.blob.blob_id
-    services.file_delete_unsafe(release_file=rf, moderator=moderator, reason="malware")
+    services.file_delete_unsafe(
+        release_file=rf, moderator=moderator, reason="malware", base_url="http://testserver/"
+    )
 
     # The copy elsewhere is no longer served, by path or by Blob ID.
     assert personas["anonymous"].get("/bob/mirror/resolve/v1.00/copy.onnx").status_code == 410
