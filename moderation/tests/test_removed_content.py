@@ -145,7 +145,7 @@ def test_every_owner_holding_the_content_is_mailed_their_own_entries(removed, ma
     by_owner = {m.to[0]: m for m in mail.outbox}
     assert sorted(by_owner) == ["alice@example.com", "bob@example.com", "carol@example.com"]
     alice = by_owner["alice@example.com"]
-    assert "The moderators removed a file from alice/eth-volatility" in alice.subject
+    assert "The moderators removed unsafe content from alice/eth-volatility" in alice.subject
     assert "alice/eth-volatility v1.00 models/evil.onnx (deleted from the release)" in alice.body
     assert "alice/eth-volatility v1.01 models/evil.onnx (listed as removed)" in alice.body
     assert f"{SITE}alice/eth-volatility/releases/v1.01/files/models/evil.onnx" in alice.body
