@@ -2,8 +2,9 @@
 
 Views let `hub.errors` exceptions rise; this middleware answers them the same way on every
 page: NotFound and Refused become Django's 404 and 403 (the hub's own error pages), Moved a
-permanent redirect to the same view under the new name, Blocked a plain 410, and anything
-else a short page with the message. A view that wants an error inside its form catches it
+permanent redirect to the same view under the new name, Blocked a 410 (a page saying so for
+a browser, an RFC 9457 problem for scripts and download clients), and anything else a short
+page with the message. A view that wants an error inside its form catches it
 itself.
 """
 
@@ -15,6 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.defaults import permission_denied
 
+from hub.api import problem
 from hub.errors import (
     Blocked,
     Conflict,
@@ -61,11 +63,26 @@ class DomainErrorMiddleware:
                 return HttpResponsePermanentRedirect(url)
             return HttpResponse(status=308, headers={"Location": url})
         if isinstance(exc, Blocked):
-            return HttpResponse(
-                exc.message + "\n", status=410, content_type="text/plain; charset=utf-8"
-            )
+            return gone(request, exc)
         status = next((s for cls, s in PAGE_STATUS.items() if isinstance(exc, cls)), 400)
         return render(request, "error.html", {"message": exc.message}, status=status)
+
+
+def gone(request: HttpRequest, exc: Blocked) -> HttpResponse:
+    """410 for content the moderators removed. A browser (it asks for HTML) gets a page
+    saying so, with its way back; anything else (curl, huggingface_hub, the CLI) a problem
+    whose `detail` it prints. The site's download links are gone for such files, so the
+    page is what someone following an old link sees."""
+    if "text/html" not in request.headers.get("Accept", ""):
+        return problem(410, exc.message)
+    kwargs = request.resolver_match.kwargs if request.resolver_match else {}
+    repo_url = (
+        reverse("repo_detail", kwargs={"owner": kwargs["owner"], "name": kwargs["name"]})
+        if {"owner", "name"} <= kwargs.keys()
+        else ""
+    )
+    context = {"message": exc.message, "repo_url": repo_url}
+    return render(request, "410.html", context, status=410)
 
 
 def form_error(form, exc: HubError) -> None:

@@ -9,7 +9,7 @@ from django.urls import reverse
 class Mode(models.TextChoices):
     """Inference modes, valued as the OpenGradient contract numbers them."""
 
-    VANILLA = "VANILLA", "Vanilla"
+    VANILLA = "VANILLA", "VANILLA"
     TEE = "TEE", "TEE (trusted execution environment)"
     ZKML = "ZKML", "ZKML (zero-knowledge proof)"
 

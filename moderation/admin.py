@@ -272,12 +272,16 @@ class ModeratedRepositoryAdmin(RepositoryAdmin):
             "and downloads for everyone but its owner, who sees it with this reason, and the "
             "moderators.",
         ),
-        simple_action(
+        reason_action(
             name="restore_repositories",
             description="Restore the selected hidden repositories",
             permission="moderate",
-            apply=lambda repo, m: services.repository_restore(repository=repo, moderator=m),
+            apply=lambda repo, m, reason: services.repository_restore(
+                repository=repo, moderator=m, reason=reason
+            ),
             done=("Restored {count} repository.", "Restored {count} repositories."),
+            explanation="Each repository is listed, searchable and downloadable again. One "
+            "hidden because its owner is banned comes back with an unban of the owner instead.",
         ),
         simple_action(
             name="feature_repositories",
@@ -329,12 +333,16 @@ class ModeratedUserAdmin(HubUserAdmin):
             explanation="A banned account cannot log in or use the API, and all its "
             "repositories are hidden. Unbanning restores what the ban hid and nothing else.",
         ),
-        simple_action(
+        reason_action(
             name="unban_users",
             description="Unban the selected users",
             permission="ban",
-            apply=lambda user, m: services.user_unban(user=user, moderator=m),
+            apply=lambda user, m, reason: services.user_unban(
+                user=user, moderator=m, reason=reason
+            ),
             done=("Unbanned {count} user.", "Unbanned {count} users."),
+            explanation="Each account can log in and use the API again, and the repositories "
+            "its ban hid come back; those hidden for a reason of their own stay hidden.",
         ),
     ]
 
@@ -356,14 +364,19 @@ class ModeratedReleaseFileAdmin(ReleaseFileAdmin):
             name="delete_unsafe_files",
             description="Delete the selected files as unsafe and block their content",
             permission="remove_unsafe",
-            apply=lambda rf, m, reason: (
-                services.file_delete_unsafe(release_file=rf, moderator=m, reason=reason) or True
+            apply=lambda rf, m, reason, base_url: (
+                services.file_delete_unsafe(
+                    release_file=rf, moderator=m, reason=reason, base_url=base_url
+                )
+                or True
             ),
             done=("Deleted {count} file.", "Deleted {count} files."),
             explanation="Each file leaves its release, and its content is blocked on the whole "
             "hub: no release or Blob ID URL serves it any more, and nobody can upload, link, "
-            "copy or run it again. Other releases holding the same bytes keep the entry, marked "
-            "as removed.",
+            "copy or run it again. Other releases holding the same bytes, in any repository, "
+            "keep the entry, marked as removed. The owner of every such repository is mailed "
+            "the reason and sees it on the repository's page: write it for them.",
+            mails=True,
         ),
     ]
 

@@ -47,17 +47,24 @@ def reason_action(
     apply: Callable,
     done: Done,
     explanation: str = "",
+    mails: bool = False,
 ):
     """An admin action that asks for a reason, then calls `apply(obj, moderator, reason)` on
-    each selected object (truthy when it changed something)."""
+    each selected object (truthy when it changed something); with `mails`,
+    `apply(obj, moderator, reason, base_url)`, the site's address for the links of mails."""
 
     @admin.action(description=description, permissions=[permission])
     def action(modeladmin, request, queryset):
         form = ReasonForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             reason = form.cleaned_data["reason"]
+            extra = (request.build_absolute_uri("/"),) if mails else ()
             _apply_all(
-                modeladmin, request, queryset, lambda obj: apply(obj, request.user, reason), done
+                modeladmin,
+                request,
+                queryset,
+                lambda obj: apply(obj, request.user, reason, *extra),
+                done,
             )
             return None
         opts = modeladmin.model._meta

@@ -6,12 +6,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import User
 from hub.errors import Conflict, Invalid, LimitReached, Refused
+from hub.queue import send_on_commit
+from moderation import tasks
 from moderation.models import Action, ModerationAction, Report, ReportReason, ReportStatus
 from releases.models import Blob, ReleaseFile
 from releases.services.files import release_file_delete
@@ -76,7 +78,10 @@ def repository_hide(*, repository: Repository, moderator: User, reason: str) -> 
 
 
 @transaction.atomic
-def repository_restore(*, repository: Repository, moderator: User, reason: str = "") -> bool:
+def repository_restore(*, repository: Repository, moderator: User, reason: str) -> bool:
+    """Show a hidden repository again. The reason is required, like a hide's, so the log says
+    why. Returns False when it was not hidden."""
+    reason = _require_reason(reason)
     repo = _locked(repository)
     if repo.hidden_at is None:
         return False
@@ -137,9 +142,11 @@ def user_ban(*, user: User, moderator: User, reason: str) -> bool:
 
 
 @transaction.atomic
-def user_unban(*, user: User, moderator: User, reason: str = "") -> bool:
+def user_unban(*, user: User, moderator: User, reason: str) -> bool:
     """Lift a ban: the account works again and the repositories the ban hid come back (those
-    hidden for another reason stay hidden). Returns False when it was not banned."""
+    hidden for another reason stay hidden). The reason is required, like a ban's. Returns
+    False when it was not banned."""
+    reason = _require_reason(reason)
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_banned:
         return False
@@ -184,21 +191,39 @@ def report_close(*, report: Report, moderator: User, status: str, reason: str = 
 
 
 @transaction.atomic
-def file_delete_unsafe(*, release_file: ReleaseFile, moderator: User, reason: str) -> None:
+def file_delete_unsafe(
+    *, release_file: ReleaseFile, moderator: User, reason: str, base_url: str
+) -> None:
     """Delete a file from its release as a moderator, and block its content: the same bytes
     are no longer served from any release or Blob ID URL, and cannot be uploaded, linked or
-    copied again (the owner could otherwise put them straight back)."""
+    copied again (the owner could otherwise put them straight back).
+
+    Other entries with the same content, in any release of any repository, stay listed as
+    removed. Their repositories' pages change (`updated_at`, which the anonymous page cache
+    follows), and their owners are mailed (links under `base_url`), with the owner of this
+    entry; only this entry's owner when the content was blocked already."""
     reason = _require_reason(reason)
     rf = ReleaseFile.objects.select_related("blob", "release__repository__owner").get(
         pk=release_file.pk
     )
     repo = rf.release.repository
     target = f"{repo.full_name} {rf.release.version} {rf.path} ({rf.blob.blob_id})"
-    Blob.objects.filter(pk=rf.blob_id, blocked_at__isnull=True).update(
-        blocked_at=timezone.now(), blocked_reason=reason
+    now = timezone.now()
+    newly_blocked = Blob.objects.filter(pk=rf.blob_id, blocked_at__isnull=True).update(
+        blocked_at=now, blocked_reason=reason
     )
     release_file_delete(release_file=rf)
+    holders = ReleaseFile.objects.filter(blob_id=rf.blob_id).values("release__repository_id")
+    Repository.objects.filter(Q(pk=repo.pk) | Q(pk__in=holders)).update(updated_at=now)
     _record(moderator, Action.DELETE_FILE, target, reason, repository=repo)
+    send_on_commit(
+        tasks.send_content_removed_notices,
+        rf.blob_id,
+        rf.release_id,
+        rf.path,
+        bool(newly_blocked),
+        base_url,
+    )
 
 
 def report_create(*, repository: Repository, reporter: User, reason: str, text: str) -> Report:

@@ -133,7 +133,9 @@ def release_folder(*, release: Release, path: str = "") -> tree.Listing:
         except Invalid:
             raise NotFound("No such folder in this release.") from None
     files = release.files.filter(path__startswith=f"{path}/") if path else release.files.all()
-    rows = files.order_by().values_list("path", "blob__size", "blob__blob_id")
+    rows = files.order_by().values_list(
+        "path", "blob__size", "blob__blob_id", "blob__blocked_at", "blob__blocked_reason"
+    )
     found = tree.listing(release, path, rows)
     if path and not found.count:
         raise NotFound("No such folder in this release.")

@@ -39,6 +39,10 @@ class File:
     url: str = ""  # its page
     download_url: str = ""
     delete_url: str = ""
+    # Content the moderators removed from the hub: listed, never downloadable. The reason is
+    # for the pages to show to whom `access.may_read_moderation_reasons` allows.
+    removed: bool = False
+    removed_reason: str = ""
 
 
 @dataclass
@@ -70,14 +74,14 @@ def crumbs(release: Release, folder: str) -> list[tuple[str, str]]:
 
 
 def listing(release: Release, path: str, rows) -> Listing:
-    """The listing of folder `path` from `rows` of (path, size, blob_id) of every file under
-    it (any order)."""
+    """The listing of folder `path` from `rows` of (path, size, blob_id, blocked_at,
+    blocked_reason) of every file under it (any order)."""
     prefix = f"{path}/" if path else ""
     result = Listing(release=release, path=path)
     folders: dict[str, Folder] = {}
     tree_url = _url(release, "release_tree")
     urls = {view: _url(release, view) for view in ("file_detail", "resolve", "file_delete")}
-    for file_path, size, blob_id in rows:
+    for file_path, size, blob_id, blocked_at, blocked_reason in rows:
         rest = file_path[len(prefix) :]
         result.size += size
         result.count += 1
@@ -101,6 +105,8 @@ def listing(release: Release, path: str, rows) -> Listing:
                     url=urls["file_detail"] + quoted,
                     download_url=urls["resolve"] + quoted,
                     delete_url=urls["file_delete"] + quoted,
+                    removed=blocked_at is not None,
+                    removed_reason=blocked_reason if blocked_at is not None else "",
                 )
             )
     result.folders = sorted(folders.values(), key=_by_name)

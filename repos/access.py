@@ -103,6 +103,14 @@ def may_manage(user, repository) -> bool:
     return bool(user.is_authenticated and user.is_active and repository.owner_id == user.pk)
 
 
+def may_read_moderation_reasons(user, repository) -> bool:
+    """Why the moderators hid the repository or removed content from it: its owner and the
+    moderators (who read it) are told; other readers learn only that it happened."""
+    if user.is_authenticated and repository.owner_id == user.pk:
+        return True
+    return may_read(user, repository) and reads_hidden_public(user)
+
+
 def may_run_inference(user) -> bool:
     """Staff holding the permission run test inferences (on files they may read)."""
     return _staff_may(user, RUN_INFERENCE)

@@ -210,3 +210,16 @@ def test_the_panel_warns_when_jobs_could_not_be_signed(risk, runner_client, sett
     html = runner_client.get(FILE_URL).content.decode()
     assert "Jobs cannot be signed with the hub's current settings" in html
     assert "No signing key" in html
+
+
+def test_the_job_list_and_the_job_page_write_the_mode_alike(risk, runner, runner_client):
+    job = make_job(risk, runner, Mode.VANILLA, enqueue=False)
+    tee = make_job(risk, runner, Mode.TEE, enqueue=False)
+    listed = runner_client.get("/inference/jobs/").content.decode()
+    for one in (job, tee):
+        page = runner_client.get(f"/inference/jobs/{one.pk}/").content.decode()
+        assert f"· {one.mode} ·" in page
+        assert f"<td>{one.mode}</td>" in listed
+    panel = runner_client.get(FILE_URL).content.decode()
+    assert "Vanilla" not in listed + page + panel
+    assert "<span>VANILLA</span>" in panel

@@ -1,6 +1,7 @@
 import pytest
 from django.test import Client
 
+from accounts.tests.conftest import mail  # noqa: F401 (the fixture: mails as tasks send them)
 from tests.factories import UserFactory
 
 

@@ -46,7 +46,7 @@ def test_hide_restore_feature_from_the_repository_list(acting, public_repo):
     assert response.status_code == 302
     public_repo.refresh_from_db()
     assert public_repo.is_hidden and public_repo.hidden_reason == "spam"
-    run_action(client, "repos_repository", "restore_repositories", [public_repo.pk])
+    run_action(client, "repos_repository", "restore_repositories", [public_repo.pk], "fixed")
     run_action(client, "repos_repository", "feature_repositories", [public_repo.pk])
     public_repo.refresh_from_db()
     assert not public_repo.is_hidden and public_repo.featured_at
@@ -72,11 +72,28 @@ def test_ban_and_unban_from_the_user_list(acting, owner, public_repo):
     owner.refresh_from_db()
     public_repo.refresh_from_db()
     assert owner.is_banned and public_repo.is_hidden
-    run_action(client, "accounts_user", "unban_users", [owner.pk])
+    run_action(client, "accounts_user", "unban_users", [owner.pk], "appeal accepted")
     owner.refresh_from_db()
     public_repo.refresh_from_db()
     assert not owner.is_banned and not public_repo.is_hidden
     assert actions_logged() == [(Action.BAN, user.username), (Action.UNBAN, user.username)]
+
+
+@pytest.mark.parametrize(
+    "changelist, action",
+    [("repos_repository", "restore_repositories"), ("accounts_user", "unban_users")],
+)
+def test_restore_and_unban_ask_a_reason_and_log_it(acting, owner, public_repo, changelist, action):
+    client, _ = acting
+    services.user_ban(user=owner, moderator=acting[1], reason="spam account")
+    services.repository_hide(repository=public_repo, moderator=acting[1], reason="spam")
+    ModerationAction.objects.all().delete()
+    pk = public_repo.pk if changelist == "repos_repository" else owner.pk
+    empty = run_action(client, changelist, action, [pk], " ")
+    assert empty.status_code == 200 and "This field is required" in empty.content.decode()
+    assert not ModerationAction.objects.exists()  # asked again, nothing done
+    run_action(client, changelist, action, [pk], "appeal accepted")
+    assert list(ModerationAction.objects.values_list("reason", flat=True)) == ["appeal accepted"]
 
 
 def test_banning_staff_is_refused_with_a_message(acting, staff):

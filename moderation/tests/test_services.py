@@ -21,12 +21,14 @@ def test_hide_and_restore_are_recorded_with_who_what_and_why(moderator, public_r
     public_repo.refresh_from_db()
     assert public_repo.is_hidden and public_repo.hidden_reason == "spam"
     assert not services.repository_hide(repository=public_repo, moderator=moderator, reason="x")
-    assert services.repository_restore(repository=public_repo, moderator=moderator)
+    assert services.repository_restore(
+        repository=public_repo, moderator=moderator, reason="the ads are gone"
+    )
     public_repo.refresh_from_db()
     assert not public_repo.is_hidden
     assert log_entries() == [
         (Action.HIDE, "alice/eth-volatility", "spam"),
-        (Action.RESTORE, "alice/eth-volatility", ""),
+        (Action.RESTORE, "alice/eth-volatility", "the ads are gone"),
     ]
     entry = ModerationAction.objects.first()
     assert entry.moderator == moderator and entry.moderator_name == "mod"
@@ -37,6 +39,18 @@ def test_hiding_needs_a_reason(moderator, public_repo):
     with pytest.raises(HubError, match="Give a reason"):
         services.repository_hide(repository=public_repo, moderator=moderator, reason="  ")
     assert not ModerationAction.objects.exists()
+
+
+def test_restoring_and_unbanning_need_a_reason(moderator, owner, public_repo):
+    services.repository_hide(repository=public_repo, moderator=moderator, reason="spam")
+    services.user_ban(user=owner, moderator=moderator, reason="spam account")
+    with pytest.raises(HubError, match="Give a reason"):
+        services.repository_restore(repository=public_repo, moderator=moderator, reason=" ")
+    with pytest.raises(HubError, match="Give a reason"):
+        services.user_unban(user=owner, moderator=moderator, reason="")
+    owner.refresh_from_db()
+    assert owner.is_banned
+    assert [a for a, _, _ in log_entries()] == [Action.HIDE, Action.BAN]
 
 
 def test_feature_and_unfeature(moderator, public_repo):
@@ -60,9 +74,9 @@ def test_ban_and_unban_round_trip_restores_only_what_the_ban_hid(moderator, owne
     spam.refresh_from_db()
     assert spam.hidden_reason == "spam" and not spam.hidden_by_ban
     with pytest.raises(HubError, match="unban the owner instead"):
-        services.repository_restore(repository=kept, moderator=moderator)
+        services.repository_restore(repository=kept, moderator=moderator, reason="x")
 
-    assert services.user_unban(user=owner, moderator=moderator)
+    assert services.user_unban(user=owner, moderator=moderator, reason="appeal accepted")
     owner.refresh_from_db()
     assert not owner.is_banned and owner.is_active and owner.ban_reason == ""
     kept.refresh_from_db()
@@ -78,7 +92,7 @@ def test_a_repository_hidden_by_a_ban_and_then_by_a_moderator_stays_hidden_after
 ):
     services.user_ban(user=owner, moderator=moderator, reason="spam")
     services.repository_hide(repository=public_repo, moderator=moderator, reason="malware")
-    services.user_unban(user=owner, moderator=moderator)
+    services.user_unban(user=owner, moderator=moderator, reason="appeal accepted")
     public_repo.refresh_from_db()
     assert public_repo.is_hidden and public_repo.hidden_reason == "malware"
 
@@ -126,7 +140,9 @@ def test_deleting_an_unsafe_file_is_recorded_and_keeps_the_path_reserved(
 ):
     release = public_repo.releases.get()
     rf = file_add_content(release=release, path="evil.onnx", data=b"MZ payload", user=None)
-    services.file_delete_unsafe(release_file=rf, moderator=moderator, reason="malware")
+    services.file_delete_unsafe(
+        release_file=rf, moderator=moderator, reason="malware", base_url="http://testserver/"
+    )
     assert not ReleaseFile.objects.exists()
     assert DeletedPath.objects.filter(release=release, path="evil.onnx").exists()
     (action, target, reason) = log_entries()[0]
@@ -152,7 +168,9 @@ def test_the_content_of_an_unsafe_file_is_blocked_everywhere(
     mirror = RepositoryFactory(owner=other, name="mirror")
     file_add_content(release=mirror.releases.get(), path="copy.onnx", data=data, user=None)
     blob_id = rf.blob.blob_id
-    services.file_delete_unsafe(release_file=rf, moderator=moderator, reason="malware")
+    services.file_delete_unsafe(
+        release_file=rf, moderator=moderator, reason="malware", base_url="http://testserver/"
+    )
 
     # The copy elsewhere is no longer served, by path or by Blob ID.
     assert personas["anonymous"].get("/bob/mirror/resolve/v1.00/copy.onnx").status_code == 410

@@ -119,7 +119,7 @@ def test_duplicate_answers_do_not_reveal_its_files(personas, other, hidden):
 
 
 def test_restoring_brings_it_back_for_everyone(personas, hidden, moderator):
-    services.repository_restore(repository=hidden, moderator=moderator)
+    services.repository_restore(repository=hidden, moderator=moderator, reason="fixed")
     for who, client in personas.items():
         assert client.get(hidden.get_absolute_url()).status_code == 200, who
         assert "shady-model" in client.get(reverse("model_list")).content.decode(), who
@@ -164,6 +164,6 @@ def test_a_banned_user_cannot_log_in_is_told_why_and_loses_open_sessions(owner, 
 
 def test_unbanning_restores_login(owner, moderator):
     services.user_ban(user=owner, moderator=moderator, reason="spam")
-    services.user_unban(user=owner, moderator=moderator)
+    services.user_unban(user=owner, moderator=moderator, reason="appeal accepted")
     response = Client().post(reverse("login"), {"username": "alice", "password": PASSWORD})
     assert response.status_code == 302

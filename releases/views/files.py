@@ -40,6 +40,7 @@ def file_detail(request: HttpRequest, owner: str, name: str, version, path: str)
             "release": rf.release,
             "file": rf,
             "is_owner": access.may_manage(request.user, repo),
+            "sees_reasons": access.may_read_moderation_reasons(request.user, repo),
             "shell_name": shlex.quote(rf.name),  # safe to paste into a shell as shown
             "crumbs": tree.crumbs(rf.release, rf.path.rpartition("/")[0]),
             "preview": previews.file_preview(rf),

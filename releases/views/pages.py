@@ -12,7 +12,7 @@ from hub.errors import HubError
 from hub.pagecache import anonymous_page_cache
 from hub.pagination import paginate
 from hub.web import form_error
-from releases import compare, selectors, tree
+from releases import compare, removed, selectors, tree
 from releases.forms import ReleaseCreateForm
 from releases.services import releases as services
 from repos import access
@@ -47,11 +47,14 @@ def repo_detail(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     releases = list(selectors.release_list(repository=repo)[:11])
     latest = repo.latest_release
     listing = selectors.release_folder(release=latest) if latest else None
+    sees_reasons = access.may_read_moderation_reasons(request.user, repo)
     return render(
         request,
         "repos/repo_detail.html",
         {
             "repo": repo,
+            "sees_reasons": sees_reasons,
+            "removals": removed.repository_removals(repository=repo) if sees_reasons else None,
             "tags": list(repo.tags.all()),
             "releases": releases[:10],
             "more_releases": len(releases) > 10,
@@ -95,6 +98,7 @@ def release_detail(
             "breaking": compare.release_breaking_warning(release=release, previous=previous),
             "is_latest": release.pk == repo.latest_release_id,
             "is_owner": is_owner,
+            "sees_reasons": access.may_read_moderation_reasons(request.user, repo),
             "unfinished": selectors.uploads_unfinished(release=release, user=request.user)
             if is_owner
             else [],
@@ -120,6 +124,7 @@ def release_tree(
             "listing": listing,
             "entries": paginate(request, listing.entries, tree.PAGE_SIZE),
             "is_owner": access.may_manage(request.user, repo),
+            "sees_reasons": access.may_read_moderation_reasons(request.user, repo),
         },
     )
 
