@@ -357,6 +357,8 @@ HUB_MAX_FILES_PER_RELEASE = env_int("HUB_MAX_FILES_PER_RELEASE", 1000)
 HUB_UPLOAD_CHUNK_SIZE = env_int("HUB_UPLOAD_CHUNK_SIZE", 16 * 1024**2)
 # Bytes one user's unfinished uploads may take in staging (their declared sizes).
 HUB_UPLOAD_QUOTA = env_int("HUB_UPLOAD_QUOTA", 4 * HUB_MAX_FILE_SIZE)
+# Room the local media folder should keep free: /readyz reports "degraded" below it.
+HUB_STORAGE_MIN_FREE_MB = env_int("HUB_STORAGE_MIN_FREE_MB", 1024)
 HUB_UPLOAD_VERIFY_LEASE = env_int("HUB_UPLOAD_VERIFY_LEASE", 300)
 # Files up to this size are verified in the request of their last chunk, not by a worker.
 HUB_UPLOAD_VERIFY_INLINE = env_int("HUB_UPLOAD_VERIFY_INLINE", 8 * 1024**2)

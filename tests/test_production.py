@@ -55,6 +55,20 @@ def test_readyz_is_200_when_the_database_redis_storage_and_chain_answer(db, anvi
     }
 
 
+def test_readyz_is_200_degraded_when_the_media_folder_is_nearly_full(
+    db, anvil, settings, client, small_disk
+):
+    # A real file system of 384 KiB: far under the default room of 1 GiB.
+    answer = client.get("/readyz")
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["storage"].startswith("Warning: 0 MiB free, under the 1024 MiB")
+    assert body["checks"]["database"] == body["checks"]["chain"] == "ok"
+    settings.HUB_STORAGE_MIN_FREE_MB = 0  # the operator's choice: no room kept
+    assert client.get("/readyz").json()["status"] == "ready"
+
+
 def test_readyz_is_503_naming_the_broker_when_redis_is_away(db, anvil, settings, client):
     port = closed_port()
     settings.REDIS_URL = f"redis://:broker-password@127.0.0.1:{port}/0"
