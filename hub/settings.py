@@ -351,6 +351,9 @@ HUB_PAGE_SIZE = env_int("HUB_PAGE_SIZE", 20)
 HUB_PAGE_CACHE_SECONDS = env_int("HUB_PAGE_CACHE_SECONDS", 30)
 HUB_MAX_FILE_SIZE = env_int("HUB_MAX_FILE_SIZE", 10 * 1024**3)
 HUB_MAX_FILES_PER_RELEASE = env_int("HUB_MAX_FILES_PER_RELEASE", 1000)
+# Operations (files added or deleted) one huggingface_hub commit may hold, counted before any
+# work: a commit of 40,000 empty files held a web worker for 14.5 s before it was refused.
+HUB_COMMIT_MAX_OPERATIONS = env_int("HUB_COMMIT_MAX_OPERATIONS", 2 * HUB_MAX_FILES_PER_RELEASE)
 # 16 MiB: per-request costs spread over enough bytes (1 GiB through the CLI: 6.5 s with
 # 8 MiB chunks, 5.9 s with 16 MiB); a multiple of the Blob ID's 256 KiB leaves, so each
 # chunk brings its leaves; S3 parts of it allow files of 156 GiB.
