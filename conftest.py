@@ -1,6 +1,9 @@
 """Fixtures shared by every app's tests: the four personas and the clients they use, and the
 storage folder the test process shares with worker processes."""
 
+import shutil
+import subprocess
+
 import pytest
 from django.test import Client
 
@@ -117,3 +120,23 @@ def shared_storage(settings, media_root):
 def local_storage(settings, tmp_path):
     """File storage in this test's own folder."""
     yield from _file_storage_at(settings, tmp_path / "media")
+
+
+@pytest.fixture
+def small_disk(settings, tmp_path):
+    """File storage on a file system of its own with 384 KiB of room (a tmpfs mounted for the
+    test): a disk that really fills up, with ENOSPC from the kernel. Mounting needs root (or
+    CAP_SYS_ADMIN); without it the test is skipped and says so."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mount, umount = shutil.which("mount"), shutil.which("umount")
+    if mount is None or umount is None:
+        pytest.skip("no mount command: a full disk cannot be made here")
+    options = ["-t", "tmpfs", "-o", "size=384k,mode=0755", "hub-test-disk", str(disk)]
+    mounted = subprocess.run([mount, *options], capture_output=True, text=True, check=False)  # noqa: S603
+    if mounted.returncode != 0:
+        pytest.skip(f"a tmpfs cannot be mounted here (root needed): {mounted.stderr.strip()}")
+    try:
+        yield from _file_storage_at(settings, disk)
+    finally:
+        subprocess.run([umount, "--lazy", str(disk)], check=False)  # noqa: S603

@@ -4,6 +4,10 @@
 `{"error": message, …details}` with the status their class has here, a storage failure 503
 (nothing was saved), and the body helpers refuse what is not JSON. Details that are model
 objects are written with their `as_json()`.
+
+`failure_response` is that mapping, the one every JSON door uses (this module's `json_api`,
+`/api/v1`'s exception handlers, huggingface_hub's `_mapped`): a full or unreachable disk is
+a 503 problem whichever door the bytes came in by.
 """
 
 import functools
@@ -74,6 +78,24 @@ def error_response(exc: HubError) -> JsonResponse:
     return problem(status, detail, **extra)
 
 
+def storage_failure(request: HttpRequest, exc: OSError) -> JsonResponse:
+    """A storage write or read that failed (a full disk: ENOSPC, a quota: EDQUOT, storage out of
+    reach). The service's transaction rolled back and its staged bytes were dropped: nothing
+    was saved, nothing was counted, and the client may try again."""
+    log.error("storage error path=%s errno=%s error=%s", request.path, exc.errno, exc)
+    return problem(503, STORAGE_DOWN, headers={"Retry-After": "60"})
+
+
+def failure_response(request: HttpRequest, exc: Exception) -> JsonResponse:
+    """The JSON doors' answer to what a view raised: a domain error's problem, or 503 for a
+    storage failure. Anything else is a fault of the hub and rises."""
+    if isinstance(exc, HubError):
+        return error_response(exc)
+    if isinstance(exc, OSError):
+        return storage_failure(request, exc)
+    raise exc
+
+
 def json_api(*, signed_out: str = "Sign in first."):
     """Decorator for a JSON view; `signed_out` is the 401 message."""
 
@@ -84,12 +106,8 @@ def json_api(*, signed_out: str = "Sign in first."):
                 return problem(401, signed_out, headers={"WWW-Authenticate": 'Bearer realm="hub"'})
             try:
                 return view(request, *args, **kwargs)
-            except HubError as exc:
-                return error_response(exc)
-            except OSError as exc:
-                # Storage full or unavailable: the transaction rolled back, nothing counted.
-                log.error("storage error path=%s error=%s", request.path, exc)
-                return problem(503, STORAGE_DOWN)
+            except (HubError, OSError) as exc:
+                return failure_response(request, exc)
 
         return wrapper
 

@@ -8,8 +8,12 @@ rather than a 400 or a redirect. Nothing else (sessions, tokens, CSRF) runs for 
 - `/healthz`: liveness. The process is up and answers; nothing else is asked.
 - `/readyz`: readiness. The database, Redis (broker and cache), the file storage and the
   chain's RPC node answer, each checked at once with a short timeout by django-health-check;
-  200 when all do, 503 naming the ones that did not. The answer names no host, bucket or
-  key, so it may be public.
+  200 when all do, 503 naming the ones that did not. A local media folder with less than
+  `HUB_STORAGE_MIN_FREE_MB` free is *degraded*: still 200 (pages and downloads work, and
+  every web process shares that disk: a 503 would take them all out of a load balancer at
+  once), with `"status": "degraded"` and the free space named, for monitoring to alert on and
+  a load balancer to match if it should drain. The answer names no host, bucket or key, so
+  it may be public.
 - `/metrics`: Prometheus metrics (`hub.metrics`), for allowed addresses or a bearer token.
 """
 
@@ -19,6 +23,7 @@ import dataclasses
 import datetime
 import logging
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,7 +37,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 from health_check.base import HealthCheck
 from health_check.contrib.redis import Redis
-from health_check.exceptions import ServiceUnavailable
+from health_check.exceptions import ServiceUnavailable, ServiceWarning
 from health_check.views import HealthCheckView
 
 from hub import metrics
@@ -42,7 +47,8 @@ log = logging.getLogger(__name__)
 
 @dataclasses.dataclass
 class Storage(HealthCheck):
-    """The file storage: the bucket answers a HEAD (S3), or the media folder is writable."""
+    """The file storage: the bucket answers a HEAD (S3), or the media folder is writable and
+    has at least HUB_STORAGE_MIN_FREE_MB free (less is a warning: degraded, not down)."""
 
     timeout = datetime.timedelta(seconds=3)
 
@@ -65,6 +71,13 @@ class Storage(HealthCheck):
         location.mkdir(parents=True, exist_ok=True)  # as the storage does on its first save
         if not os.access(location, os.W_OK | os.X_OK):
             raise ServiceUnavailable("the media folder is not writable")
+        least = settings.HUB_STORAGE_MIN_FREE_MB * 1024**2
+        free = shutil.disk_usage(location).free
+        if free < least:
+            raise ServiceWarning(
+                f"{free / 1024**2:.0f} MiB free, under the {settings.HUB_STORAGE_MIN_FREE_MB} "
+                "MiB kept for uploads (HUB_STORAGE_MIN_FREE_MB)"
+            )
 
 
 @dataclasses.dataclass
@@ -113,7 +126,8 @@ def _threads() -> Iterator[ThreadPoolExecutor]:
 
 
 class ReadyView(HealthCheckView):
-    """/readyz: every check at once; 200 when all pass, else 503 with the failing ones."""
+    """/readyz: every check at once; 200 when all pass, 200 "degraded" when some only warn
+    (little room left), else 503 with the failing ones."""
 
     def get_executor(self):
         return _threads()
@@ -134,13 +148,21 @@ class ReadyView(HealthCheckView):
             type(result.check).__name__.lower(): str(result.error) if result.error else "ok"
             for result in results
         }
-        failed = [name for name, outcome in checks.items() if outcome != "ok"]
+        failed = [r for r in results if r.error and not isinstance(r.error, ServiceWarning)]
+        warned = [r for r in results if isinstance(r.error, ServiceWarning)]
         if failed:
-            log.warning("not ready failed=%s", ",".join(failed))
-        ready = not failed
+            names = ",".join(type(r.check).__name__.lower() for r in failed)
+            log.warning("not ready failed=%s", names)
+            status = "unavailable"
+        elif warned:
+            names = ",".join(type(r.check).__name__.lower() for r in warned)
+            log.warning("degraded warned=%s", names)
+            status = "degraded"
+        else:
+            status = "ready"
         return JsonResponse(
-            {"status": "ready" if ready else "unavailable", "checks": checks},
-            status=200 if ready else 503,
+            {"status": status, "checks": checks},
+            status=503 if failed else 200,
         )
 
 

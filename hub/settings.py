@@ -351,12 +351,17 @@ HUB_PAGE_SIZE = env_int("HUB_PAGE_SIZE", 20)
 HUB_PAGE_CACHE_SECONDS = env_int("HUB_PAGE_CACHE_SECONDS", 30)
 HUB_MAX_FILE_SIZE = env_int("HUB_MAX_FILE_SIZE", 10 * 1024**3)
 HUB_MAX_FILES_PER_RELEASE = env_int("HUB_MAX_FILES_PER_RELEASE", 1000)
+# Operations (files added or deleted) one huggingface_hub commit may hold, counted before any
+# work: a commit of 40,000 empty files held a web worker for 14.5 s before it was refused.
+HUB_COMMIT_MAX_OPERATIONS = env_int("HUB_COMMIT_MAX_OPERATIONS", 2 * HUB_MAX_FILES_PER_RELEASE)
 # 16 MiB: per-request costs spread over enough bytes (1 GiB through the CLI: 6.5 s with
 # 8 MiB chunks, 5.9 s with 16 MiB); a multiple of the Blob ID's 256 KiB leaves, so each
 # chunk brings its leaves; S3 parts of it allow files of 156 GiB.
 HUB_UPLOAD_CHUNK_SIZE = env_int("HUB_UPLOAD_CHUNK_SIZE", 16 * 1024**2)
 # Bytes one user's unfinished uploads may take in staging (their declared sizes).
 HUB_UPLOAD_QUOTA = env_int("HUB_UPLOAD_QUOTA", 4 * HUB_MAX_FILE_SIZE)
+# Room the local media folder should keep free: /readyz reports "degraded" below it.
+HUB_STORAGE_MIN_FREE_MB = env_int("HUB_STORAGE_MIN_FREE_MB", 1024)
 HUB_UPLOAD_VERIFY_LEASE = env_int("HUB_UPLOAD_VERIFY_LEASE", 300)
 # Files up to this size are verified in the request of their last chunk, not by a worker.
 HUB_UPLOAD_VERIFY_INLINE = env_int("HUB_UPLOAD_VERIFY_INLINE", 8 * 1024**2)

@@ -499,6 +499,50 @@ def test_blocked_content_is_refused_in_the_usual_words(
     assert not repo.releases.get(minor=1).files.exists()
 
 
+def test_a_commit_past_the_operations_limit_is_refused_before_any_work(
+    hub_server, publisher, settings, tmp_path
+):
+    _repo, token = publisher
+    settings.HUB_COMMIT_MAX_OPERATIONS = 3  # the live server runs in this process
+    folder = tmp_path / "many"
+    for n in range(4):
+        write_file(folder, f"empty-{n}.txt", b"")  # sent inline, in the commit itself
+
+    (refused,) = upload(
+        hub_server,
+        tmp_path / "home",
+        call("upload_folder", folder_path=str(folder), repo_id="sven/uploads", token=token),
+    )
+
+    assert refused["error"].startswith("BadRequestError: Bad request for commit endpoint:")
+    assert "A commit holds at most 3 operations" in refused["error"]
+    assert "Split it into several commits." in refused["error"]
+    assert not ReleaseFile.objects.exists() and not Blob.objects.exists()
+
+
+def test_a_huge_commit_costs_a_few_queries_to_refuse(
+    publisher, settings, django_assert_max_num_queries
+):
+    # On the wire, at the default limit (twice HUB_MAX_FILES_PER_RELEASE): 2,001 empty files.
+    _repo, token = publisher
+    lines = [{"key": "header", "value": {"summary": "many", "description": ""}}]
+    lines += [
+        {"key": "file", "value": {"path": f"e/{n}.txt", "content": "", "encoding": "base64"}}
+        for n in range(2 * settings.HUB_MAX_FILES_PER_RELEASE + 1)
+    ]
+    body = "\n".join(json.dumps(line) for line in lines)
+    with django_assert_max_num_queries(10):  # the token, the repository, the release
+        answer = Client().post(
+            "/api/models/sven/uploads/commit/main",
+            body,
+            content_type="application/x-ndjson",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert answer.status_code == 400
+    assert answer["X-Error-Message"].startswith("A commit holds at most 2,000 operations")
+    assert not ReleaseFile.objects.exists() and not Blob.objects.exists()
+
+
 def test_uploads_need_a_write_token_of_someone_who_manages_the_repository(
     hub_server, publisher, tmp_path
 ):

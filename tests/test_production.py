@@ -4,6 +4,7 @@ production needs and otherwise runs gunicorn, a Celery worker and beat against t
 services."""
 
 import base64
+import contextlib
 import hashlib
 import os
 import re
@@ -53,6 +54,20 @@ def test_readyz_is_200_when_the_database_redis_storage_and_chain_answer(db, anvi
         "status": "ready",
         "checks": {"database": "ok", "redis": "ok", "storage": "ok", "chain": "ok"},
     }
+
+
+def test_readyz_is_200_degraded_when_the_media_folder_is_nearly_full(
+    db, anvil, settings, client, small_disk
+):
+    # A real file system of 384 KiB: far under the default room of 1 GiB.
+    answer = client.get("/readyz")
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["storage"].startswith("Warning: 0 MiB free, under the 1024 MiB")
+    assert body["checks"]["database"] == body["checks"]["chain"] == "ok"
+    settings.HUB_STORAGE_MIN_FREE_MB = 0  # the operator's choice: no room kept
+    assert client.get("/readyz").json()["status"] == "ready"
 
 
 def test_readyz_is_503_naming_the_broker_when_redis_is_away(db, anvil, settings, client):
@@ -273,13 +288,11 @@ def test_serve_refuses_to_start_without_what_production_needs(tmp_path, changes,
     assert len(lines) == 1 and lines[0].startswith("scripts/serve: ") and says in lines[0]
 
 
-@pytest.mark.django_db  # so that the test database exists when this test runs alone
-def test_serve_runs_the_web_worker_and_beat_and_stops_them_all(worker_env, tmp_path):
-    """The production command on this machine, on the suite's database, Redis and chain: the
-    probes answer 200 under production's HTTPS settings, the metrics of both gunicorn
-    workers add up, the worker answers a ping, and SIGTERM stops every process."""
-    from hub.celery import app
-
+@contextlib.contextmanager
+def serving(worker_env, tmp_path):
+    """`scripts/serve` (all in one) on the suite's database, Redis and chain, until its web
+    server answers; yields the process, its base URL and its log. Then SIGTERM, which must
+    stop every process it started."""
     port = free_port()
     env = serve_env(
         DATABASE_URL=worker_env["DATABASE_URL"],
@@ -298,7 +311,8 @@ def test_serve_runs_the_web_worker_and_beat_and_stops_them_all(worker_env, tmp_p
         METRICS_TOKEN="serve-metrics-token",
         LOG_LEVEL="WARNING",
     )
-    log = open(tmp_path / "serve.log", "w+")  # noqa: SIM115
+    log_path = tmp_path / "serve.log"
+    log = open(log_path, "w+")  # noqa: SIM115
     serve = subprocess.Popen(
         ["bash", "scripts/serve"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -307,37 +321,15 @@ def test_serve_runs_the_web_worker_and_beat_and_stops_them_all(worker_env, tmp_p
     try:
         deadline = time.monotonic() + 120
         while True:
-            assert serve.poll() is None, (tmp_path / "serve.log").read_text()
+            assert serve.poll() is None, log_path.read_text()
             try:
                 if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
-            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            assert time.monotonic() < deadline, log_path.read_text()
             time.sleep(0.2)
-
-        ready = httpx.get(f"{base}/readyz", timeout=10)
-        assert ready.status_code == 200, ready.text
-        assert set(ready.json()["checks"].values()) == {"ok"}
-        # Everything else is production's: HTTPS only, known host names.
-        page = httpx.get(f"{base}/models", headers={"Host": "hub.example.com"})
-        assert page.status_code == 301 and page.headers["location"].startswith("https://")
-        assert httpx.get(f"{base}/models").status_code == 400
-
-        auth = {"Authorization": "Bearer serve-metrics-token"}
-        for _ in range(6):  # spread over both workers
-            httpx.get(f"{base}/readyz", timeout=10)
-        scraped = httpx.get(f"{base}/metrics", headers=auth, timeout=10)
-        assert scraped.status_code == 200
-        assert 'hub_uploads{status="verifying"}' in scraped.text
-        before = metric(scraped.text, "django_http_requests_before_middlewares_total")
-        assert before >= 9  # every request so far, whichever worker answered it
-        assert httpx.get(f"{base}/metrics").status_code == 403
-
-        hostname = f"hub-{serve.pid}@{socket.gethostname()}"
-        deadline = time.monotonic() + 60
-        while not app.control.ping(destination=[hostname], timeout=1):
-            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+        yield serve, base, log_path
     finally:
         serve.send_signal(signal.SIGTERM)
         try:
@@ -356,3 +348,76 @@ def test_serve_runs_the_web_worker_and_beat_and_stops_them_all(worker_env, tmp_p
     else:
         os.killpg(serve.pid, signal.SIGKILL)
         pytest.fail("scripts/serve left processes behind after SIGTERM")
+
+
+def worker_answers(serve, log_path: Path) -> None:
+    """Wait until the Celery worker `serve` started answers a ping."""
+    from hub.celery import app
+
+    hostname = f"hub-{serve.pid}@{socket.gethostname()}"
+    deadline = time.monotonic() + 60
+    while not app.control.ping(destination=[hostname], timeout=1):
+        assert time.monotonic() < deadline, log_path.read_text()
+
+
+def child_of(serve, *words: str) -> int | None:
+    """The pid of the process `serve` started whose command line holds `words`."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            argv = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if ppid == serve.pid and all(w.encode() in argv for w in words):
+            return int(stat.parent.name)
+    return None
+
+
+@pytest.mark.django_db  # so that the test database exists when this test runs alone
+def test_serve_runs_the_web_worker_and_beat_and_stops_them_all(worker_env, tmp_path):
+    """The production command on this machine, on the suite's database, Redis and chain: the
+    probes answer 200 under production's HTTPS settings, the metrics of both gunicorn
+    workers add up, the worker answers a ping, and SIGTERM stops every process."""
+    with serving(worker_env, tmp_path) as (serve, base, log_path):
+        ready = httpx.get(f"{base}/readyz", timeout=10)
+        assert ready.status_code == 200, ready.text
+        assert set(ready.json()["checks"].values()) == {"ok"}
+        # Everything else is production's: HTTPS only, known host names.
+        page = httpx.get(f"{base}/models", headers={"Host": "hub.example.com"})
+        assert page.status_code == 301 and page.headers["location"].startswith("https://")
+        assert httpx.get(f"{base}/models").status_code == 400
+
+        auth = {"Authorization": "Bearer serve-metrics-token"}
+        for _ in range(6):  # spread over both workers
+            httpx.get(f"{base}/readyz", timeout=10)
+        scraped = httpx.get(f"{base}/metrics", headers=auth, timeout=10)
+        assert scraped.status_code == 200
+        assert 'hub_uploads{status="verifying"}' in scraped.text
+        before = metric(scraped.text, "django_http_requests_before_middlewares_total")
+        assert before >= 9  # every request so far, whichever worker answered it
+        assert httpx.get(f"{base}/metrics").status_code == 403
+
+        worker_answers(serve, log_path)
+
+
+@pytest.mark.django_db
+def test_serve_starts_a_dead_worker_or_beat_again_while_the_web_keeps_serving(worker_env, tmp_path):
+    with serving(worker_env, tmp_path) as (serve, base, log_path):
+        worker_answers(serve, log_path)
+        web = child_of(serve, "hub.wsgi")
+        for part in ("worker", "beat"):
+            dead = child_of(serve, "-A", "hub", part)
+            assert dead is not None, log_path.read_text()
+            os.kill(dead, signal.SIGKILL)  # as the kernel's OOM killer would
+            # The web server never stopped answering.
+            assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
+            deadline = time.monotonic() + 60
+            while child_of(serve, "-A", "hub", part) in (None, dead):
+                assert serve.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, log_path.read_text()
+                time.sleep(0.2)
+            said = f"{part} exited (status 137): starting it again in 1s; the web server keeps"
+            assert said in log_path.read_text()
+        worker_answers(serve, log_path)  # the new worker takes tasks
+        assert child_of(serve, "hub.wsgi") == web  # the same gunicorn all along
+        assert httpx.get(f"{base}/readyz", timeout=10).status_code == 200

@@ -21,14 +21,16 @@ description are not kept (a release has notes of its own, written on the site).
 
 import base64
 import binascii
+import io
 import json
 import logging
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
-from hub.errors import Conflict, Invalid, NotFound
+from hub.errors import Conflict, Invalid, LimitReached, NotFound
 from releases import rules, selectors
 from releases.api_hf import lfs, revisions
 from releases.models import Blob, Release
@@ -77,9 +79,12 @@ class Commit:
 
 
 def commit_parse(data: bytes) -> Commit:
-    """The NDJSON body of a commit; Invalid when a line is not one of the client's."""
+    """The NDJSON body of a commit; Invalid when a line is not one of the client's,
+    LimitReached as soon as it holds more than HUB_COMMIT_MAX_OPERATIONS operations (counted
+    as the lines are read: the rest is not parsed, and nothing was looked up or stored)."""
     commit = Commit()
-    for number, line in enumerate(data.splitlines(), start=1):
+    most = settings.HUB_COMMIT_MAX_OPERATIONS
+    for number, line in enumerate(io.BytesIO(data), start=1):  # read lazily: may stop early
         if not line.strip():
             continue
         try:
@@ -95,6 +100,12 @@ def commit_parse(data: bytes) -> Commit:
         elif key in ("lfsFile", "file", "deletedFile", "deletedFolder"):
             if not isinstance(value.get("path"), str):
                 raise Invalid(f"Line {number} of the commit has no path.")
+            if len(commit.operations) == most:
+                raise LimitReached(
+                    f"A commit holds at most {most:,} operations (files added or deleted); "
+                    "this one has more. Split it into several commits.",
+                    limit=most,
+                )
             commit.operations.append((key, value))
         else:
             raise Invalid(f"Line {number}: the hub does not know “{key}”. {ONE_LINE}")

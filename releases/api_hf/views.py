@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import page_not_found
 
-from hub.api import STORAGE_DOWN, error_response, problem
+from hub.api import error_response, problem, storage_failure
 from hub.errors import HubError, Moved, NotFound
 from releases import downloads, selectors
 from releases.api_hf import revisions
@@ -96,9 +96,7 @@ def _mapped(view):
                 response["X-Error-Message"] = header
             return response
         except OSError as exc:
-            # Storage full or unavailable: the transaction rolled back, nothing was added.
-            log.error("storage error path=%s error=%s", request.path, exc)
-            return problem(503, STORAGE_DOWN)
+            return storage_failure(request, exc)
 
     return wrapper
 

@@ -14,7 +14,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from hub.api import error_response, problem
+from hub.api import failure_response, problem
 from hub.errors import HubError
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -53,8 +53,9 @@ api = NinjaAPI(
 
 
 @api.exception_handler(HubError)
-def _hub_error(request, exc: HubError):
-    return error_response(exc)
+@api.exception_handler(OSError)  # a full disk: 503, nothing saved (the other doors' answer)
+def _failure(request, exc: HubError | OSError):
+    return failure_response(request, exc)
 
 
 @api.exception_handler(AuthenticationError)
