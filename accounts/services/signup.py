@@ -25,7 +25,7 @@ from hub.queue import send_on_commit
 log = logging.getLogger(__name__)
 
 SIGNUP_SALT = "accounts.signup"
-LINK_DOES_NOT_WORK = "This link does not work: it was used already, or it is too old."
+LINK_DOES_NOT_WORK = "It was used already, or it is too old: sign up again, or log in."
 
 
 def signup_request(*, username: str, email: str, password: str, base_url: str) -> PendingSignup:
