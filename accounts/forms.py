@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordMixin
 from django.core.exceptions import ValidationError
 
 from accounts.models import (
@@ -12,20 +12,26 @@ from accounts.models import (
 from hub.names import validate_url_name
 
 
-class SignupForm(UserCreationForm):
-    email = forms.EmailField(
-        help_text="Used only to reach you about your account; never shown on the site."
-    )
+class SignupForm(SetPasswordMixin, forms.Form):
+    """What sign-up asks. The address is not compared with other accounts' here: the answer is
+    the same whether one uses it or not (the worker then mails a link, or a notice to the
+    address's owner). User names are public, so a taken one is said at once."""
 
-    class Meta:
-        model = User
-        fields = ("username", "email")
-        help_texts = {
-            "username": (
-                f"Your public name, part of your models' URLs. Up to {USERNAME_MAX_LENGTH} "
-                "letters, digits, '-', '_' or '.'."
-            )
-        }
+    username = forms.CharField(
+        label="User name",
+        help_text=(
+            f"Your public name, part of your models' URLs. Up to {USERNAME_MAX_LENGTH} "
+            "letters, digits, '-', '_' or '.'."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=254,
+        help_text="We send a link there to confirm it; never shown on the site.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password1, password2 = SetPasswordMixin.create_password_fields()
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
@@ -34,11 +40,12 @@ class SignupForm(UserCreationForm):
             raise ValidationError("That user name is taken.", code="unique")
         return username
 
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError("An account with this email address exists already.")
-        return email
+    def clean(self):
+        self.validate_passwords()
+        data = self.cleaned_data
+        user = User(username=data.get("username", ""), email=data.get("email", ""))
+        self.validate_password_for_user(user)  # not too like the name or the address
+        return data
 
 
 class LoginForm(AuthenticationForm):

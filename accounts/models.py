@@ -113,3 +113,19 @@ class AccessToken(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == TokenScope.WRITE
+
+
+class PendingSignup(models.Model):
+    """A sign-up waiting for its address to be confirmed. The account is made only when the
+    link mailed to the address is followed (`accounts.services.signup_confirm`); until then
+    nothing holds the name or the address, so signing up with someone else's address gives
+    the signer nothing and keeps its owner from nothing. Rows older than the link's lifetime
+    are deleted at the next sign-up."""
+
+    username = models.CharField(max_length=USERNAME_MAX_LENGTH)
+    email = models.EmailField(max_length=254)
+    password = models.CharField(max_length=128)  # hashed, like User.password
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} (waiting since {self.created_at:%Y-%m-%d %H:%M})"

@@ -32,3 +32,10 @@ def send_email_change(user_id: int, new_email: str, base_url: str) -> None:
 def send_email_changed_notice(user_id: int, old_email: str, base_url: str) -> None:
     """Tell the old address that the account's address changed."""
     services.email_changed_notice_send(user_id=user_id, old_email=old_email, base_url=base_url)
+
+
+@shared_task(**MAIL_TASK)
+def send_signup(signup_id: int, base_url: str) -> None:
+    """Mail a sign-up's address the link that makes the account (or, when an account uses the
+    address, a notice: the look-up is done here, not in the request)."""
+    services.signup_mail_send(signup_id=signup_id, base_url=base_url)

@@ -1,8 +1,11 @@
 """Throttling of log-ins (django-axes), sign-ups and account mails (django-ratelimit): the
-hooks they call."""
+hooks they call. Both take the client's address from `hub.clientip.client_ip`."""
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_ratelimit.core import is_ratelimited
@@ -15,11 +18,43 @@ def username_of(request: HttpRequest, credentials: dict | None) -> str:
     return username.strip().lower()
 
 
+class LoginThrottle(AxesDatabaseHandler):
+    """django-axes' database handler with a limit for each thing it counts (LOGIN_THROTTLES,
+    in the order of AXES_LOCKOUT_PARAMETERS): one account from one address, one account from
+    anywhere, one address for any account. axes compares one number with one limit, so the
+    failures are reported as that limit when any count reached its own, and below it when
+    none did."""
+
+    def get_failures(self, request, credentials: dict | None = None) -> int:
+        attempts = self.get_user_attempts(request, credentials)
+        counts = [
+            found.aggregate(total=Sum("failures_since_start"))["total"] or 0 for found in attempts
+        ]
+        limits = [limit for _counted, limit in settings.LOGIN_THROTTLES]
+        if any(count >= limit for count, limit in zip(counts, limits, strict=True)):
+            return settings.AXES_FAILURE_LIMIT
+        return min(counts[0], settings.AXES_FAILURE_LIMIT - 1)
+
+    def reset_user_attempts(self, request, credentials: dict | None = None) -> int:
+        """After a successful log-in: clear the account's own failures, from every address.
+        (axes would clear everything counted with the request, the address's failures for
+        other accounts too: logging in to one's own account would then wipe the count of
+        guesses at someone else's.)"""
+        username = username_of(request, credentials)
+        count, _ = AccessAttempt.objects.filter(username=username).delete()
+        return count
+
+
 def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
     """The answer to a log-in attempt while the account or the address is paused: 429, saying
-    when to come back."""
+    when to come back (not which count was reached)."""
     minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
-    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}
+    context = {
+        "pair_limit": settings.HUB_LOGIN_FAILURE_LIMIT,
+        "account_limit": settings.HUB_LOGIN_ACCOUNT_FAILURE_LIMIT,
+        "address_limit": settings.HUB_LOGIN_ADDRESS_FAILURE_LIMIT,
+        "minutes": minutes,
+    }
     response = render(request, "registration/locked_out.html", context, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response

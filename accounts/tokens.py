@@ -3,7 +3,9 @@
 A token is `hub_` and 40 random URL-safe characters (240 bits). It is stored as its sha256
 only: tokens are random, so a plain digest is enough to make a leaked table useless, and the
 look-up is one indexed query. `TokenMiddleware` turns `Authorization: Bearer <token>` into
-`request.user` and `request.auth_token` for every front door.
+`request.user` and `request.auth_token` on the API doors and the downloads their clients
+follow (`token_door`); every other page (account settings, the admin, the site's forms) takes
+a signed-in session only, and answers a token with 403.
 """
 
 import hashlib
@@ -14,6 +16,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django_ratelimit.core import is_ratelimited
 
@@ -26,6 +29,17 @@ log = logging.getLogger(__name__)
 PREFIX = "hub_"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often
+# The doors outside /api/ that scripts use with a token: downloads by path (huggingface_hub's
+# `resolve`, the "Use this model" curl snippets), by Blob ID and as a zip; huggingface_hub's
+# LFS batch at the git remote's address; the IPFS gateway (public content only, whoever asks).
+TOKEN_ROUTES_OUTSIDE_API = frozenset(
+    {"resolve", "resolve_revision", "resolve_latest", "blob_download", "release_zip"}
+    | {"hf_lfs_batch", "ipfs_gateway"}
+)
+PAGE_REFUSES_TOKENS = (
+    "Access tokens open the API (/api/…) and downloads only; this page needs you to log in "
+    "in a browser."
+)
 
 
 def _digest(raw: str) -> str:
@@ -101,10 +115,23 @@ def token_authenticate(raw: str) -> AccessToken | None:
     return token
 
 
+def token_door(path: str) -> bool:
+    """Whether a token may act at `path`: every route under /api/ and the downloads named in
+    TOKEN_ROUTES_OUTSIDE_API. The one rule for where tokens work: account pages (tokens,
+    password, e-mail, profile), the admin and every other page need a session, so a leaked
+    token can neither mint tokens, change the password, nor act as staff."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return path.startswith("/api/")  # a mistyped API address gets the API's own 404
+    return match.route.startswith("api/") or match.url_name in TOKEN_ROUTES_OUTSIDE_API
+
+
 class TokenMiddleware:
-    """`Authorization: Bearer <token>`: the request acts as the token's user. Such requests
-    carry no cookies to forge, so they skip the CSRF check; session requests keep it. A read
-    token cannot change anything; every token is rate limited."""
+    """`Authorization: Bearer <token>` on a token door (`token_door`): the request acts as the
+    token's user. Such requests carry no cookies to forge, so they skip the CSRF check;
+    session requests keep it. A read token cannot change anything; every token is rate
+    limited. A token sent anywhere else is refused (403) before it is even looked up."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -114,6 +141,8 @@ class TokenMiddleware:
         header = request.headers.get("Authorization", "")
         if not header.lower().startswith("bearer "):
             return self.get_response(request)
+        if not token_door(request.path_info):
+            return problem(403, PAGE_REFUSES_TOKENS)
         token = token_authenticate(header[7:].strip())
         if token is None:
             return problem(

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -31,9 +30,17 @@ def _signup_rate(group, request) -> str:
     return f"{settings.HUB_SIGNUPS_PER_HOUR}/h"
 
 
+def _asked(email: str) -> str:
+    """What the mail limits count an e-mail address asked about as: a hash, not the address."""
+    return "email:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
 @sensitive_post_parameters("password1", "password2")
 @ratelimit(key="ip", rate=_signup_rate, method="POST", block=False)
 def signup(request: HttpRequest) -> HttpResponse:
+    """Ask for a name, an address and a password; the account is made when the link mailed to
+    the address is followed. Every address gets the same answer, whether an account uses it
+    or not (its owner gets a notice instead of the link)."""
     if request.user.is_authenticated:
         return redirect("home")
     if getattr(request, "limited", False):
@@ -41,16 +48,48 @@ def signup(request: HttpRequest) -> HttpResponse:
         return render(request, "registration/signup_limited.html", context, status=429)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        if throttling.mail_requests_limited(request, "signup-mail", _asked(email)):
+            return throttling.mail_limited_page(request, "sign-ups with this address")
         try:
-            with transaction.atomic():
-                user = form.save()
-        except IntegrityError:  # the name or the address was taken by a sign-up just now
-            form.add_error(None, "That user name or e-mail address was just taken; try again.")
+            services.signup_request(
+                username=form.cleaned_data["username"],
+                email=email,
+                password=form.cleaned_data["password1"],
+                base_url=_site(request),
+            )
+        except HubError as exc:
+            form_error(form, exc)
         else:
+            return redirect("signup_sent")
+    status = 400 if form.errors else 200
+    return render(request, "registration/signup.html", {"form": form}, status=status)
+
+
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    hours = settings.HUB_SIGNUP_LINK_SECONDS // 3600
+    return render(request, "registration/signup_sent.html", {"hours": hours})
+
+
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the sign-up mail: a page naming the account it makes, and a button that
+    makes it and logs in (a GET makes nothing, so a mail scanner following links cannot)."""
+    pending = error = None
+    try:
+        if request.method == "POST":
+            user = services.signup_confirm(token=token)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome, {user.username}! Your account is ready.")
             return redirect("repo_create")
-    return render(request, "registration/signup.html", {"form": form})
+        pending = services.signup_read(token=token)
+    except HubError as exc:
+        error = exc.message
+    context = {"pending": pending, "error": error}
+    status = 400 if error else 200
+    response = render(request, "registration/signup_confirm.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
@@ -107,8 +146,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        asked = "email:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
-        if throttling.mail_requests_limited(request, "password-reset", "ip", asked):
+        if throttling.mail_requests_limited(request, "password-reset", "ip", _asked(email)):
             return throttling.mail_limited_page(request, "password-reset requests")
         services.password_reset_request(email=email, base_url=_site(request))
         return redirect("password_reset_done")

@@ -1,4 +1,4 @@
-"""The settings of the account mails (password resets, e-mail changes), read from the
+"""The settings of the account mails (sign-ups, password resets, e-mail changes), read from the
 environment like the rest and star-imported by `hub.settings` (kept apart only for its size).
 
 SMTP by default; `scripts/run` sets the console backend (mails printed into the worker's log)
@@ -18,6 +18,8 @@ HUB_ACCOUNT_MAILS_PER_HOUR = env_int("HUB_ACCOUNT_MAILS_PER_HOUR", 5)
 # How long a password-reset link works (Django's setting), and an e-mail change's link.
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
 HUB_EMAIL_CHANGE_SECONDS = env_int("HUB_EMAIL_CHANGE_SECONDS", 24 * 3600)
+# How long the link that finishes a sign-up works (the account is made when it is followed).
+HUB_SIGNUP_LINK_SECONDS = env_int("HUB_SIGNUP_LINK_SECONDS", 24 * 3600)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

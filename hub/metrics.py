@@ -9,8 +9,8 @@
 Under gunicorn (`scripts/serve`) every worker process writes its counters into
 PROMETHEUS_MULTIPROC_DIR and a scrape adds them up, so any worker's answer covers all.
 
-Only addresses in METRICS_ALLOWED_IPS, or requests with `Authorization: Bearer
-<METRICS_TOKEN>`, get an answer; anyone else a 403.
+Only clients whose address (`hub.clientip`) is in METRICS_ALLOWED_IPS, or requests with
+`Authorization: Bearer <METRICS_TOKEN>`, get an answer; anyone else a 403.
 """
 
 import hmac
@@ -35,6 +35,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from hub.clientip import client_ip
+
 log = logging.getLogger(__name__)
 
 
@@ -45,7 +47,7 @@ def allowed(request: HttpRequest) -> bool:
     if token and scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), token.encode()):
         return True
     try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+        address = ipaddress.ip_address(client_ip(request))
     except ValueError:
         return False
     return any(address in ipaddress.ip_network(network) for network in settings.METRICS_ALLOWED_IPS)

@@ -6,7 +6,6 @@ See the configuration table in the README.
 """
 
 import ipaddress
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -79,24 +78,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Log-in throttling (django-axes): after AXES_FAILURE_LIMIT failed log-ins for one account,
-# or from one address, further attempts are refused for the cool-off time with a 429 page that
-# says when to come back; a successful log-in clears the count.
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
-AXES_FAILURE_LIMIT = env_int("HUB_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("HUB_LOGIN_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
-AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_CALLABLE = "accounts.throttling.username_of"
-AXES_LOCKOUT_CALLABLE = "accounts.throttling.locked_out"
-AXES_VERBOSE = False
-# Sign-up throttling (django-ratelimit, counted in the cache): new accounts per address.
-HUB_SIGNUPS_PER_HOUR = env_int("HUB_SIGNUPS_PER_HOUR", 10)
-# Requests one access token may make in a minute (429 with Retry-After past it).
-HUB_TOKEN_REQUESTS_PER_MINUTE = env_int("HUB_TOKEN_REQUESTS_PER_MINUTE", 600)
+# Who gets in and how often: the trusted proxies (the client's address), log-in throttling,
+# sign-up and token limits.
+from hub.access_settings import *  # noqa: E402, F403
+
 # Account mails: the mail server (EMAIL_*), their limits and how long their links work.
 from hub.mail_settings import *  # noqa: E402, F403
 

@@ -27,6 +27,7 @@ PAGES = {
     "compare": "/demo/btc-price-direction/compare/v1.00...v2.00",
     "login": "/accounts/login/",
     "signup": "/accounts/signup/",
+    "signup-sent": "/accounts/signup/sent/",
     "password-reset": "/accounts/password/reset/",
     "404": "/demo/no-such-model/",
     "file": f"{REPO}/releases/v1.02/files/model.onnx",

@@ -193,6 +193,15 @@ def test_metrics_answer_only_allowed_addresses_or_the_token(db, settings, client
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer ").status_code == 403
 
 
+def test_the_metrics_allow_list_sees_the_client_behind_a_trusted_proxy(db, settings, client):
+    settings.METRICS_ALLOWED_IPS = ["10.1.0.0/16"]
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    assert client.get("/metrics", HTTP_X_FORWARDED_FOR="10.1.2.3").status_code == 200
+    assert client.get("/metrics", HTTP_X_FORWARDED_FOR="203.0.113.5").status_code == 403
+    settings.TRUSTED_PROXIES = []
+    assert client.get("/metrics", HTTP_X_FORWARDED_FOR="10.1.2.3").status_code == 403
+
+
 def test_metrics_show_latency_uploads_jobs_and_queues(db, settings, owner, client):
     settings.METRICS_TOKEN = "metrics-token"
     repo = RepositoryFactory(owner=owner, name="metered")

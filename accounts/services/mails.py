@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 EMAIL_CHANGE_SALT = "accounts.email-change"
 
 
-def _send(template: str, *, to: str, context: dict) -> None:
+def mail_send(template: str, *, to: str, context: dict) -> None:
     """Render `accounts/mail/<template>_subject.txt` and `_body.txt` and send them to `to`."""
     context = {**context, "site_name": "Model Hub"}
     subject = " ".join(render_to_string(f"accounts/mail/{template}_subject.txt", context).split())
@@ -39,7 +39,7 @@ def _send(template: str, *, to: str, context: dict) -> None:
     EmailMessage(settings.EMAIL_SUBJECT_PREFIX + subject, body, to=[to]).send()
 
 
-def _link(base_url: str, view: str, **kwargs) -> str:
+def site_link(base_url: str, view: str, **kwargs) -> str:
     return base_url.rstrip("/") + reverse(view, kwargs=kwargs)
 
 
@@ -70,14 +70,16 @@ def password_reset_mail_send(*, email: str, base_url: str) -> None:
 
 
 def _reset_mail(user: User, base_url: str) -> None:
-    link = _link(
+    link = site_link(
         base_url,
         "password_reset_confirm",
         uidb64=urlsafe_base64_encode(force_bytes(user.pk)),
         token=default_token_generator.make_token(user),
     )
     minutes = settings.PASSWORD_RESET_TIMEOUT // 60
-    _send("password_reset", to=user.email, context={"user": user, "link": link, "minutes": minutes})
+    mail_send(
+        "password_reset", to=user.email, context={"user": user, "link": link, "minutes": minutes}
+    )
     log.info("password reset mailed user=%s", user.pk)
 
 
@@ -118,14 +120,14 @@ def email_change_mail_send(*, user_id: int, new_email: str, base_url: str) -> No
         return
     context = {"user": user, "email": new_email}
     if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
-        _send("email_taken", to=new_email, context=context)
+        mail_send("email_taken", to=new_email, context=context)
         log.info("email change to a used address user=%s", user.pk)
         return
     payload = {"user": user.pk, "from": _fingerprint(user.email or ""), "to": new_email}
     token = signing.dumps(payload, salt=EMAIL_CHANGE_SALT, compress=True)
-    context["link"] = _link(base_url, "email_change_confirm", token=token)
+    context["link"] = site_link(base_url, "email_change_confirm", token=token)
     context["hours"] = settings.HUB_EMAIL_CHANGE_SECONDS // 3600
-    _send("email_change", to=new_email, context=context)
+    mail_send("email_change", to=new_email, context=context)
     log.info("email change link mailed user=%s", user.pk)
 
 
@@ -179,4 +181,4 @@ def email_changed_notice_send(*, user_id: int, old_email: str, base_url: str) ->
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         return
-    _send("email_changed", to=old_email, context={"user": user, "email": user.email})
+    mail_send("email_changed", to=old_email, context={"user": user, "email": user.email})

@@ -14,26 +14,45 @@ def _login(username: str, password: str, address: str):
     return client.post("/accounts/login/", {"username": username, "password": password})
 
 
-def test_an_account_is_paused_after_five_wrong_passwords_from_anywhere(settings):
+def test_an_account_is_paused_for_one_address_after_five_wrong_passwords_from_it(settings):
     UserFactory(username="alice")
-    UserFactory(username="bob")
     answers = [
-        _login("Alice" if n % 2 else "alice", "guess", f"10.0.0.{n}").status_code
-        for n in range(settings.AXES_FAILURE_LIMIT)
+        _login("Alice" if n % 2 else "alice", "guess", "10.0.0.1").status_code
+        for n in range(settings.HUB_LOGIN_FAILURE_LIMIT)
     ]
     assert answers == [200, 200, 200, 200, 429]  # the form again, then the pause
-    paused = _login("alice", PASSWORD, "10.0.1.1")  # even the right password, from elsewhere
+    paused = _login("alice", PASSWORD, "10.0.0.1")  # even the right password, from there
     assert paused.status_code == 429
     assert "Try again in 15 minutes" in paused.content.decode()
     assert paused["Retry-After"] == "900"
     assert "_auth_user_id" not in paused.client.session
+    assert _login("alice", PASSWORD, "10.0.1.1").status_code == 302  # its owner, elsewhere
+
+
+def test_an_account_is_paused_everywhere_after_many_wrong_passwords_from_many_addresses(settings):
+    UserFactory(username="alice")
+    UserFactory(username="bob")
+    limit = settings.HUB_LOGIN_ACCOUNT_FAILURE_LIMIT
+    answers = [_login("alice", "guess", f"10.0.0.{n}").status_code for n in range(limit)]
+    assert answers == [200] * (limit - 1) + [429]
+    assert _login("alice", PASSWORD, "10.0.1.1").status_code == 429
     assert _login("bob", PASSWORD, "10.0.1.1").status_code == 302  # others log in as usual
 
 
-def test_an_address_is_paused_after_five_failures_whatever_the_accounts():
+def test_failures_for_made_up_names_from_one_address_lock_no_one_out(settings):
+    """Behind a proxy without TRUSTED_PROXIES, or in one office, many people share an
+    address: a few wrong guesses there pause nobody else's log-in."""
     UserFactory(username="carol")
-    answers = [_login(f"nobody{n}", "guess", "10.0.2.2").status_code for n in range(5)]
-    assert answers == [200, 200, 200, 200, 429]
+    answers = [_login(f"nobody{n}", "guess", "10.0.2.2").status_code for n in range(10)]
+    assert answers == [200] * 10
+    assert _login("carol", PASSWORD, "10.0.2.2").status_code == 302
+
+
+def test_an_address_is_paused_after_many_failures_whatever_the_accounts(settings):
+    UserFactory(username="carol")
+    limit = settings.HUB_LOGIN_ADDRESS_FAILURE_LIMIT
+    answers = [_login(f"nobody{n}", "guess", "10.0.2.2").status_code for n in range(limit)]
+    assert answers == [200] * (limit - 1) + [429]
     assert _login("carol", PASSWORD, "10.0.2.2").status_code == 429
     assert _login("carol", PASSWORD, "10.0.2.3").status_code == 302
 
@@ -46,6 +65,40 @@ def test_a_successful_log_in_clears_the_count():
     for _ in range(4):
         assert _login("dave", "guess", "10.0.3.3").status_code == 200
     assert _login("dave", PASSWORD, "10.0.3.3").status_code == 302
+
+
+def test_logging_in_to_ones_own_account_does_not_clear_guesses_at_another():
+    UserFactory(username="erin")
+    UserFactory(username="mallory")
+    for _ in range(4):
+        assert _login("erin", "guess", "10.0.5.5").status_code == 200
+    assert _login("mallory", PASSWORD, "10.0.5.5").status_code == 302
+    assert _login("erin", "guess", "10.0.5.5").status_code == 429
+
+
+def _through_proxy(username: str, password: str, client_address: str):
+    client = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=f"203.0.113.9, {client_address}")
+    return client.post("/accounts/login/", {"username": username, "password": password})
+
+
+def test_behind_a_trusted_proxy_each_client_is_counted_on_its_own(settings):
+    """The nginx of docs/deploy.md: every request comes from 127.0.0.1, and the client's
+    address is the one nginx appended to X-Forwarded-For (the first entry is the client's own
+    claim, never believed)."""
+    settings.TRUSTED_PROXIES = ["127.0.0.0/8"]
+    UserFactory(username="frank")
+    answers = [_through_proxy("frank", "guess", "198.51.100.7").status_code for _ in range(5)]
+    assert answers == [200, 200, 200, 200, 429]
+    assert _through_proxy("frank", PASSWORD, "198.51.100.7").status_code == 429
+    assert _through_proxy("frank", PASSWORD, "198.51.100.8").status_code == 302
+
+
+def test_without_trusted_proxies_a_forwarded_address_is_not_believed(settings):
+    settings.TRUSTED_PROXIES = []
+    UserFactory(username="grace")
+    for n in range(5):  # a guesser who writes a new X-Forwarded-For each time
+        _through_proxy("grace", "guess", f"198.51.100.{n}")
+    assert _through_proxy("grace", PASSWORD, "198.51.100.99").status_code == 429
 
 
 def test_sign_ups_from_one_address_are_limited(settings):
@@ -67,3 +120,23 @@ def test_sign_ups_from_one_address_are_limited(settings):
     assert refused.status_code == 429
     assert "Try again in an hour" in refused.content.decode()
     assert signup(4, "10.0.4.5").status_code == 302
+
+
+def test_sign_ups_behind_a_trusted_proxy_are_limited_per_client(settings):
+    settings.HUB_SIGNUPS_PER_HOUR = 1
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+
+    def signup(n: int, client_address: str):
+        return Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=client_address).post(
+            "/accounts/signup/",
+            {
+                "username": f"proxied{n}",
+                "email": f"proxied{n}@example.com",
+                "password1": "a long enough passphrase 42",
+                "password2": "a long enough passphrase 42",
+            },
+        )
+
+    assert signup(1, "198.51.100.1").status_code == 302
+    assert signup(2, "198.51.100.1").status_code == 429
+    assert signup(3, "198.51.100.2").status_code == 302

@@ -1,5 +1,6 @@
 """Personal access tokens: made once and shown once, hashed, scoped, revocable, expiring,
-dead with their user's ban, exempt from CSRF (sessions are not), rate limited."""
+dead with their user's ban, exempt from CSRF (sessions are not), rate limited, and working
+on the API doors and downloads only: never on an account page or the admin."""
 
 import hashlib
 import json
@@ -8,11 +9,13 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.urls import URLPattern, reverse
 from django.utils import timezone
 
 from accounts import tokens
+from accounts import urls as account_urls
 from accounts.models import AccessToken
-from tests.factories import RepositoryFactory
+from tests.factories import PASSWORD, RepositoryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,12 +41,66 @@ def test_the_page_makes_a_token_shows_it_once_and_stores_only_its_hash(personas,
     assert bearer(raw).get("/api/v1/whoami").json()["username"] == owner.username
 
 
-def test_a_token_acts_as_its_user_on_every_front_door(owner, private_repo):
+def test_a_token_acts_as_its_user_on_the_api_doors(owner, private_repo):
     _token, raw = tokens.token_create(user=owner, name="reader", scope="read")
     client = bearer(raw)
-    assert client.get(private_repo.get_absolute_url()).status_code == 200
     assert client.get(f"/api/v1/repos/{private_repo.full_name}").status_code == 200
+    assert client.get(f"/api/models/{private_repo.full_name}").status_code == 200
     assert Client().get(f"/api/v1/repos/{private_repo.full_name}").status_code == 404
+    # The downloads scripts follow outside /api/: here the (empty) release as a zip.
+    assert client.get(f"/{private_repo.full_name}/releases/v1.00/zip").status_code == 200
+    assert Client().get(f"/{private_repo.full_name}/releases/v1.00/zip").status_code == 404
+
+
+def test_a_page_for_people_refuses_a_token(owner, private_repo):
+    _token, raw = tokens.token_create(user=owner, name="reader", scope="read")
+    page = bearer(raw).get(private_repo.get_absolute_url())
+    assert page.status_code == 403
+    assert page["Content-Type"] == "application/problem+json"
+    assert "log in in a browser" in page.json()["detail"]
+
+
+def _account_pages() -> list[str]:
+    """Every page of accounts/urls.py, with made-up values for its parameters."""
+    values = {"token_id": 1, "token": "x-y", "uidb64": "MQ"}
+    return [
+        reverse(pattern.name, kwargs={name: values[name] for name in pattern.pattern.converters})
+        for pattern in account_urls.urlpatterns
+        if isinstance(pattern, URLPattern)
+    ]
+
+
+ADMIN_PAGES = ["/admin/", "/admin/accounts/user/", "/admin/accounts/accesstoken/"]
+
+
+@pytest.mark.parametrize("path", _account_pages() + ADMIN_PAGES)
+def test_no_account_page_and_no_admin_page_takes_a_token(staff, path):
+    """A staff member's write token: it neither mints tokens (one minted by an expiring token
+    would never expire), nor changes the password or the address, nor opens the admin."""
+    expiring = timezone.now() + timedelta(days=1)
+    token, raw = tokens.token_create(user=staff, name="ci", scope="write", expires_at=expiring)
+    client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {raw}")
+    form = {"name": "minted", "scope": "write", "expires": "", "old_password": PASSWORD}
+    form |= {"new_password1": "taken-over-42!", "new_password2": "taken-over-42!"}
+    for answer in (client.get(path), client.post(path, form)):
+        assert answer.status_code == 403, path
+        assert "log in in a browser" in answer.json()["detail"]
+    assert list(AccessToken.objects.values_list("pk", flat=True)) == [token.pk]
+    staff.refresh_from_db()
+    assert staff.check_password(PASSWORD)
+    assert tokens.token_door(path) is False
+
+
+def test_token_doors_are_the_api_and_the_downloads_its_clients_follow():
+    doors = ["/api/v1/whoami", "/api/v0/models/", "/api/models/a/b", "/api/lfs/ticket"]
+    doors += ["/a/b/resolve/main/x.onnx", "/a/b/resolve/latest/x", "/a/b/resolve/v1.00/x"]
+    doors += ["/a/b.git/info/lfs/objects/batch", "/blobs/bafy", "/ipfs/bafy"]
+    doors += ["/a/b/releases/v1.00/zip", "/api/v1/no-such-endpoint"]
+    pages = ["/", "/models", "/new", "/a/", "/a/b/", "/a/b/settings/", "/a/b/releases/new/"]
+    pages += ["/a/b/commit/main", "/markdownx/markdownify/", "/inference/jobs/", "/admin/x"]
+    pages += ["/accounts/reset/resolve/x/", "/no/such/page/here"]
+    assert [tokens.token_door(path) for path in doors] == [True] * len(doors)
+    assert [tokens.token_door(path) for path in pages] == [False] * len(pages)
 
 
 def test_a_read_token_changes_nothing(owner, public_repo):
@@ -77,7 +134,7 @@ def test_a_dead_token_answers_401(owner, public_repo, how):
     response = bearer(raw).get("/api/v1/whoami")
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
-    assert bearer(raw).get(public_repo.get_absolute_url()).status_code == 401
+    assert bearer(raw).get(f"/{public_repo.full_name}/resolve/latest/x.onnx").status_code == 401
 
 
 def test_tokens_skip_csrf_and_sessions_do_not(owner, public_repo):

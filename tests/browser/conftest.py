@@ -3,6 +3,7 @@ axe-core finds a serious or critical accessibility violation on any page it visi
 
 import pytest
 
+from hub.celery import app as celery_app
 from tests.browser.axe import AxeWatch, hook_actions
 
 # The browser reports a blocked script, style, image or fetch as an event on the document;
@@ -65,3 +66,12 @@ def csp_violations(request, axe_watch):
     yield found
     if found:
         pytest.fail("Content-Security-Policy violations:\n" + "\n".join(found), pytrace=False)
+
+
+@pytest.fixture
+def mails(mailoutbox):
+    """The account mails the test's pages sent, from Django's outbox: the live server runs in
+    this process, and the mail tasks run in it too (eagerly)."""
+    celery_app.conf.task_always_eager = True  # the mail is sent in the live server's request
+    yield mailoutbox
+    celery_app.conf.task_always_eager = False

@@ -1,3 +1,4 @@
+import re
 from urllib.parse import quote
 
 from playwright.sync_api import expect
@@ -12,6 +13,12 @@ def log_in(page, base: str, user, next_url: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(base + next_url)
+
+
+def link_in(message, base: str) -> str:
+    """The one link to the hub in a mail."""
+    (url,) = re.findall(re.escape(base) + r"/\S+", message.body)
+    return url
 
 
 def job_in_state(rf, user, status: str, **fields):

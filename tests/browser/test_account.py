@@ -3,31 +3,16 @@ the profile edited in the account settings and shown on the user page, and an e-
 confirmed from the new address. Mails are read from Django's outbox: the live server runs in
 this process, and the mail tasks run in it too (eagerly)."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from accounts.models import User
-from hub.celery import app as celery_app
-from tests.browser.helpers import log_in
+from tests.browser.helpers import link_in, log_in
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NEW_PASSWORD = "a-fresh-passphrase-for-walker-7"
-
-
-@pytest.fixture
-def mails(mailoutbox):
-    celery_app.conf.task_always_eager = True  # the mail is sent in the live server's request
-    yield mailoutbox
-    celery_app.conf.task_always_eager = False
-
-
-def link_in(message, base: str) -> str:
-    (url,) = re.findall(re.escape(base) + r"/\S+", message.body)
-    return url
 
 
 def fits_the_screen(page) -> bool:

@@ -5,11 +5,12 @@ from playwright.sync_api import expect
 
 from releases.models import Release
 from repos.models import Repository
+from tests.browser.helpers import link_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_sign_up_create_repository_release_and_find_it(hub_server, seeded, page):
+def test_sign_up_create_repository_release_and_find_it(hub_server, seeded, page, mails):
     base = hub_server
     page.goto(base + "/")
     page.get_by_role("link", name="Sign up").click()
@@ -18,6 +19,14 @@ def test_sign_up_create_repository_release_and_find_it(hub_server, seeded, page)
     page.fill("#id_password1", "a-long-passphrase-42")
     page.fill("#id_password2", "a-long-passphrase-42")
     page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
+
+    # The account is made from the link mailed to the address.
+    (message,) = mails
+    assert message.to == ["maria@example.com"]
+    page.goto(link_in(message, base))
+    expect(page.locator(".signup-username")).to_have_text("maria")
+    page.get_by_role("button", name="Create my account").click()
 
     # Straight on to the new-repository form, with the Markdown editor and its live preview.
     expect(page).to_have_url(base + "/new")
