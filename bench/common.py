@@ -9,6 +9,7 @@ no longer runs fails CI; the figures of a quick run are printed as usual and mea
 
 import argparse
 import atexit
+import math
 import os
 import shutil
 import sys
@@ -40,6 +41,13 @@ def arguments(parser: argparse.ArgumentParser, **quick) -> argparse.Namespace:
         print("quick mode: the smallest sizes, to show that the benchmark runs; its figures "
               "mean nothing", file=sys.stderr, flush=True)  # fmt: skip
     return args
+
+
+def percentile(values, p: float) -> float:
+    """The nearest-rank percentile `p` (0 to 1) of `values`: one of them, never below the
+    median for p above a half, however few there are (a quick run measures a handful)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
 
 
 def database_url(name: str) -> str:

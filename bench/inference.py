@@ -24,7 +24,15 @@ import sys
 import time
 from pathlib import Path
 
-from common import ROOT, arguments, configure, free_port, recreate_database, work_folder
+from common import (
+    ROOT,
+    arguments,
+    configure,
+    free_port,
+    percentile,
+    recreate_database,
+    work_folder,
+)
 
 WORK = work_folder("inference")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -60,11 +68,6 @@ from repos.models import License, Task  # noqa: E402
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
 
 
 def setup_chain():

@@ -29,7 +29,7 @@ import logging
 import statistics
 import time
 
-from common import arguments, configure, recreate_database
+from common import arguments, configure, percentile, recreate_database
 
 # The pages themselves, not the anonymous page cache (hub/pagecache.py; bench/load.py
 # measures the hub with it).
@@ -365,7 +365,7 @@ def measure(client: Client, url: str, requests: int) -> dict:
     timings.sort()
     return {
         "median": statistics.median(timings),
-        "p95": timings[max(0, round(0.95 * len(timings)) - 1)],
+        "p95": percentile(timings, 0.95),
         "queries": len(ctx.captured_queries),
     }
 
