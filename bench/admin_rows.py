@@ -73,8 +73,7 @@ def main() -> None:
                 model_admin.change_list_template = quick
             django_rows, ours = (sorted(t) for t in timings.values())
             cells = [
-                f"{statistics.median(t):.1f}/{percentile(t, 0.95):.1f}"
-                for t in (django_rows, ours)
+                f"{statistics.median(t):.1f}/{percentile(t, 0.95):.1f}" for t in (django_rows, ours)
             ]
             ratio = statistics.median(ours) / statistics.median(django_rows)
             print(f"| {label} | {who} | {cells[0]} | {cells[1]} | {ratio:.2f} |", flush=True)

@@ -27,7 +27,16 @@ import threading
 import time
 from pathlib import Path
 
-from common import ROOT, arguments, configure, free_port, gunicorn, recreate_database, work_folder
+from common import (
+    ROOT,
+    arguments,
+    configure,
+    free_port,
+    gunicorn,
+    recreate_database,
+    wait_until_answering,
+    work_folder,
+)
 
 WORK = work_folder("clients")
 MEDIA = WORK / "media"
@@ -188,12 +197,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     server = gunicorn(port)
     try:
-        for _ in range(100):
-            try:
-                curl(f"{base}/bench/single", quiet=True)
-                break
-            except subprocess.CalledProcessError:
-                time.sleep(0.3)
+        wait_until_answering(f"{base}/bench/single")
         memory = Memory(server.pid)
         for _ in range(4):  # both workers have answered every kind of request once
             curl(f"{base}/bench/snapshot/resolve/main/{paths[0]}", f"{base}/ipfs/{cid}?format=car")

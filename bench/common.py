@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,6 +106,26 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_until_answering(url: str, timeout: float = 180) -> None:
+    """Wait until `url` answers over HTTP, whatever the status: on a busy machine a server
+    just started may take many seconds to answer its first request."""
+    import urllib.error
+    import urllib.request
+
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            direct.open(url, timeout=10).close()
+            return
+        except urllib.error.HTTPError:
+            return  # an answer
+        except OSError:  # not listening yet, or no answer yet
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{url} did not answer within {timeout:.0f} s") from None
+            time.sleep(0.2)
 
 
 def gunicorn(port: int, *, workers: int = 2, timeout: int = 600, env: dict | None = None):

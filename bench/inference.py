@@ -130,7 +130,7 @@ def start_workers(processes: int, queue: str, log: Path) -> subprocess.Popen:
         cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     hostname = name.replace("%h", socket.gethostname())
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a busy machine starts it slowly
     while time.monotonic() < deadline:
         if app.control.ping(destination=[hostname], timeout=1):
             # Each pool process loads onnxruntime and the model on its first job: warm up.

@@ -49,6 +49,7 @@ from common import (
     gunicorn,
     percentile,
     recreate_database,
+    wait_until_answering,
     work_folder,
 )
 
@@ -231,12 +232,7 @@ def main() -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_until_answering(f"{base}/healthz")
         wait_for_workers(server.pid, args.workers)
         for path, status in urls.values():  # every worker loads its code, fills its caches
             load(base + path, 4 * args.workers, args.workers, status)

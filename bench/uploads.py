@@ -38,6 +38,7 @@ from common import (
     gunicorn,
     percentile,
     recreate_database,
+    wait_until_answering,
     work_folder,
 )
 
@@ -133,12 +134,7 @@ def upload_over_http(client: Client, path: Path, name: str) -> tuple[float, floa
     server = gunicorn(port, timeout=300)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                requests.get(base + "/", timeout=5)
-                break
-            except requests.RequestException:  # not listening yet, or still starting
-                time.sleep(0.2)
+        wait_until_answering(base + "/")
         http = requests.Session()
         http.cookies.set("sessionid", client.cookies["sessionid"].value)
         token = "b" * 32

@@ -23,8 +23,15 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import requests
-from common import ROOT, arguments, configure, free_port, gunicorn, recreate_database
+from common import (
+    ROOT,
+    arguments,
+    configure,
+    free_port,
+    gunicorn,
+    recreate_database,
+    wait_until_answering,
+)
 
 MiB = 1024 * 1024
 DATA = ROOT / "data" / "bench_zip"
@@ -136,12 +143,7 @@ def main() -> None:
     server = gunicorn(port, workers=1)
     try:
         base = f"http://127.0.0.1:{port}/bench/big"
-        for _ in range(100):
-            try:
-                requests.get(base + "/", timeout=5)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+        wait_until_answering(base + "/")
         pid = worker_pid(server.pid)
         idle = rss_mib(pid)
         plain, zipped = [], []
