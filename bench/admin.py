@@ -1,7 +1,8 @@
 """Admin list pages at scale: SQL queries and latency of each moderation list with 1,000 and
 then 10,000 repositories (and 100, then 1,000 reports).
 
-    .venv/bin/python bench/admin.py
+    .venv/bin/python bench/admin.py [--sizes 1000 10000] [--requests 20]
+    .venv/bin/python bench/admin.py --quick    # 50 then 100 repositories: it runs
 
 Seeds in bulk into its own PostgreSQL database (BENCH_DATABASE_URL, default
 .../hub_bench_admin, dropped and recreated): repositories with one release each, a file in
@@ -12,14 +13,15 @@ superuser and as a member of the Moderators group; figures are over 20 requests 
 warm-ups, the query count is that of one request.
 """
 
+import argparse
 import hashlib
 import random
 import statistics
 import time
 
-from common import configure, recreate_database
+from common import arguments, configure, percentile, recreate_database
 
-BENCH_DB = configure("postgres://postgres@127.0.0.1:5432/hub_bench_admin")
+BENCH_DB = configure("hub_bench_admin")
 
 from django.contrib.auth.models import Group  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -135,21 +137,24 @@ def seed(total: int) -> None:
         cursor.execute("ANALYZE")
 
 
-def measure(client: Client, url: str) -> tuple[float, float, int]:
+def measure(client: Client, url: str, requests: int) -> tuple[float, float, int]:
     for _ in range(2):
         assert client.get(url).status_code == 200, url
     times = []
-    for _ in range(20):
+    for _ in range(requests):
         start = time.perf_counter()
         client.get(url)
         times.append((time.perf_counter() - start) * 1000)
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1], len(ctx)
+    return statistics.median(times), percentile(times, 0.95), len(ctx)
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--requests", type=int, default=20)
+    args = arguments(parser, sizes=[50, 100], requests=2)
     recreate_database(BENCH_DB)
     connection.close()
     call_command("migrate", verbosity=0)
@@ -162,12 +167,12 @@ def main() -> None:
         clients[name].force_login(user)
     print("| repositories | reports | list | as | median ms | p95 ms | queries |")
     print("|---:|---:|---|---|---:|---:|---:|")
-    for total in (1000, 10000):
+    for total in sorted(args.sizes):
         seed(total)
         reports = Report.objects.count()
         for label, url in LISTS.items():
             for who, client in clients.items():
-                median, p95, queries = measure(client, url)
+                median, p95, queries = measure(client, url, args.requests)
                 print(
                     f"| {total:,} | {reports:,} | {label} | {who} | {median:.1f} | {p95:.1f} "
                     f"| {queries} |"

@@ -3,11 +3,14 @@ side on the same pages of the same database.
 
     .venv/bin/python bench/pages.py --repos 1000000 --reuse --only admin   # seeds, once
     .venv/bin/python bench/admin_rows.py
+    .venv/bin/python bench/admin_rows.py --quick   # seeds 1,000 repositories itself: it runs
 
 Uses the database `bench/pages.py` seeded (BENCH_DATABASE_URL, default .../hub_bench) and its
-superuser and moderator. Each list page (50 rows) is requested in rounds that alternate the
-two renderings, through Django's test client in-process with production settings; prints the
-median and p95 of each and the ratio of the medians.
+superuser and moderator; with `--seed N` (the quick mode's way) it first makes that database
+anew with N repositories, seeded as bench/pages.py seeds them. Each list page (50 rows) is
+requested in rounds that alternate the two renderings, through Django's test client
+in-process with production settings; prints the median and p95 of each and the ratio of the
+medians.
 """
 
 import argparse
@@ -15,16 +18,16 @@ import logging
 import statistics
 import time
 
-from common import configure
+import pages  # configures Django as this benchmark needs it: its database, no page cache
+from common import arguments, percentile, recreate_database
+from django.contrib import admin
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
 
-configure("postgres://postgres@127.0.0.1:5432/hub_bench", HUB_PAGE_CACHE_SECONDS="0")
-
-from django.contrib import admin  # noqa: E402
-from django.test import Client  # noqa: E402
-
-from accounts.models import User  # noqa: E402
-from moderation.models import Report  # noqa: E402
-from repos.models import Repository  # noqa: E402
+from accounts.models import User
+from moderation.models import Report
+from repos.models import Repository
 
 LISTS = {
     "repositories": ("/admin/repos/repository/", Repository),
@@ -36,8 +39,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--requests", type=int, default=15, help="a rendering, a round")
-    args = parser.parse_args()
+    parser.add_argument("--seed", type=int, metavar="N", help="first make the database anew, "
+                        "with N repositories seeded as bench/pages.py does")  # fmt: skip
+    args = arguments(parser, rounds=1, requests=2, seed=1000)
     logging.getLogger("axes").setLevel(logging.WARNING)
+    if args.seed:
+        recreate_database(pages.BENCH_DB)
+        connection.close()
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        pages.clients()  # the users: the member who owns repositories, the superuser, moderator
+        pages.seed(args.seed)
     print("| list | visitor | Django's rows, median/p95 ms | hub.admin_rows | ratio |")
     print("|---|---|---:|---:|---:|")
     for who in ("bench-root", "bench-moderator"):
@@ -61,8 +73,7 @@ def main() -> None:
                 model_admin.change_list_template = quick
             django_rows, ours = (sorted(t) for t in timings.values())
             cells = [
-                f"{statistics.median(t):.1f}/{t[round(0.95 * len(t)) - 1]:.1f}"
-                for t in (django_rows, ours)
+                f"{statistics.median(t):.1f}/{percentile(t, 0.95):.1f}" for t in (django_rows, ours)
             ]
             ratio = statistics.median(ours) / statistics.median(django_rows)
             print(f"| {label} | {who} | {cells[0]} | {cells[1]} | {ratio:.2f} |", flush=True)

@@ -2,6 +2,7 @@
 repositories, anonymous and with a personal access token.
 
     .venv/bin/python bench/api.py [--sizes 1000 10000] [--requests 60]
+    .venv/bin/python bench/api.py --quick      # 500 and 2,500 repositories: it runs
 
 Seeds the hub like bench/pages.py (its own database, BENCH_DATABASE_URL, default
 .../hub_bench_api, dropped and recreated), then asks each endpoint through Django's test
@@ -12,9 +13,13 @@ same numbers at both sizes mean the queries do not grow with the data.
 import os
 import sys
 
-os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hub_bench_api")
-os.environ["HUB_TOKEN_REQUESTS_PER_MINUTE"] = str(10**8)  # the API, not the limiter
 sys.path.insert(0, os.path.dirname(__file__))
+
+from common import arguments, database_url
+
+# bench/pages.py configures Django when imported: on this benchmark's database.
+os.environ["BENCH_DATABASE_URL"] = database_url("hub_bench_api")
+os.environ["HUB_TOKEN_REQUESTS_PER_MINUTE"] = str(10**8)  # the API, not the limiter
 
 import argparse
 import time
@@ -47,7 +52,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--requests", type=int, default=60)
-    args = parser.parse_args()
+    # Quick: page 20 of 100 a page exists at the second size.
+    args = arguments(parser, sizes=[500, 2500], requests=3)
 
     pages.recreate_database(pages.BENCH_DB)
     connection.close()

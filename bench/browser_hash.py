@@ -3,6 +3,7 @@
     .venv/bin/python bench/browser_hash.py                  # a 2 GiB file of random bytes
     .venv/bin/python bench/browser_hash.py --file big.bin   # an existing file (kept)
     .venv/bin/python bench/browser_hash.py --workers 1 2 4 --slice-mib 4 8
+    .venv/bin/python bench/browser_hash.py --quick          # 257 MiB: it runs
 
 The page and the static files come from a small local server with the hub's
 Content-Security-Policy; the file is handed to the page with set_input_files, as a user picks
@@ -26,9 +27,9 @@ import threading
 import time
 from pathlib import Path
 
-from common import ROOT, configure
+from common import ROOT, arguments, configure
 
-configure("postgres://postgres@127.0.0.1:5432/hub_bench_browser_hash")  # no query is made
+configure("hub_bench_browser_hash")  # no query is made
 
 from hub.blobid import blob_id_of_file  # noqa: E402
 
@@ -232,7 +233,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[0], help="0: the default")
     parser.add_argument("--slice-mib", type=int, nargs="+", default=[32])
     parser.add_argument("--skip-sha256", action="store_true", help="measure the pool only")
-    args = parser.parse_args()
+    # Quick: just above the size where the sha256 worker leaves crypto.subtle for hash-wasm
+    # streaming (WHOLE in js/hash-worker.js), the path the full run measures.
+    args = arguments(parser, size_mib=257)
 
     from playwright.sync_api import sync_playwright
 

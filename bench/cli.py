@@ -1,6 +1,7 @@
 """CLI benchmark: `hub upload` against gunicorn and a Celery worker, end to end.
 
     .venv/bin/python bench/cli.py [--mib 1024] [--files 1000]
+    .venv/bin/python bench/cli.py --quick      # a file of two chunks and 20 files: it runs
 
 (a) one large file (random bytes) through the CLI: hashing, plan, chunks over a local
     socket to gunicorn (2 workers), the hub's verification; as MiB/s and as a ratio to
@@ -19,23 +20,23 @@ import random
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, configure, free_port, gunicorn, recreate_database
+from common import ROOT, arguments, configure, free_port, gunicorn, recreate_database, work_folder
 
-WORK = Path(tempfile.mkdtemp(prefix="hub-bench-cli-"))
+WORK = work_folder("cli")
 MEDIA = WORK / "media"
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 BENCH_DB = configure(
-    "postgres://postgres@127.0.0.1:5432/hub_bench_cli",
+    "hub_bench_cli",
     REDIS_URL=REDIS,
     MEDIA_ROOT=str(MEDIA),
     DATA_DIR=str(WORK / "data"),
     HUB_TOKEN_REQUESTS_PER_MINUTE=str(10**8),
 )
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
@@ -91,7 +92,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mib", type=int, default=1024)
     parser.add_argument("--files", type=int, default=1000)
-    args = parser.parse_args()
+    # Quick: a file of two chunks (HUB_UPLOAD_CHUNK_SIZE, 16 MiB by default), 20 small files.
+    args = arguments(parser, mib=2 * settings.HUB_UPLOAD_CHUNK_SIZE // MIB, files=20)
     if not Path(HUB).exists():
         sys.exit("bench/cli.py: the CLI is not installed; run `.venv/bin/pip install ./cli`")
 
@@ -162,7 +164,6 @@ def main() -> None:
         for server in servers:
             server.terminate()
             server.wait(timeout=30)
-        shutil.rmtree(WORK, ignore_errors=True)
 
 
 if __name__ == "__main__":

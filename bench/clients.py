@@ -1,6 +1,7 @@
 """Clients benchmark: huggingface_hub's `snapshot_download` and an IPFS CAR against curl.
 
     .venv/bin/python bench/clients.py [--mib 1024] [--files 4] [--rounds 3]
+    .venv/bin/python bench/clients.py --quick      # 2 files of 4 MiB, one round: it runs
 
 (a) `snapshot_download` (the real huggingface_hub from .venv-hf, in a subprocess, a fresh
     cache each round) of a repository of 4 files of 256 MiB (random bytes), against curl of
@@ -22,18 +23,26 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-from common import ROOT, configure, free_port, gunicorn, recreate_database
+from common import (
+    ROOT,
+    arguments,
+    configure,
+    free_port,
+    gunicorn,
+    recreate_database,
+    wait_until_answering,
+    work_folder,
+)
 
-WORK = Path(tempfile.mkdtemp(prefix="hub-bench-clients-"))
+WORK = work_folder("clients")
 MEDIA = WORK / "media"
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 BENCH_DB = configure(
-    "postgres://postgres@127.0.0.1:5432/hub_bench_clients",
+    "hub_bench_clients",
     REDIS_URL=REDIS,
     MEDIA_ROOT=str(MEDIA),
     DATA_DIR=str(WORK / "data"),
@@ -169,7 +178,7 @@ def main() -> None:
     parser.add_argument("--mib", type=int, default=1024, help="size of each repository")
     parser.add_argument("--files", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
+    args = arguments(parser, mib=8, files=2, rounds=1)
     if not HF_PYTHON.exists():
         sys.exit("bench/clients.py: .venv-hf is missing; run scripts/test once")
 
@@ -188,12 +197,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     server = gunicorn(port)
     try:
-        for _ in range(100):
-            try:
-                curl(f"{base}/bench/single", quiet=True)
-                break
-            except subprocess.CalledProcessError:
-                time.sleep(0.3)
+        wait_until_answering(f"{base}/bench/single")
         memory = Memory(server.pid)
         for _ in range(4):  # both workers have answered every kind of request once
             curl(f"{base}/bench/snapshot/resolve/main/{paths[0]}", f"{base}/ipfs/{cid}?format=car")
@@ -223,7 +227,6 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-        shutil.rmtree(WORK, ignore_errors=True)
 
     median = {key: statistics.median(values) for key, values in rows.items()}
     size = args.mib

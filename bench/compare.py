@@ -2,7 +2,8 @@
 release, and the release page of the head (which checks its ONNX signatures against the
 release before it, for the breaking-change warning), among 200,000 files of other releases.
 
-    .venv/bin/python bench/compare.py
+    .venv/bin/python bench/compare.py [--sizes 10 100 1000] [--background-files 200000]
+    .venv/bin/python bench/compare.py --quick      # 10 and 100 files among 2,000: it runs
 
 Seeds in bulk into its own PostgreSQL database (BENCH_DATABASE_URL, default
 .../hub_bench_compare, dropped and recreated): one public repository a size, with v1.00 and
@@ -13,14 +14,15 @@ client in-process with production settings, by an anonymous visitor; figures are
 requests after 3 warm-ups, the query count is that of one request.
 """
 
+import argparse
 import hashlib
 import os
 import statistics
 import time
 
-from common import configure, recreate_database
+from common import arguments, configure, percentile, recreate_database
 
-BENCH_DB = configure("postgres://postgres@127.0.0.1:5432/hub_bench_compare")
+BENCH_DB = configure("hub_bench_compare")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -32,8 +34,6 @@ from releases.compare import release_compare  # noqa: E402
 from releases.models import Blob, OnnxStatus, Release, ReleaseFile  # noqa: E402
 from releases.services.releases import release_create, repository_create  # noqa: E402
 from repos.models import License, Task  # noqa: E402
-
-BACKGROUND_FILES = 200_000
 
 
 def signature(input_name: str) -> dict:
@@ -131,36 +131,40 @@ def seed_background(owner: User, releases: int, files: int) -> None:
     ReleaseFile.objects.bulk_create(rows, batch_size=5000)
 
 
-def measure(client: Client, url: str) -> tuple[float, float, float, int]:
+def measure(client: Client, url: str, requests: int) -> tuple[float, float, float, int]:
     """Median and p95 wall time, median CPU time of this process (the web side, without the
     database's: a figure that a busy machine disturbs less), and the queries of one request."""
     for _ in range(3):
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
     times, cpu = [], []
-    for _ in range(30):
+    for _ in range(requests):
         start, start_cpu = time.perf_counter(), time.process_time()
         client.get(url)
         times.append((time.perf_counter() - start) * 1000)
         cpu.append((time.process_time() - start_cpu) * 1000)
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
-    times.sort()
     return (
         statistics.median(times),
-        times[int(len(times) * 0.95) - 1],
+        percentile(times, 0.95),
         statistics.median(cpu),
         len(ctx),
     )
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--background-files", type=int, default=200_000)
+    parser.add_argument("--requests", type=int, default=30)
+    args = arguments(parser, sizes=[10, 100], background_files=2000, requests=3)
     recreate_database(BENCH_DB)
     connection.close()
     call_command("migrate", verbosity=0)
     owner = User.objects.create_user("bench", "bench@example.com", "bench-password-123")
-    seed_background(owner, releases=100, files=BACKGROUND_FILES)
-    repos = {n: seed(owner, n) for n in (10, 100, 1000)}
+    seed_background(owner, releases=100, files=args.background_files)
+    repos = {n: seed(owner, n) for n in args.sizes}
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     client = Client()
@@ -177,7 +181,7 @@ def main() -> None:
             "release page v1.01 (breaking-change warning)": base + "releases/v1.01/",
         }
         for label, url in pages.items():
-            median, p95, cpu, queries = measure(client, url)
+            median, p95, cpu, queries = measure(client, url, args.requests)
             print(f"| {n:,} | {label} | {median:.1f} | {p95:.1f} | {cpu:.1f} | {queries} |")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 

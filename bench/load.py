@@ -1,6 +1,7 @@
 """Throughput under load: the hub under gunicorn in production mode, 32 concurrent clients.
 
     .venv/bin/python bench/load.py [--repos 1000] [--requests 2000] [--clients 32]
+    .venv/bin/python bench/load.py --quick      # 5 repositories, 4 clients, 2 workers: it runs
 
 Seeds a PostgreSQL database of its own (BENCH_DATABASE_URL, default .../hub_bench_load,
 dropped and recreated) with public repositories made through the services, as users make
@@ -35,19 +36,27 @@ import os
 import random
 import re
 import signal
-import tempfile
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import configure, free_port, gunicorn, recreate_database
+from common import (
+    arguments,
+    configure,
+    free_port,
+    gunicorn,
+    percentile,
+    recreate_database,
+    wait_until_answering,
+    work_folder,
+)
 
-WORK = Path(tempfile.mkdtemp(prefix="hub-bench-load-"))
+WORK = work_folder("load")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 BENCH_DB = configure(
-    "postgres://postgres@127.0.0.1:5432/hub_bench_load",
+    "hub_bench_load",
     REDIS_URL=REDIS,
     MEDIA_ROOT=str(WORK / "media"),
     DATA_DIR=str(WORK / "data"),
@@ -119,20 +128,21 @@ class Run:
         return len(self.latencies) / self.seconds
 
     def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[max(0, round(p * len(ordered)) - 1)] * 1000
+        return percentile(self.latencies, p) * 1000
 
 
 def load(url: str, total: int, clients: int, status: int = 200, halfway=None) -> Run:
     """`total` GETs of `url` from `clients` threads, each expected to answer `status`;
-    `halfway()` runs once, when half of them have been sent."""
+    `halfway()` runs once, when half of them have been sent, and has ended when this returns."""
     run, lock, numbers = Run(), threading.Lock(), itertools.count()
+    side = []
 
     def client() -> None:
         with httpx.Client(timeout=60) as http:
             while (n := next(numbers)) < total:
                 if n == total // 2 and halfway is not None:
-                    threading.Thread(target=halfway).start()
+                    side.append(threading.Thread(target=halfway))
+                    side[0].start()
                 started = time.perf_counter()
                 try:
                     answer = http.get(url)
@@ -152,6 +162,8 @@ def load(url: str, total: int, clients: int, status: int = 200, halfway=None) ->
     for thread in threads:
         thread.join()
     run.seconds = time.perf_counter() - started
+    for thread in side:  # a short run can end before the killed worker is replaced
+        thread.join()
     return run
 
 
@@ -195,7 +207,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
-    args = parser.parse_args()
+    args = arguments(parser, repos=5, requests=60, clients=4, workers=2)
 
     recreate_database(BENCH_DB)
     connection.close()
@@ -220,12 +232,7 @@ def main() -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_until_answering(f"{base}/healthz")
         wait_for_workers(server.pid, args.workers)
         for path, status in urls.values():  # every worker loads its code, fills its caches
             load(base + path, 4 * args.workers, args.workers, status)

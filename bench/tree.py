@@ -3,6 +3,7 @@ files (the most a release holds by default).
 
     .venv/bin/python bench/tree.py                 # 10, 100, 1000 files
     .venv/bin/python bench/tree.py --files 1000 --rounds 200
+    .venv/bin/python bench/tree.py --quick           # 10 and 30 files: it runs
 
 Seeds, on a PostgreSQL database of its own (BENCH_DATABASE_URL, default hub_bench_tree,
 dropped and made again), one repository per size whose v1.00 holds that many files in nested
@@ -21,11 +22,9 @@ import argparse
 import statistics
 import time
 
-from common import configure, recreate_database
+from common import arguments, configure, percentile, recreate_database
 
-BENCH_DB = configure(
-    "postgres://postgres@127.0.0.1:5432/hub_bench_tree", HUB_PAGE_CACHE_SECONDS="0"
-)
+BENCH_DB = configure("hub_bench_tree", HUB_PAGE_CACHE_SECONDS="0")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -76,14 +75,14 @@ def measure(client: Client, url: str, rounds: int) -> tuple[float, float, int]:
         client.get(url)
         times.append((time.perf_counter() - started) * 1000)
     times.sort()
-    return statistics.median(times), times[int(0.95 * (len(times) - 1))], count
+    return statistics.median(times), percentile(times, 0.95), count
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--rounds", type=int, default=100)
-    args = parser.parse_args()
+    args = arguments(parser, files=[10, 30], rounds=3)
 
     recreate_database(BENCH_DB)
     call_command("migrate", verbosity=0)

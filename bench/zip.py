@@ -2,6 +2,7 @@
 of the web process.
 
     .venv/bin/python bench/zip.py [--gib 2] [--files 4]
+    .venv/bin/python bench/zip.py --quick      # 2 files of 4 MiB, once: it runs
 
 Serves the hub under gunicorn (one sync worker, production settings, local storage) on a
 PostgreSQL database of its own (BENCH_DATABASE_URL, default hub_bench_zip, dropped and made
@@ -22,8 +23,15 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import requests
-from common import ROOT, configure, free_port, gunicorn, recreate_database
+from common import (
+    ROOT,
+    arguments,
+    configure,
+    free_port,
+    gunicorn,
+    recreate_database,
+    wait_until_answering,
+)
 
 MiB = 1024 * 1024
 DATA = ROOT / "data" / "bench_zip"
@@ -44,7 +52,7 @@ def make_release(owner_name: str, gib: float, files: int) -> list[str]:
     repo = repository_create(
         owner=owner, name="big", task=Task.objects.first(), license=License.objects.first()
     )
-    each = int(gib * 1024 * MiB) // files
+    each = max(1, int(gib * 1024) // files) * MiB  # whole MiB: the files are written by the MiB
     piece = os.urandom(MiB)
     paths = []
     for n in range(files):
@@ -114,16 +122,16 @@ def download(url: str, pid: int) -> tuple[int, float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gib", type=float, default=2.0)
     parser.add_argument("--files", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    args = arguments(parser, gib=8 / 1024, files=2, rounds=1)
 
     shutil.rmtree(DATA, ignore_errors=True)
     DATA.mkdir(parents=True)
     env = {"DATA_DIR": str(DATA), "MEDIA_ROOT": str(DATA / "media")}
-    url = configure("postgres://postgres@127.0.0.1:5432/hub_bench_zip", **env)
+    url = configure("hub_bench_zip", **env)
     recreate_database(url)
     from django.core.management import call_command
 
@@ -135,12 +143,7 @@ def main() -> None:
     server = gunicorn(port, workers=1)
     try:
         base = f"http://127.0.0.1:{port}/bench/big"
-        for _ in range(100):
-            try:
-                requests.get(base + "/", timeout=5)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+        wait_until_answering(base + "/")
         pid = worker_pid(server.pid)
         idle = rss_mib(pid)
         plain, zipped = [], []
@@ -154,7 +157,8 @@ def main() -> None:
             zipped.append((size / took / 1e6, peak_b))
         a = max(rate for rate, _ in plain)
         b = max(rate for rate, _ in zipped)
-        print(f"release of {args.files} files, {args.gib:g} GiB in all; best of {args.rounds}")
+        print(f"release of {args.files} files, {total / MiB:,.0f} MiB in all; best of "
+              f"{args.rounds}")  # fmt: skip
         print(f"(a) the files one by one:  {a:,.0f} MB/s, worker peak RSS "
               f"{max(p for _, p in plain):,.1f} MiB")  # fmt: skip
         print(f"(b) the release's zip:     {b:,.0f} MB/s, worker peak RSS "
