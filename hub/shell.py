@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterable
 
-__all__ = ["Raw", "command", "local_file"]
+__all__ = ["Line", "Raw", "command", "local_file"]
 
 
 class Raw(str):
@@ -28,11 +28,22 @@ def local_file(name: str) -> str:
     return f"./{name}" if name.startswith("-") else name
 
 
-def command(*words: str, operands: Iterable[str] = ()) -> str:
+class Line(str):
+    """A command line that keeps its words as quoted, so that a page can wrap it between
+    words rather than inside one (after the `-` of `-o`)."""
+
+    words: tuple[str, ...] = ()
+
+
+def command(*words: str, operands: Iterable[str] = ()) -> Line:
     """One line: the program, its options and their values, then `--` and the operands.
 
     Operands are the words users chose (repositories, paths, URLs); after `--` no tool takes
     them for options, however they are spelt."""
-    line = " ".join(_word(w) for w in words)
+    quoted = [_word(w) for w in words]
     operands = [_word(o) for o in operands]
-    return f"{line} -- {' '.join(operands)}" if operands else line
+    if operands:
+        quoted += ["--", *operands]
+    line = Line(" ".join(quoted))
+    line.words = tuple(quoted)
+    return line

@@ -26,9 +26,9 @@ def copy_texts(response) -> dict[str, str]:
 
 
 def shown(response) -> list[str]:
-    """The commands the page shows in its code blocks, as text."""
+    """The commands the page shows in its code blocks, as text (the words' markup removed)."""
     blocks = re.findall(r"<pre[^>]*><code>(.*?)</code></pre>", response.content.decode(), re.S)
-    return [html.unescape(b) for b in blocks]
+    return [html.unescape(re.sub(r"<[^>]+>", "", b)) for b in blocks]
 
 
 def download_params(line: str) -> dict:
