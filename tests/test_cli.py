@@ -3,8 +3,11 @@ virtual environment the way a publisher installs it (`pip install ./cli`: script
 `ensure_cli`). Uploads are verified by the suite's real Celery worker."""
 
 import hashlib
+import html
 import io
 import os
+import re
+import shlex
 import signal
 import stat
 import subprocess
@@ -29,6 +32,7 @@ from tests.conftest import free_port
 from tests.factories import RepositoryFactory, UserFactory
 
 HUB = Path(sys.executable).parent / "hub"
+ESCAPE = Path(__file__).resolve().parent.parent / "data" / "escape"  # outside any test folder
 KIB = 1024
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -381,6 +385,77 @@ def test_download_refuses_unsafe_paths_before_writing_anything(tmp_path):
     for path in ("../x", "a/../../x", "/etc/passwd", "a//b", "./a", ""):
         with pytest.raises(HubError, match="outside"):
             destination(tmp_path, path)
+
+
+@pytest.fixture
+def option_like(alice, shared_storage):
+    """A public release holding files named like an option and like standard input."""
+    repo = RepositoryFactory(owner=alice, name="hostile")
+    for path in ("--to=x", "-", "weights.bin", f"--to={ESCAPE}/x"):
+        file_add_content(release=repo.latest_release, path=path, data=path.encode(), user=alice)
+    return repo
+
+
+def page_snippet(hub_server: str, path: str) -> list[str]:
+    """The file page's `hub download` line, as the shell splits it once pasted."""
+    page = httpx.get(f"{hub_server}/alice/hostile/releases/v1.00/files/{path}")
+    assert page.status_code == 200
+    line = re.search(r'data-copy="([^"]*)" aria-label="Copy the command-line', page.text)[1]
+    return shlex.split(html.unescape(line))
+
+
+def test_the_file_page_snippet_downloads_a_file_named_like_an_option(
+    env, option_like, hub_server, tmp_path
+):
+    words = page_snippet(hub_server, "--to=x")
+    assert words[:2] == ["hub", "download"]
+    result = hub(env, *words[1:], cwd=tmp_path)  # pasted and run in an empty folder
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["--to=x"]  # that file, nothing else
+    assert (tmp_path / "--to=x").read_bytes() == b"--to=x"
+
+    dash = hub(env, *page_snippet(hub_server, "-")[1:], cwd=tmp_path)
+    assert dash.returncode == 0, dash.stderr
+    assert (tmp_path / "-").read_bytes() == b"-"
+
+
+def test_download_refuses_a_path_that_could_be_read_as_an_option(env, option_like, tmp_path):
+    # The line the file page used to show: the file's name read as --to, the whole release
+    # written into another folder.
+    for path in ("--to=x", f"--to={ESCAPE}/x"):
+        old = hub(env, "download", "alice/hostile@v1.00", path, cwd=tmp_path)
+        assert old.returncode == 2
+        assert one_line_error(old) == (
+            f"hub: “{path}” was read as an option, but it is also a path in alice/hostile "
+            f"v1.00: write paths after “--” (hub download -- alice/hostile@v1.00 {path})."
+        )
+    checked = hub(env, "verify", "alice/hostile", "--in=x", "-q", cwd=tmp_path)
+    assert checked.returncode == 1  # an option no file is named after is an option
+    assert "hub verify" not in checked.stderr
+    dash = hub(env, "download", "alice/hostile", "-", cwd=tmp_path)
+    assert dash.returncode == 2
+    assert one_line_error(dash).startswith(
+        "hub: “-” could be an option: write paths that start with “-” after “--”"
+    )
+    unknown = hub(env, "download", "alice/hostile", "-weights.bin", cwd=tmp_path)
+    assert unknown.returncode == 2
+    assert "a path that starts with “-” goes after “--”" in one_line_error(unknown)
+    assert list(tmp_path.iterdir()) == [] and not Path(ESCAPE).exists()
+
+
+def test_upload_refuses_an_option_that_is_also_a_file_here(
+    env, alice, tmp_path, celery_worker_process, shared_storage
+):
+    RepositoryFactory(owner=alice, name="dashes")
+    (tmp_path / "--quiet").write_bytes(b"weights")
+    refused = hub(env, "upload", "alice/dashes", "--quiet", token=alice.raw_token, cwd=tmp_path)
+    assert refused.returncode == 2
+    assert one_line_error(refused).startswith(
+        "hub: “--quiet” was read as an option, but it is also a file or folder here"
+    )
+    sent = hub(env, "upload", "alice/dashes", "--", "--quiet", token=alice.raw_token, cwd=tmp_path)
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert ReleaseFile.objects.get(release__repository__name="dashes").path == "--quiet"
 
 
 def test_a_private_repository_needs_the_owner_s_token(env, alice, tmp_path, shared_storage):

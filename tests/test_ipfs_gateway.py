@@ -162,8 +162,8 @@ def test_an_unchanged_block_is_not_sent_again(hub_server, content):
 def test_the_file_page_shows_how_to_verify_with_ipfs_tools_for_public_content_only(client, content):
     page = client.get("/carol/weights/releases/v1.00/files/model.bin")
     assert page.status_code == 200
-    assert f"/ipfs/{content['cid']} -o file.car" in page.text
-    assert "ipfs-car unpack file.car --verify --output model.bin" in page.text
+    assert f"-o file.car -- http://testserver/ipfs/{content['cid']}" in page.text
+    assert "ipfs-car unpack file.car --verify --output ./model.bin" in page.text
     client.force_login(UserFactory(username="carol"))
     private = client.get("/carol/secret/releases/v1.00/files/s.bin")
     assert private.status_code == 200 and "ipfs-car" not in private.text

@@ -82,54 +82,29 @@ def use_this_model(context, file=None, files=None) -> str:
 
     `file=` on a file page (that file, at its release); `files=` on the repository page (the
     latest release's files: the whole release for the CLI, its main file for the others).
-    Every value a user chose (names, paths, tensor names) is quoted for the shell or Python
-    here and HTML-escaped by the partial."""
-    import shlex
-
-    from django.contrib.auth.models import AnonymousUser
+    The shell lines come from `releases.commands` (quoted, users' words after `--`), the
+    Python is written with literals here, and the partial HTML-escapes both."""
     from django.template.loader import render_to_string
-    from django.urls import reverse
 
-    from releases.selectors import release_file_latest
-    from repos.access import content_usable, may_read
+    from releases import commands
+    from repos.access import content_usable
 
     request = context["request"]
     usable = [rf for rf in ([file] if file is not None else files or []) if content_usable(rf.blob)]
     if not usable:
         return ""
     rf = usable[0] if file is not None else _main_file(usable)
-    release = rf.release
-    repo = release.repository
-    target = f"{repo.full_name}@{release.version}"
-    cli = f"hub download {target}" + ("" if files is not None else f" {shlex.quote(rf.path)}")
-    # The stable alias, unless a newer release has other content at this path: the page's
-    # snippet then downloads the page's file.
-    kwargs = {"owner": repo.owner.username, "name": repo.name, "path": rf.path}
-    is_latest = release.pk == repo.latest_release_id or (
-        release_file_latest(repository=repo, path=rf.path).pk == rf.pk
-    )
-    if is_latest:
-        url = request.build_absolute_uri(reverse("resolve_latest", kwargs=kwargs))
-    else:
-        kwargs["version"] = release.version
-        url = request.build_absolute_uri(reverse("resolve", kwargs=kwargs))
-    needs_token = not may_read(AnonymousUser(), repo)
-    if url.rsplit("/", 1)[-1] == rf.name:
-        curl = f"curl -fLO {shlex.quote(url)}"
-    else:  # the URL's last segment is percent-encoded: name the file as it is named here
-        curl = f"curl -fL -o {shlex.quote(rf.name)} {shlex.quote(url)}"
-    if needs_token:
-        curl = curl.replace("curl ", 'curl -H "Authorization: Bearer $HUB_TOKEN" ', 1)
+    download = commands.download(request, rf, whole_release=files is not None)
     return render_to_string(
         "partials/use_this_model.html",
         {
             "file": rf,
             "whole_release": files is not None,
-            "release": release,
-            "needs_token": needs_token,
-            "is_latest": is_latest,
-            "cli": cli,
-            "curl": curl,
+            "release": rf.release,
+            "needs_token": download.needs_token,
+            "is_latest": download.is_latest,
+            "cli": download.cli,
+            "curl": download.curl,
             "python": _sdk_snippet(rf),
             "sdk_version": SDK_VERSION,
         },
@@ -147,8 +122,10 @@ def _main_file(files: list) -> Any:
 
 
 def _sdk_snippet(rf) -> str:
-    """Python running the model on OpenGradient's network, which knows it by its CID (the
-    Blob ID), with example inputs in the signature's shapes; "" where that does not apply."""
+    """Python running the model on OpenGradient's network, with example inputs in the
+    signature's shapes; "" where that does not apply. The network runs models held by
+    OpenGradient's own Model Hub, found by their CID: the Blob ID passed here reaches the model
+    only if the same file is published there too (the snippet and its note say so)."""
     if not rf.is_onnx or rf.blob.onnx_status != "valid":
         return ""
     specs = tensors.input_specs(rf.blob.onnx_signature)
@@ -181,7 +158,9 @@ def _sdk_snippet(rf) -> str:
         "# A funded key of the OpenGradient network, which pays for the inference.",
         'alpha = og.Alpha(private_key=os.environ["OG_PRIVATE_KEY"])',
         "result = alpha.infer(",
-        f"    model_cid={json.dumps(rf.blob.blob_id)},  # the Blob ID",
+        "    # This hub's Blob ID: OpenGradient's network knows it only if the same file is",
+        "    # also published on OpenGradient's own Model Hub, under this CID.",
+        f"    model_cid={json.dumps(rf.blob.blob_id)},",
         f"    inference_mode=og.InferenceMode.VANILLA,  # or {modes}",
         "    model_input={",
         *entries,

@@ -158,9 +158,9 @@ def model_repo(owner):
 def test_the_repository_page_offers_the_latest_release_and_its_model(client, model_repo):
     response = client.get(model_repo.get_absolute_url())
     found = snippets(response)
-    assert found["command-line"] == "hub download alice/direction@v1.00"
+    assert found["command-line"] == "hub download -- alice/direction@v1.00"
     assert found["curl"] == (
-        "curl -fLO http://testserver/alice/direction/resolve/latest/models/direction.onnx"
+        "curl -fLO -- http://testserver/alice/direction/resolve/latest/models/direction.onnx"
     )
     blob_id = ReleaseFile.objects.get(path="models/direction.onnx").blob.blob_id
     code = ast.parse(found["Python"])  # valid Python
@@ -182,7 +182,7 @@ def test_the_file_page_offers_that_file_at_its_release(client, model_repo):
     rf = ReleaseFile.objects.get(path="models/direction.onnx")
     response = client.get(model_repo.url("file_detail", version="v1.00", path=rf.path))
     found = snippets(response)
-    assert found["command-line"] == "hub download alice/direction@v1.00 models/direction.onnx"
+    assert found["command-line"] == "hub download -- alice/direction@v1.00 models/direction.onnx"
     assert found["curl"].endswith("/alice/direction/resolve/latest/models/direction.onnx")
     assert rf.blob.blob_id in found["Python"]
 
@@ -191,17 +191,47 @@ def test_a_file_that_is_not_an_onnx_model_gets_no_python(client, model_repo):
     response = client.get(model_repo.url("file_detail", version="v1.00", path="README.txt"))
     found = snippets(response)
     assert set(found) == {"command-line", "curl"}
-    assert found["curl"] == "curl -fLO http://testserver/alice/direction/resolve/latest/README.txt"
+    assert found["curl"] == (
+        "curl -fLO -- http://testserver/alice/direction/resolve/latest/README.txt"
+    )
 
 
 def test_an_older_file_replaced_in_a_newer_release_gets_its_versioned_url(client, repo):
     response = client.get(repo.url("file_detail", version="v1.00", path="model.onnx"))
     found = snippets(response)
-    assert found["command-line"] == "hub download alice/alias-repo@v1.00 model.onnx"
-    assert found["curl"] == "curl -fLO http://testserver/alice/alias-repo/resolve/v1.00/model.onnx"
+    assert found["command-line"] == "hub download -- alice/alias-repo@v1.00 model.onnx"
+    assert found["curl"] == (
+        "curl -fLO -- http://testserver/alice/alias-repo/resolve/v1.00/model.onnx"
+    )
     # …while a file no newer release replaced keeps the stable alias.
     response = client.get(repo.url("file_detail", version="v1.00", path="docs/notes.txt"))
     assert "/resolve/latest/docs/notes.txt" in snippets(response)["curl"]
+
+
+def test_an_older_file_whose_content_a_newer_release_holds_gets_the_latest_url(client, owner):
+    repo = RepositoryFactory(owner=owner, name="evals")
+    put(repo.latest_release, "eval.csv", b"a,b\n1,2\n")
+    (v101,) = add_releases(repo, "minor")
+    put(v101, "eval.csv", b"a,b\n1,2\n")  # another record, the same content
+    put(v101, "other.csv", b"new")
+    response = client.get(repo.url("file_detail", version="v1.00", path="eval.csv"))
+    found = snippets(response)
+    assert found["curl"] == "curl -fLO -- http://testserver/alice/evals/resolve/latest/eval.csv"
+    page = response.content.decode()
+    assert "A newer release has other content" not in page
+    assert "always serves the newest release that has <code>eval.csv</code>" in page
+
+
+def test_the_python_snippet_says_when_the_network_knows_the_blob_id(client, model_repo):
+    response = client.get(model_repo.get_absolute_url())
+    page = response.content.decode()
+    box = page[page.index('id="use-this-model"') :]
+    assert "knows models by their CID: the Blob ID" not in box
+    assert "the call works only once the same file is published on OpenGradient's hub" in box
+    assert "For a model published only here, the network does not know the CID" in box
+    python = snippets(response)["Python"]
+    assert "knows it only if the same file is" in python
+    assert "also published on OpenGradient's own Model Hub" in python
 
 
 def test_hostile_names_are_quoted_for_the_shell_and_escaped_in_the_page(client, owner):
@@ -222,9 +252,9 @@ def test_hostile_names_are_quoted_for_the_shell_and_escaped_in_the_page(client, 
         assert "<script>" not in page
         found = snippets(response)
         curl = shlex.split(found["curl"])
-        assert curl[:4] == ["curl", "-fL", "-o", HOSTILE]
-        assert urlsplit(curl[4]).path == "/alice/hostile/resolve/latest/a'b%20$(x).onnx"
-        assert body(client.get(urlsplit(curl[4]).path)) == demo_models.risk_score()
+        assert curl[:5] == ["curl", "-fL", "-o", HOSTILE, "--"]
+        assert urlsplit(curl[5]).path == "/alice/hostile/resolve/latest/a'b%20$(x).onnx"
+        assert body(client.get(urlsplit(curl[5]).path)) == demo_models.risk_score()
         assert found["Python"].count("$(x)") == 0
         code = ast.parse(found["Python"])
         call = next(n for n in ast.walk(code) if isinstance(n, ast.Call) and _name(n) == "infer")
@@ -233,7 +263,7 @@ def test_hostile_names_are_quoted_for_the_shell_and_escaped_in_the_page(client, 
         )
         assert model_input == {'x"</code><script>': [[0.1, 0.2]]}
     cli = shlex.split(snippets(response)["command-line"])
-    assert cli == ["hub", "download", "alice/hostile@v1.00", HOSTILE]
+    assert cli == ["hub", "download", "--", "alice/hostile@v1.00", HOSTILE]
 
 
 def test_a_private_repository_adds_the_token_header(personas, private_repo):
@@ -242,7 +272,7 @@ def test_a_private_repository_adds_the_token_header(personas, private_repo):
         response = personas[persona].get(private_repo.get_absolute_url())
         found = snippets(response)
         assert shlex.split(found["curl"]) == [
-            "curl", "-H", "Authorization: Bearer $HUB_TOKEN", "-fLO",
+            "curl", "-H", "Authorization: Bearer $HUB_TOKEN", "-fLO", "--",
             "http://testserver/alice/secret-model/resolve/latest/secret.onnx",
         ]  # fmt: skip
         assert "hub login" in response.content.decode()

@@ -61,8 +61,8 @@ def test_the_file_page_shows_the_signature(personas, owner):
         "open_high_low_close",
         "[1, 10, 4]",
         "Opset",
-        "sha256sum vol.onnx",
-        "ipfs add -n --cid-version=1 vol.onnx",
+        "sha256sum -- vol.onnx",
+        "ipfs add -n --cid-version=1 -- vol.onnx",
         rf.blob.blob_id,
         rf.blob.sha256,
     ]

@@ -3,8 +3,6 @@ the downloads of the newest release that has a path and by Blob ID. (The downloa
 release's path, `resolve`, is `releases.api_hf.views.resolve`: it also speaks to
 `huggingface_hub`.)"""
 
-import shlex
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -12,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from hub.errors import HubError
-from releases import archive, downloads, previews, selectors, tree
+from releases import archive, commands, downloads, previews, selectors, tree
 from releases.services import files as services
 from repos import access
 from repos import selectors as repo_selectors
@@ -32,6 +30,7 @@ def _owned_release(request: HttpRequest, owner: str, name: str, version):
 def file_detail(request: HttpRequest, owner: str, name: str, version, path: str) -> HttpResponse:
     rf = _readable_file(request, owner, name, version, path)
     repo = rf.release.repository
+    checks, gateway_checks = commands.verify(request, rf)
     return render(
         request,
         "releases/file_detail.html",
@@ -41,7 +40,8 @@ def file_detail(request: HttpRequest, owner: str, name: str, version, path: str)
             "file": rf,
             "is_owner": access.may_manage(request.user, repo),
             "sees_reasons": access.may_read_moderation_reasons(request.user, repo),
-            "shell_name": shlex.quote(rf.name),  # safe to paste into a shell as shown
+            "checks": checks,  # copy-ready commands: quoted, users' words after `--`
+            "gateway_checks": gateway_checks,
             "crumbs": tree.crumbs(rf.release, rf.path.rpartition("/")[0]),
             "preview": previews.file_preview(rf),
         },

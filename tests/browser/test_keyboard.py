@@ -87,10 +87,17 @@ def test_a_visitor_browses_to_a_file_with_the_keyboard(hub_server, risk, page):
     expect(page).to_have_url(hub_server + FILE)
     expect(page.locator("h2.file-title")).to_have_text("risk.onnx")
 
-    # The boxes that scroll sideways (the verify commands) take the focus, to scroll by arrows.
-    wide = "pre.verify:last-of-type"  # the curl command: wider than the sidebar
+    # The verify commands are shown whole (nothing to scroll), each with its Copy button.
+    last = page.locator(".repo-side .command pre").last
+    assert last.evaluate("(pre) => pre.scrollWidth <= pre.clientWidth")
+    tab_to(page, "button[aria-label='Copy the ipfs-car command']")
+    # A box that scrolls sideways (the Python snippet, on a phone) takes the focus, to scroll
+    # by arrows.
+    page.set_viewport_size({"width": 390, "height": 844})
+    wide = "#use-this-model pre:not(.snippet-shell)"
+    page.wait_for_function("(s) => document.querySelector(s).hasAttribute('tabindex')", arg=wide)
     assert page.locator(wide).evaluate("(pre) => pre.scrollWidth > pre.clientWidth")
-    tab_to(page, wide)
+    tab_to(page, wide, back=True)
     assert page.evaluate("() => document.activeElement.scrollLeft") == 0
     page.keyboard.press("ArrowRight")
     page.wait_for_function("() => document.activeElement.scrollLeft > 0")

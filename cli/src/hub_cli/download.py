@@ -10,6 +10,8 @@ right content is not fetched again.
 from __future__ import annotations
 
 import os
+import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -17,7 +19,7 @@ import httpx
 
 from hub_cli import output
 from hub_cli.blobid import hash_file
-from hub_cli.client import FAILED, NOT_FOUND, Client, HubError
+from hub_cli.client import FAILED, NOT_FOUND, USAGE, Client, HubError
 from hub_cli.refs import Ref
 
 
@@ -36,32 +38,57 @@ class Remote:
 
 
 def release_files(
-    client: Client, ref: Ref, wanted: list[str], root: Path
+    client: Client,
+    ref: Ref,
+    wanted: list[str],
+    root: Path,
+    *,
+    options: Sequence[str] = (),
+    command: str = "hub download",
 ) -> tuple[str, list[Remote]]:
     """The release's version and its files, all or those at the paths given (a folder's path
-    selects what is in it), each with its place under `root`."""
+    selects what is in it), each with its place under `root`.
+
+    `options` are the words the command line read as options: one that is also a path in the
+    release is refused, as it may have been meant as one (a file named `--to=x` pasted without
+    `--` before it)."""
     version = ref.resolve_version(client)
-    files = _chosen(client, ref, version, wanted)
+    files = _chosen(client, ref, version, wanted, options, command)
     for remote in files:
         remote.dest = destination(root, remote.path)
     return version, files
 
 
-def _chosen(client: Client, ref: Ref, version: str, wanted: list[str]) -> list[Remote]:
+def _chosen(
+    client: Client, ref: Ref, version: str, wanted: list[str], options, command: str
+) -> list[Remote]:
     listed = client.get(ref.api("releases", version, "files"))
     files = [
         Remote(f["path"], f["size"], f["sha256"], f["blob_id"], f["download_url"]) for f in listed
     ]
+    for word in options:
+        if any(_selects(word, f.path) for f in files):
+            example = f"{command} -- {ref.full_name}@{version} {shlex.quote(word)}"
+            raise HubError(
+                f"“{word}” was read as an option, but it is also a path in {ref.full_name} "
+                f"{version}: write paths after “--” ({example}).",
+                code=USAGE,
+            )
     if not wanted:
         return files
     chosen: dict[str, Remote] = {}
     for raw in wanted:
-        prefix = raw.strip("/")
-        found = [f for f in files if f.path == prefix or f.path.startswith(prefix + "/")]
+        found = [f for f in files if _selects(raw, f.path)]
         if not found:
             raise HubError(f"“{raw}” is not in {ref.full_name} {version}.", code=NOT_FOUND)
         chosen.update((f.path, f) for f in found)
     return sorted(chosen.values(), key=lambda f: f.path)
+
+
+def _selects(wanted: str, path: str) -> bool:
+    """Whether the path asked for is the file's, or a folder holding it."""
+    prefix = wanted.strip("/")
+    return path == prefix or path.startswith(prefix + "/")
 
 
 def destination(root: Path, path: str) -> Path:

@@ -24,6 +24,62 @@ def _client() -> Client:
     return Client(config.load())
 
 
+class OperandsCommand(click.Command):
+    """A command with path operands, which may follow `--` (the end of options).
+
+    Click reads any word that starts with `-` as an option, so a pasted command whose path
+    is spelt like one (a file named `--to=x`) would quietly change what the command does.
+    This keeps what the shell gave, so that the command can refuse what is ambiguous: a path
+    that starts with `-` given before `--`, or a word read as an option that is also a path
+    the command could mean."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        ctx.meta["hub.after_dashes"] = len(args[end + 1 :])
+        ctx.meta["hub.options"] = [a for a in args[:end] if a.startswith("-") and a != "-"]
+        return super().parse_args(ctx, args)
+
+
+class LocalOperandsCommand(OperandsCommand):
+    """An `OperandsCommand` whose paths are local files and folders: a word read as an option
+    that is also the name of one here is refused before anything else is read."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        for word in args[:end]:
+            if word.startswith("-") and word != "-" and Path(word).exists():
+                raise HubError(
+                    f"“{word}” was read as an option, but it is also a file or folder here: "
+                    f"write paths after “--” ({_usage(ctx)}).",
+                    code=USAGE,
+                )
+        return super().parse_args(ctx, args)
+
+
+def _operands(paths: tuple[str, ...] | tuple[Path, ...]) -> list[str]:
+    """The path operands as given; refuses one that starts with `-` before `--`."""
+    ctx = click.get_current_context()
+    given = [str(p) for p in paths]
+    before = given[: max(0, len(given) - ctx.meta.get("hub.after_dashes", 0))]
+    for path in before:
+        if path.startswith("-"):
+            raise HubError(
+                f"“{path}” could be an option: write paths that start with “-” after “--” "
+                f"({_usage(ctx)}).",
+                code=USAGE,
+            )
+    return given
+
+
+def _options_given() -> list[str]:
+    """The words read as options (and their values, when spelt `--opt=value`)."""
+    return list(click.get_current_context().meta.get("hub.options", []))
+
+
+def _usage(ctx: click.Context) -> str:
+    return f"{ctx.command_path} [OPTIONS] -- OWNER/NAME[@vX.YY] PATH…"
+
+
 def _print_json(data) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -191,7 +247,7 @@ def release(repository: str, major: bool, notes: str, as_json: bool) -> None:
     output.say(f"Created release {made['version']} of {ref.full_name}: {client.url}{made['url']}")
 
 
-@cli.command()
+@cli.command(cls=LocalOperandsCommand)
 @click.argument("repository")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--jobs", "-j", default=4, show_default=True, help="Files sent at the same time.")
@@ -207,6 +263,7 @@ def upload(repository: str, paths: tuple[Path, ...], jobs: int, timeout: int, qu
     sent again. An upload interrupted earlier resumes where it stopped.
     """
     ref = parse_ref(repository)
+    _operands(paths)
     items = collect(list(paths))
     with _client() as client:
         version = ref.resolve_version(client)
@@ -221,7 +278,7 @@ def _folder(flag: str, name: str, what: str):
     )  # fmt: skip
 
 
-@cli.command()
+@cli.command(cls=OperandsCommand)
 @click.argument("repository")
 @click.argument("paths", nargs=-1)
 @_folder("--to", "to", "Folder to write into")
@@ -234,12 +291,14 @@ def download(repository: str, paths: tuple[str, ...], to: Path, quiet: bool) -> 
     """
     ref = parse_ref(repository)
     with _client() as client:
-        version, files = release_files(client, ref, list(paths), to)
+        version, files = release_files(
+            client, ref, _operands(paths), to, options=_options_given(), command="hub download"
+        )
         Downloader(client).run(files)
     sys.exit(report_download(ref, version, files, to, quiet))
 
 
-@cli.command(name="verify")
+@cli.command(name="verify", cls=OperandsCommand)
 @click.argument("repository")
 @click.argument("paths", nargs=-1)
 @_folder("--in", "folder", "Folder holding the files")
@@ -248,7 +307,9 @@ def verify_(repository: str, paths: tuple[str, ...], folder: Path, quiet: bool) 
     """Check local copies of OWNER/NAME[@vX.YY]'s files against the release."""
     ref = parse_ref(repository)
     with _client() as client:
-        _version, files = release_files(client, ref, list(paths), folder)
+        _version, files = release_files(
+            client, ref, _operands(paths), folder, options=_options_given(), command="hub verify"
+        )
     sys.exit(verify(files, quiet))
 
 
@@ -262,8 +323,13 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(exc.ctx.get_help(), err=True)
         sys.exit(USAGE)
     except click.UsageError as exc:
+        message = exc.format_message().rstrip(".")
+        if isinstance(exc, click.NoSuchOption) and isinstance(
+            getattr(exc.ctx, "command", None), OperandsCommand
+        ):
+            message += ": a path that starts with “-” goes after “--”"
         hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
-        _fail(exc.format_message().rstrip(".") + hint + ".", USAGE)
+        _fail(message + hint + ".", USAGE)
     except click.ClickException as exc:
         _fail(exc.format_message(), exc.exit_code)
     except (click.Abort, KeyboardInterrupt):
