@@ -30,6 +30,9 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
 STORED_TYPES = ("text/html",)
+# A page larger than this is answered afresh each time rather than kept: the cache is the
+# task broker's Redis too. (Rendered Markdown is at most 1 MiB: hub.markdown.)
+MAX_STORED_BYTES = 2 * 1024 * 1024
 
 
 def _anonymous_and_stateless(request: HttpRequest) -> bool:
@@ -74,7 +77,10 @@ def anonymous_page_cache(version: Callable[..., object] | None = None):
                 content_type, body = stored
                 return HttpResponse(body, content_type=content_type)
             response = view(request, *args, **kwargs)
-            if _nothing_of_the_visitor(request, response):
+            if (
+                _nothing_of_the_visitor(request, response)
+                and len(response.content) <= MAX_STORED_BYTES
+            ):
                 cache.set(key, (response["Content-Type"], response.content), seconds)
             return response
 

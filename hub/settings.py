@@ -327,8 +327,11 @@ METRICS_COLLECTORS = [
 ]
 
 # Markdown editor (django-markdownx): previews use the same renderer and sanitizer as pages.
-MARKDOWNX_MARKDOWNIFY_FUNCTION = "hub.markdown.render_markdown"
+# Text that cannot be rendered (hub.markdown's bounds) previews as a notice saying why.
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "hub.markdown.render_markdown_or_notice"
 MARKDOWNX_SERVER_CALL_LATENCY = 400
+# Markdown that takes longer than this to render is "too large to render" (hub/markdown.py).
+HUB_MARKDOWN_SECONDS = env_int("HUB_MARKDOWN_SECONDS", 5)
 
 # Hub limits.
 HUB_PAGE_SIZE = env_int("HUB_PAGE_SIZE", 20)

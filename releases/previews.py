@@ -6,7 +6,10 @@ so a 10 GiB file costs the same as a small one: a text file larger than the limi
 first part and says so. Text is UTF-8 (a byte-order mark is dropped); a NUL byte or
 bytes that are not UTF-8 make the file "not text". Markdown goes through the cards' sanitizer
 (`hub.markdown`); code is highlighted by Pygments with the classes that `static/css/highlight.css`
-colours. Blobs never change, so a rendered preview is cached under the Blob ID.
+colours. Blobs never change, so a rendered preview is cached under the Blob ID. Markdown that
+`hub.markdown` will not render (too large, too slow, nested too deeply) is shown as plain text
+under a note that says why; that answer is cached for an hour only, as "too slow" depends on
+how busy the machine was.
 
 Who may read the file is decided before: callers pass a file they got from a selector.
 """
@@ -17,24 +20,26 @@ import hashlib
 import io
 import logging
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.cache import cache
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_for_filename
 from pygments.util import ClassNotFound
 
 from hub import storage
 from hub.formats import human_size
-from hub.markdown import render_markdown
+from hub.markdown import Unrenderable, render_markdown
 from releases.models import ReleaseFile
 from repos.access import content_usable
 
 # Highlighting 128 KiB of Python takes ~0.5 s once (then cached) and makes ~0.7 MB of HTML.
 MAX_BYTES = 128 * 1024
-CACHE_VERSION = 2  # bump when the rendering changes: cached previews are then not read
+CACHE_VERSION = 3  # bump when the rendering changes: cached previews are then not read
 CACHE_SECONDS = 7 * 24 * 3600
+FALLBACK_CACHE_SECONDS = 3600  # Markdown shown as plain text: may render when less busy
 TABLE_ROWS = 100  # rows of a CSV shown under its header
 TABLE_COLUMNS = 50  # and its columns: a row of 100,000 commas must not make 10 million cells
 
@@ -71,6 +76,7 @@ class Preview:
     rows: list[list[str]] = field(default_factory=list)
     language: str = ""  # the lexer's name, for code
     note: str = ""  # a sentence for people: what part is shown, or why nothing is
+    fallback: bool = False  # Markdown that could not be rendered, shown as plain text
 
     @property
     def shows_content(self) -> bool:
@@ -103,7 +109,7 @@ def file_preview(rf: ReleaseFile) -> Preview:
                 note="The contents could not be read just now; reload the page in a moment.",
             )
         preview = render(rf.name, data, size=blob.size)
-        cache.set(key, preview, CACHE_SECONDS)
+        cache.set(key, preview, FALLBACK_CACHE_SECONDS if preview.fallback else CACHE_SECONDS)
     return preview
 
 
@@ -127,7 +133,16 @@ def render(name: str, data: bytes, *, size: int) -> Preview:
         else ""
     )
     if how == Kind.MARKDOWN:
-        return Preview(Kind.MARKDOWN, html=render_markdown(text), note=part)
+        try:
+            return Preview(Kind.MARKDOWN, html=render_markdown(text), note=part)
+        except Unrenderable as error:
+            plain = _code(
+                name,
+                text,
+                note=f"{error.message} It is shown as plain text.",
+                lexer=TextLexer(stripnl=False, ensurenl=False),
+            )
+            return replace(plain, fallback=True)
     if how.startswith(Kind.TABLE):
         table = _table(text, DELIMITERS[how.removeprefix(Kind.TABLE)], truncated=truncated)
         if table is not None:
@@ -165,9 +180,9 @@ def _decode(data: bytes, *, truncated: bool) -> str | None:
         return None
 
 
-def _code(name: str, text: str, *, note: str) -> Preview:
+def _code(name: str, text: str, *, note: str, lexer: Lexer | None = None) -> Preview:
     try:
-        lexer = get_lexer_for_filename(name, stripnl=False, ensurenl=False)
+        lexer = lexer or get_lexer_for_filename(name, stripnl=False, ensurenl=False)
     except ClassNotFound:
         lexer = TextLexer(stripnl=False, ensurenl=False)
     formatter = HtmlFormatter(cssclass="highlight", wrapcode=True, linenos="inline")

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from hub.errors import Conflict, Invalid
-from hub.markdown import markdown_excerpt, render_markdown
+from hub.markdown import Unrenderable, html_excerpt, render_markdown, unrenderable_notice
 from hub.names import validate_url_name
 from repos.facets import facets_forget
 from repos.models import (
@@ -103,9 +103,15 @@ def _refresh_search_vector(repository: Repository, tags: list[str]) -> None:
 
 
 def _apply_description(repository: Repository, description: str) -> None:
+    """Set the model card and what is derived from it; a card that cannot be rendered (too
+    large, nested too deeply: `hub.markdown`) is refused, with the reason."""
+    try:
+        description_html = render_markdown(description)
+    except Unrenderable as error:
+        raise Invalid(error.message, field="description") from None
     repository.description = description
-    repository.description_html = render_markdown(description)
-    repository.summary = markdown_excerpt(description)
+    repository.description_html = description_html
+    repository.summary = html_excerpt(description_html)
 
 
 def _name_taken_error() -> Conflict:
@@ -217,8 +223,13 @@ def repository_delete(*, repository: Repository, confirm_name: str) -> None:
 
 
 def repository_refresh_derived(*, repository: Repository) -> None:
-    """Re-derive what is computed from a repository's fields (after an edit in the admin)."""
-    _apply_description(repository, repository.description)
+    """Re-derive what is computed from a repository's fields (after an edit in the admin).
+    The admin saved the card already: one that cannot be rendered shows why instead."""
+    try:
+        _apply_description(repository, repository.description)
+    except Invalid as error:
+        repository.description_html = unrenderable_notice(error.message)
+        repository.summary = ""
     Repository.objects.filter(pk=repository.pk).update(
         description_html=repository.description_html, summary=repository.summary
     )

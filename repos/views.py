@@ -107,15 +107,19 @@ def repo_edit(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     form = RepositoryMetadataForm(request.POST or None, instance=repo)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.repository_update(
-            repository=repo,
-            description=data["description"],
-            task=data["task"],
-            license=data["license"],
-            tags=data["tags"],
-        )
-        messages.success(request, "Saved.")
-        return redirect(repo)
+        try:
+            services.repository_update(
+                repository=repo,
+                description=data["description"],
+                task=data["task"],
+                license=data["license"],
+                tags=data["tags"],
+            )
+        except HubError as exc:  # a card that cannot be rendered, say: shown on its field
+            form_error(form, exc)
+        else:
+            messages.success(request, "Saved.")
+            return redirect(repo)
     # A failed form must not show the half-applied instance: re-read the stored one.
     return render(
         request,

@@ -33,6 +33,16 @@ def test_an_anonymous_visitor_is_served_the_stored_page(owner, django_assert_num
     assert again["Content-Security-Policy"] == first["Content-Security-Policy"]
 
 
+def test_a_page_larger_than_the_bound_is_not_stored(owner, monkeypatch):
+    # The cache is also the task broker's Redis: a huge page is answered afresh each time.
+    monkeypatch.setattr("hub.pagecache.MAX_STORED_BYTES", 1000)
+    repo = RepositoryFactory(owner=owner)
+    Client().get(repo.get_absolute_url())
+    with CaptureQueriesContext(connection) as queries:
+        again = Client().get(repo.get_absolute_url())
+    assert again.status_code == 200 and len(queries) > 1  # rendered, not served stored
+
+
 def test_an_edit_shows_to_anonymous_visitors_at_once(owner):
     repo = RepositoryFactory(owner=owner, description="old card")
     assert b"old card" in Client().get(repo.get_absolute_url()).content

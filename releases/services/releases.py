@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from hub.errors import Invalid, NotFound
-from hub.markdown import render_markdown
+from hub.markdown import Unrenderable, render_markdown
 from releases.models import Release
 from releases.services.files import release_copy_files
 from repos import services as repo_services
@@ -88,7 +88,10 @@ def release_create(
         raise Invalid("Choose a minor or a major release.")
     if copy_from is not None and copy_from.repository_id != repository.pk:
         raise Invalid("Files are copied from a release of the same repository.")
-    notes_html = render_markdown(notes)
+    try:
+        notes_html = render_markdown(notes)
+    except Unrenderable as error:
+        raise Invalid(error.message, field="notes") from None
     for attempt in range(_ATTEMPTS):
         try:
             with transaction.atomic():

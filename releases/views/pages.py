@@ -151,16 +151,21 @@ def release_create(request: HttpRequest, owner: str, name: str) -> HttpResponse:
         )
         warning = compare.release_create_warning(repository=repo, bump=data["bump"], source=source)
         if warning is None or form.breaking_accepted:
-            release = services.release_create(
-                repository=repo,
-                bump=data["bump"],
-                notes=data["notes"],
-                user=request.user,
-                copy_from=source,
-            )
-            messages.success(request, f"Created release {release.version}.")
-            return redirect(release)
-        form.ask_to_accept_breaking()
+            try:
+                release = services.release_create(
+                    repository=repo,
+                    bump=data["bump"],
+                    notes=data["notes"],
+                    user=request.user,
+                    copy_from=source,
+                )
+            except HubError as exc:  # notes that cannot be rendered, say: on their field
+                form_error(form, exc)
+            else:
+                messages.success(request, f"Created release {release.version}.")
+                return redirect(release)
+        else:
+            form.ask_to_accept_breaking()
     return render(
         request,
         "releases/release_create.html",
