@@ -17,9 +17,9 @@ import signal
 import sys
 import time
 
-from common import configure
+from common import arguments, configure
 
-configure("postgres://postgres@127.0.0.1:5432/hub_bench")
+configure("hub_bench_markdown")
 
 import markdown  # noqa: E402
 import nh3  # noqa: E402
@@ -102,10 +102,11 @@ def measured(render, text: str, cap: float) -> tuple[float, str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
+    parser.add_argument("--size", type=int, default=16 * 1024, help="characters of a run")
+    parser.add_argument("--levels", type=int, default=300, help="levels of the nested list")
     parser.add_argument("--cap", type=float, default=60.0, help="seconds an unbounded run gets")
-    args = parser.parse_args()
-    size, levels, cap = (1024, 40, 5.0) if args.quick else (16 * 1024, 300, args.cap)
+    args = arguments(parser, size=1024, levels=40, cap=5.0)
+    size, levels, cap = args.size, args.levels, args.cap
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     print(f"{'input':42} {'chars':>8}  {'way':9} {'seconds':>8}  {'peak RSS':>10}  result")
     for name, text in cases(size, levels).items():
