@@ -141,9 +141,10 @@ def test_trending_lists_every_model_on_a_fresh_hub_most_recently_updated_first(c
 
 
 def test_trending_ranks_the_last_seven_days_and_lists_the_quiet_ones_after(client, owner, other):
-    old, quiet, hot, warm, idle = (
-        RepositoryFactory(owner=owner, name=n) for n in ("old", "quiet", "hot", "warm", "idle")
-    )
+    old = RepositoryFactory(owner=owner, name="old")
+    RepositoryFactory(owner=owner, name="quiet")
+    hot, warm = (RepositoryFactory(owner=owner, name=n) for n in ("hot", "warm"))
+    RepositoryFactory(owner=owner, name="idle")
     today = timezone.now().date()
     DailyActivity.objects.create(repository=old, day=today - timedelta(days=7), downloads=1000)
     DailyActivity.objects.create(repository=old, day=today - timedelta(days=6), downloads=1)
@@ -169,9 +170,8 @@ def test_a_download_or_a_star_moves_a_model_up_at_once(client, owner, other):
 def test_days_that_leave_the_week_stop_counting_when_trending_is_refreshed(client, owner):
     from repos.tasks import refresh_trending
 
-    faded, steady, idle = (
-        RepositoryFactory(owner=owner, name=n) for n in ("faded", "steady", "idle")
-    )
+    faded, steady = (RepositoryFactory(owner=owner, name=n) for n in ("faded", "steady"))
+    RepositoryFactory(owner=owner, name="idle")
     for _ in range(5):
         services.repository_download_record(repository_id=faded.pk)
     services.repository_download_record(repository_id=steady.pk)
@@ -186,7 +186,7 @@ def test_days_that_leave_the_week_stop_counting_when_trending_is_refreshed(clien
 def test_trending_never_shows_what_the_visitor_may_not_read(personas, owner):
     secret = RepositoryFactory(owner=owner, name="secret", visibility="private")
     services.repository_download_record(repository_id=secret.pk)
-    public = RepositoryFactory(owner=owner, name="public")
+    RepositoryFactory(owner=owner, name="public")
     url = reverse("model_list") + "?sort=trending"
     assert names(personas["other"].get(url)) == ["public"]
     assert names(personas["anonymous"].get(url)) == ["public"]
