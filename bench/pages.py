@@ -307,6 +307,7 @@ def seed(total: int) -> None:
         cursor.execute("SET LOCAL session_replication_role = origin")
         _check_references(cursor)
     connection.close()
+    repo_services.trending_refresh()  # the scores of the week's downloads, as the hub keeps them
     with connection.cursor() as cursor:  # outside a transaction: VACUUM sets the visibility map
         cursor.execute("VACUUM ANALYZE")
     _check_sample()
