@@ -15,6 +15,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.http import QueryDict
+from django.utils.http import urlencode
 
 from accounts.models import User
 from hub.errors import Invalid, Moved, NotFound, Refused
@@ -120,6 +121,22 @@ class RepositoryFilters:
     def terms(self) -> list[str]:
         """The words searched for: letters and digits, lower-cased, at most 12."""
         return _TERM.findall(self.query.lower())[:12]
+
+    def query_string(self, **changes: str) -> str:
+        """These filters as the query string of /models, with `changes` (`tag="onnx"`; an
+        empty value drops that filter). The page number is not kept (another list starts on
+        its first page), nor an order that is the default anyway."""
+        values = {
+            "q": self.query,
+            "task": self.task,
+            "license": self.license,
+            "tag": self.tag,
+            "sort": self.sort,
+        }
+        values.update(changes)
+        if values["sort"] == ("relevance" if values["q"] else DEFAULT_SORT):
+            values["sort"] = ""
+        return urlencode([(name, value) for name, value in values.items() if value])
 
     @property
     def problem(self) -> str:
