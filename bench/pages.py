@@ -14,7 +14,8 @@ The hub it seeds: owners spread over N/20 users (a few own thousands, most a han
 tasks and 8 licences (the first ones more used), 3-5 tags each from a pool of 200 (some much
 more popular than others), a tenth private, one public repository in 200 hidden by the
 moderators, six featured, 1-4 releases each, two files in the latest release of one in ten,
-and a report for one repository in a hundred. Model cards hold ~60 words, a few of them
+a report for one repository in a hundred, and downloads on some of the last ten days for one
+in fifty (what "trending" ranks first). Model cards hold ~60 words, a few of them
 from a shared domain vocabulary, so that a one-word search matches about a quarter of the hub.
 Each row is what the services would have written (checked on a sample after seeding).
 
@@ -268,6 +269,14 @@ def seed(total: int) -> None:
             WHERE n %% 10 = 4
             ORDER BY n, f.k;
 
+            -- "Trending": downloads (and a few stars) on some of the last ten days for one
+            -- repository in fifty; the rest had no activity this week.
+            INSERT INTO repos_dailyactivity (repository_id, day, downloads, stars)
+            SELECT id, current_date - d, 1 + floor(power(random(), 4) * 500)::int,
+                floor(random() * 1.3)::int
+            FROM seed_repo, generate_series(0, 9) d
+            WHERE n %% 50 = 7 AND random() < 0.5;
+
             -- Reports: one repository in a hundred, by one to three users, most still open.
             INSERT INTO moderation_report (repository_id, reporter_id, reason, text, status,
                 created_at, closed_at)
@@ -299,6 +308,7 @@ def seed(total: int) -> None:
         cursor.execute("SET LOCAL session_replication_role = origin")
         _check_references(cursor)
     connection.close()
+    repo_services.trending_refresh()  # the scores of the week's downloads, as the hub keeps them
     with connection.cursor() as cursor:  # outside a transaction: VACUUM sets the visibility map
         cursor.execute("VACUUM ANALYZE")
     _check_sample()
@@ -389,6 +399,8 @@ def pages() -> dict[str, tuple[str, list[str]]]:
         "list, page 50": ("/models?page=50", site),
         "list, task + tag, by name": ("/models?task=defi-forecasting&tag=ethereum&sort=name", site),
         "list, licence, newest": ("/models?license=MIT&sort=newest", site),
+        "list, trending": ("/models?sort=trending", site),
+        "list, trending, page 50": ("/models?sort=trending&page=50", site),
         "search, one word": ("/models?q=volatility", site),
         "search, one word, by name": ("/models?q=volatility&sort=name", site),
         "search, two words": ("/models?q=volatility+ethereum", site),

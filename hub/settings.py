@@ -293,6 +293,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "clean-up-uploads": {"task": "releases.tasks.clean_up_uploads", "schedule": 3600.0},
     "prune-daily-activity": {"task": "repos.tasks.prune_daily_activity", "schedule": 3600.0},
+    # Downloads and stars raise a score at once; this takes off the days that left the week.
+    "refresh-trending": {"task": "repos.tasks.refresh_trending", "schedule": 900.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TASK_ACKS_LATE = True

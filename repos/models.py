@@ -99,6 +99,11 @@ class Repository(models.Model):
     # Reports on it still open, kept by `moderation.services` in the transaction of each
     # report's change, so that the moderators' queue sorts by it on an index.
     open_reports = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    # "Trending": the downloads of the last TRENDING_DAYS days plus TRENDING_STAR_WEIGHT a
+    # star (`DailyActivity`), 0 without activity. Raised with each download and star in its
+    # transaction and recomputed periodically as days leave the window
+    # (`repos.services.trending_refresh`), so that the trending list walks an index.
+    trend = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     # Filled on PostgreSQL only (name, tags and description, weighted in that order).
@@ -138,6 +143,9 @@ class Repository(models.Model):
             # /models by stars and by downloads (ties: newest id first).
             models.Index(fields=["-stars", "-id"], name="repos_stars"),
             models.Index(fields=["-downloads", "-id"], name="repos_downloads"),
+            # /models by trending: every repository, the most active first, then (most of
+            # them: no activity this week) the most recently updated.
+            models.Index(fields=["-trend", "-updated_at", "-id"], name="repos_trending"),
             # The reports queue: open reports walked from the most reported repository down.
             # Every repository, not only the reported ones: the planner then sees that the
             # queue's reports all join it, and walks it instead of sorting the reports.
@@ -211,12 +219,18 @@ class Star(models.Model):
         return f"{self.user_id} ★ {self.repository_id}"
 
 
+# "Trending" ranks the downloads and stars of the last TRENDING_DAYS days (today included); a
+# star says more than a download (a script may download a file a thousand times).
+TRENDING_DAYS = 7
+TRENDING_STAR_WEIGHT = 10
+
+
 class DailyActivity(models.Model):
     """Downloads and stars of one repository on one day (UTC), for "trending".
 
     A row exists only for a day with activity, and is incremented with an UPSERT
-    (`repos.services.activity_record`); trending sums the last days' rows, so it reads the
-    repositories that had activity, never the whole table.
+    (`repos.services.activity_record`); `Repository.trend` is the sum of the last days' rows,
+    recomputed from them by reading only the repositories that had activity.
     """
 
     repository = models.ForeignKey(

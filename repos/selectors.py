@@ -8,15 +8,14 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils.http import urlencode
 
 from accounts.models import User
 from hub.errors import Invalid, Moved, NotFound, Refused
@@ -93,16 +92,15 @@ def user_get_visible(*, username: str) -> User:
 
 SORTS = {
     "updated": ("Recently updated", [F("updated_at").desc(), F("id").desc()]),
-    "trending": ("Trending", [F("trend").desc(), F("id").desc()]),
+    # Every repository: the week's most downloaded and starred first, then (the ones without
+    # activity this week) the most recently updated; one index (repos_trending) holds it.
+    "trending": ("Trending", [F("trend").desc(), F("updated_at").desc(), F("id").desc()]),
     "stars": ("Most stars", [F("stars").desc(), F("id").desc()]),
     "downloads": ("Most downloads", [F("downloads").desc(), F("id").desc()]),
     "newest": ("Newest", [F("created_at").desc(), F("id").desc()]),
     "name": ("Name", [Lower("name"), F("id")]),
 }
 DEFAULT_SORT = "updated"
-TRENDING_DAYS = 7
-# A star says more than a download (a script may download a file a thousand times).
-TRENDING_STAR_WEIGHT = 10
 _TERM = re.compile(r"[^\W_]+")
 
 
@@ -123,6 +121,22 @@ class RepositoryFilters:
     def terms(self) -> list[str]:
         """The words searched for: letters and digits, lower-cased, at most 12."""
         return _TERM.findall(self.query.lower())[:12]
+
+    def query_string(self, **changes: str) -> str:
+        """These filters as the query string of /models, with `changes` (`tag="onnx"`; an
+        empty value drops that filter). The page number is not kept (another list starts on
+        its first page), nor an order that is the default anyway."""
+        values = {
+            "q": self.query,
+            "task": self.task,
+            "license": self.license,
+            "tag": self.tag,
+            "sort": self.sort,
+        }
+        values.update(changes)
+        if values["sort"] == ("relevance" if values["q"] else DEFAULT_SORT):
+            values["sort"] = ""
+        return urlencode([(name, value) for name, value in values.items() if value])
 
     @property
     def problem(self) -> str:
@@ -167,8 +181,6 @@ def repository_search(*, user: AnyUser, filters: RepositoryFilters) -> QuerySet 
     terms = filters.terms
     sort = filters.sort if filters.sort in SORTS else DEFAULT_SORT
     _label, order = SORTS[sort]
-    if sort == "trending":
-        qs = _with_trend(qs)
     ranked = bool(terms) and filters.sort == "relevance"
     if terms and connection.vendor == "postgresql":
         if ranked:
@@ -192,7 +204,6 @@ def count_memo(*, user: AnyUser, filters: RepositoryFilters, cap: int) -> CountM
         filters.task,
         filters.license.lower(),
         filters.tag.lower(),
-        filters.sort == "trending",  # the only order that narrows the list
         filters.problem,
     )
 
@@ -221,17 +232,6 @@ def _memo(user: AnyUser, *names) -> CountMemo:
         return not beyond.exists()
 
     return CountMemo(key=f"repos:more-than:{digest[:32]}", may_store=reads_exactly_the_scope)
-
-
-def _with_trend(qs: QuerySet[Repository]) -> QuerySet[Repository]:
-    """Only the repositories downloaded or starred in the last TRENDING_DAYS days (the days
-    with activity have rows, `repos.models.DailyActivity`), with their score as `trend`."""
-    since = timezone.now().date() - timedelta(days=TRENDING_DAYS - 1)
-    return qs.filter(daily_activity__day__gte=since).annotate(
-        trend=Sum(
-            F("daily_activity__downloads") + F("daily_activity__stars") * TRENDING_STAR_WEIGHT
-        )
-    )
 
 
 def repository_starred(*, user: AnyUser, repository: Repository) -> bool:

@@ -9,7 +9,8 @@ from datetime import timedelta
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Value
+from django.db.models import F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import User
@@ -21,6 +22,8 @@ from repos.models import (
     MAX_TAGS,
     NAME_MAX_LENGTH,
     TAG_MAX_LENGTH,
+    TRENDING_DAYS,
+    TRENDING_STAR_WEIGHT,
     DailyActivity,
     License,
     Repository,
@@ -167,7 +170,17 @@ def repository_update(
     _apply_description(repository, description)
     repository.task = task
     repository.license = license
-    repository.save()
+    # Only what changed here: the counters (stars, downloads, trend) move under it meanwhile.
+    repository.save(
+        update_fields=[
+            "description",
+            "description_html",
+            "summary",
+            "task",
+            "license",
+            "updated_at",
+        ]
+    )
     _set_tags(repository, tag_names)
     _refresh_search_vector(repository, tag_names)
     facets_forget(repository.owner_id)
@@ -238,8 +251,11 @@ def repository_refresh_derived(*, repository: Repository) -> None:
 
 
 def activity_record(*, repository_id: int, downloads: int = 0, stars: int = 0) -> None:
-    """Add to the repository's counters of today (UTC) for "trending": one UPSERT, so that
-    concurrent downloads and stars add up without a lock or a read."""
+    """Count downloads and stars (+1 given, -1 taken back) of a repository, in the caller's
+    transaction: its totals, today's (UTC) counter and its trending score.
+
+    Today's counter is one UPSERT and the rest one UPDATE with F(), so that concurrent
+    downloads and stars add up without a lock held across a read."""
     table = DailyActivity._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -249,6 +265,40 @@ def activity_record(*, repository_id: int, downloads: int = 0, stars: int = 0) -
             f"stars = {table}.stars + excluded.stars",
             [repository_id, timezone.now().date(), downloads, stars],
         )
+    Repository.objects.filter(pk=repository_id).update(
+        downloads=F("downloads") + downloads,
+        stars=F("stars") + stars,
+        trend=Greatest(F("trend") + downloads + stars * TRENDING_STAR_WEIGHT, 0),
+    )
+
+
+def trending_refresh() -> int:
+    """Recompute the trending score of every repository that has one or had activity in the
+    last TRENDING_DAYS days, from the daily counters: the days that left the window stop
+    counting (run periodically, `repos.tasks.refresh_trending`). Returns how many changed.
+
+    It reads the repositories with activity (the counters' day index) and those with a score
+    (the trending index), never the whole table, and writes only the scores that changed."""
+    since = timezone.now().date() - timedelta(days=TRENDING_DAYS - 1)
+    window = DailyActivity.objects.filter(day__gte=since)
+    total = (
+        window.filter(repository=OuterRef("pk"))
+        .values("repository")
+        .annotate(score=Sum(F("downloads") + F("stars") * TRENDING_STAR_WEIGHT))
+        .values("score")
+    )
+    score = Greatest(Coalesce(Subquery(total), 0), 0)
+    with transaction.atomic():
+        active = window.values("repository_id")
+        changed = (
+            Repository.objects.filter(pk__in=active)
+            .alias(score=score)
+            .exclude(trend=F("score"))
+            .update(trend=score)
+        )
+        changed += Repository.objects.filter(trend__gt=0).exclude(pk__in=active).update(trend=0)
+    log.info("trending refreshed changed=%s since=%s", changed, since)
+    return changed
 
 
 def activity_prune(*, keep_days: int) -> int:
@@ -262,8 +312,7 @@ def activity_prune(*, keep_days: int) -> int:
 
 @transaction.atomic
 def repository_download_record(*, repository_id: int) -> None:
-    """Count one download: the repository's total and today's counter."""
-    Repository.objects.filter(pk=repository_id).update(downloads=F("downloads") + 1)
+    """Count one download: the repository's total, today's counter and its trending score."""
     activity_record(repository_id=repository_id, downloads=1)
 
 
@@ -271,12 +320,12 @@ def star_add(*, user: User, repository: Repository) -> bool:
     """Star a repository the user may read (the caller got it from a selector); a second star
     changes nothing. True when this call added it.
 
-    The count on the repository and today's counter change in the transaction of the Star row
-    (an UPDATE with F(), not `save()`: starring is not an update of the repository)."""
+    The count on the repository, today's counter and the trending score change in the
+    transaction of the Star row (an UPDATE with F(), not `save()`: starring is not an update
+    of the repository)."""
     with transaction.atomic():
         _star, created = Star.objects.get_or_create(user=user, repository=repository)
         if created:
-            Repository.objects.filter(pk=repository.pk).update(stars=F("stars") + 1)
             activity_record(repository_id=repository.pk, stars=1)
     if created:
         repository.stars += 1
@@ -289,7 +338,6 @@ def star_remove(*, user: User, repository: Repository) -> bool:
     with transaction.atomic():
         removed, _ = Star.objects.filter(user=user, repository=repository).delete()
         if removed:
-            Repository.objects.filter(pk=repository.pk).update(stars=F("stars") - 1)
             activity_record(repository_id=repository.pk, stars=-1)
     if removed:
         repository.stars -= 1

@@ -28,13 +28,19 @@ def _search_context(request: HttpRequest, filters: selectors.RepositoryFilters) 
         "popular_tags": counts.tags,
         "filters": filters,
         "sorts": SearchForm.base_fields["sort"].choices,
+        # The tag and task links of the cards and the sidebar keep the other filters: the
+        # query string they add their tag or task to.
+        "keep_for_tag": filters.query_string(tag=""),
+        "keep_for_task": filters.query_string(task=""),
     }
 
 
 def home(request: HttpRequest) -> HttpResponse:
     filters = selectors.RepositoryFilters()
     featured_ids = selectors.featured_ids(limit=settings.HUB_FEATURED_COUNT)
-    recent_ids = list(selectors.repository_search(user=request.user, filters=filters)[:12])
+    # The featured ones are shown above: the next most recently updated take their places.
+    latest = selectors.repository_search(user=request.user, filters=filters)
+    recent_ids = [i for i in latest[: 12 + len(featured_ids)] if i not in featured_ids][:12]
     loaded = {repo.id: repo for repo in selectors.cards(featured_ids + recent_ids)}
     return render(
         request,

@@ -31,6 +31,7 @@ from django.db import transaction
 
 from accounts.models import User
 from hub.errors import Conflict, Invalid, LimitReached, NotFound
+from hub.formats import byte_count
 from releases import rules, selectors
 from releases.api_hf import lfs, revisions
 from releases.models import Blob, Release
@@ -140,7 +141,7 @@ def _add_lfs(release: Release, user: User, value: dict, usable: dict[str, Blob])
         )
     size = value.get("size")
     if size is not None and size != blob.size:
-        raise Invalid(f"“{path}”: the content with this sha256 has {blob.size:,} bytes.")
+        raise Invalid(f"“{path}”: the content with this sha256 has {byte_count(blob.size)}.")
     files.file_add(release=release, path=path, blob=blob, user=user)
 
 

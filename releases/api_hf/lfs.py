@@ -41,6 +41,7 @@ from django.urls import reverse
 from accounts.models import User
 from hub import queue, s3, storage
 from hub.errors import Invalid, NotFound, Refused, Unavailable
+from hub.formats import byte_count
 from releases import rules, selectors
 from releases.models import Blob
 from releases.services import receive
@@ -244,7 +245,7 @@ def object_receive(*, ticket: str, stream, length: int | None) -> Blob:
     if length is None:
         raise Invalid("Send the file with a Content-Length.")
     if length != allowed.size:
-        raise Invalid(f"This upload link is for {allowed.size:,} bytes, not {length:,}.")
+        raise Invalid(f"This upload link is for {byte_count(allowed.size)}, not {length:,}.")
     blob = receive.blob_receive(stream=stream, length=length, sha256=allowed.oid, user=user)
     _receipt_record(user.pk, blob.sha256)
     return blob

@@ -21,7 +21,7 @@ from accounts.models import User
 from hub import storage
 from hub.blobid import BlobIdHasher
 from hub.errors import Blocked, Conflict, HubError, Invalid, TooLarge
-from hub.formats import human_size
+from hub.formats import byte_count, human_size
 from hub.hashing import TappedReader
 from releases import rules
 from releases.ipfs.blocks import BlockCollector
@@ -90,7 +90,7 @@ def _stage(store, user: User, stream, digest: str, *, length: int | None) -> fil
             )
         if length is not None and reader.count != length:
             raise Invalid(
-                f"The body ended after {reader.count:,} of {length:,} bytes; nothing was kept. "
+                f"The body ended after {reader.count:,} of {byte_count(length)}; nothing was kept. "
                 "Send it again."
             )
         received = hasher.hexdigest_sha256()

@@ -27,7 +27,7 @@ from django.db.models import Sum
 
 from accounts.models import User
 from hub.errors import Conflict, Invalid, NotFound, TooLarge
-from hub.formats import human_size
+from hub.formats import byte_count, human_size
 from hub.hashing import BACKGROUND_FROM, HashingThread, Mark
 from releases import rules, selectors
 from releases.models import ACTIVE_UPLOAD, Release, Upload, UploadStatus
@@ -207,7 +207,9 @@ def _check_chunk(upload: Upload | None, index: int, length: int) -> Upload:
         )
     expected = upload.chunk_length(index)
     if length != expected:
-        raise Invalid(f"Chunk {index} must be {expected:,} bytes, not {length:,}.", upload=upload)
+        raise Invalid(
+            f"Chunk {index} must be {byte_count(expected)}, not {length:,}.", upload=upload
+        )
     return upload
 
 
@@ -312,7 +314,8 @@ def _receive_chunks(upload, run, stream, whole, length, sole: bool, in_place: bo
                     upload = _accept(upload, done, thread, sole)
             if incoming is None:
                 raise Invalid(
-                    f"Chunk {index} ended after {reader.count:,} of {size:,} bytes; send it again.",
+                    f"Chunk {index} ended after {reader.count:,} of {byte_count(size)}; "
+                    "send it again.",
                     upload=upload,
                 )
             pending = _Received(index, incoming, reader, thread.mark() if thread else None)

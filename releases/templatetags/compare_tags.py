@@ -8,7 +8,7 @@ from html import escape
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from hub.formats import human_size
+from hub.formats import byte_count, human_size
 from releases.compare import FileChange, Side
 
 register = template.Library()
@@ -26,7 +26,7 @@ def _row(change: FileChange, base_url: str, head_url: str) -> str:
         path = f"{escape(change.path)}</a>{BADGE if change.breaking else ''}"
         url = head_url
         size = (
-            f'<span title="{old.size} → {new.size} bytes">'
+            f'<span title="{byte_count(old.size)} → {byte_count(new.size)}">'
             f"{human_size(old.size)} → {human_size(new.size)}</span>"
         )
         blob = f"{_blob(old)} → {_blob(new)}"

@@ -80,7 +80,7 @@ def test_a_large_file_shows_its_first_part_cut_at_a_line():
     assert preview.kind == Kind.CODE
     assert preview.html.count('class="linenos"') == 123  # lines 0-122; 123 is cut
     assert "line 122\n" in preview.html and "line 123" not in preview.html
-    assert preview.note.startswith("Showing the first 1000 bytes of 8.7 KiB")
+    assert preview.note.startswith("Showing the first 1,000 bytes of 8.7 KiB")
     table = render("big.csv", b"a,b\n1,2\n3,4\n5,", size=10_000)
     assert table.rows == [["1", "2"], ["3", "4"]]  # not the row cut in half
     assert "the file has more" in table.note

@@ -128,27 +128,70 @@ def test_models_sort_by_stars_and_by_downloads(client, owner, other, staff):
     assert '<option value="stars" selected>Most stars</option>' in page
 
 
-def test_trending_counts_only_the_last_seven_days(client, owner, other):
-    old, quiet, hot, warm = (
-        RepositoryFactory(owner=owner, name=n) for n in ("old", "quiet", "hot", "warm")
-    )
+def trending(client) -> list[str]:
+    return names(client.get(reverse("model_list") + "?sort=trending"))
+
+
+def test_trending_lists_every_model_on_a_fresh_hub_most_recently_updated_first(client, owner):
+    for name in ("first", "second", "third"):
+        RepositoryFactory(owner=owner, name=name)
+    page = client.get(reverse("model_list") + "?sort=trending")
+    assert names(page) == ["third", "second", "first"]
+    assert "3 models" in page.content.decode()
+
+
+def test_trending_ranks_the_last_seven_days_and_lists_the_quiet_ones_after(client, owner, other):
+    old = RepositoryFactory(owner=owner, name="old")
+    RepositoryFactory(owner=owner, name="quiet")
+    hot, warm = (RepositoryFactory(owner=owner, name=n) for n in ("hot", "warm"))
+    RepositoryFactory(owner=owner, name="idle")
     today = timezone.now().date()
     DailyActivity.objects.create(repository=old, day=today - timedelta(days=7), downloads=1000)
     DailyActivity.objects.create(repository=old, day=today - timedelta(days=6), downloads=1)
     DailyActivity.objects.create(repository=hot, day=today - timedelta(days=3), downloads=40)
+    services.trending_refresh()
     services.repository_download_record(repository_id=hot.pk)
     services.star_add(user=other, repository=warm)  # a star weighs ten downloads
     services.repository_download_record(repository_id=warm.pk)
-    assert names(client.get(reverse("model_list") + "?sort=trending")) == ["hot", "warm", "old"]
-    assert quiet.name not in names(client.get(reverse("model_list") + "?sort=trending"))
+    assert trending(client) == ["hot", "warm", "old", "idle", "quiet"]
+
+
+def test_a_download_or_a_star_moves_a_model_up_at_once(client, owner, other):
+    quiet, busy = (RepositoryFactory(owner=owner, name=n) for n in ("quiet", "busy"))
+    services.repository_download_record(repository_id=busy.pk)
+    assert trending(client) == ["busy", "quiet"]
+    services.star_add(user=other, repository=quiet)
+    assert trending(client) == ["quiet", "busy"]
+    services.star_remove(user=other, repository=quiet)  # given and taken back: no activity
+    assert trending(client) == ["busy", "quiet"]
+    assert Repository.objects.get(pk=quiet.pk).trend == 0
+
+
+def test_days_that_leave_the_week_stop_counting_when_trending_is_refreshed(client, owner):
+    from repos.tasks import refresh_trending
+
+    faded, steady = (RepositoryFactory(owner=owner, name=n) for n in ("faded", "steady"))
+    RepositoryFactory(owner=owner, name="idle")
+    for _ in range(5):
+        services.repository_download_record(repository_id=faded.pk)
+    services.repository_download_record(repository_id=steady.pk)
+    assert trending(client) == ["faded", "steady", "idle"]
+    a_week_ago = timezone.now().date() - timedelta(days=7)
+    DailyActivity.objects.filter(repository=faded).update(day=a_week_ago)
+    assert refresh_trending() == 1
+    assert trending(client) == ["steady", "idle", "faded"]  # then by last update
+    assert refresh_trending() == 0  # nothing left to change
 
 
 def test_trending_never_shows_what_the_visitor_may_not_read(personas, owner):
     secret = RepositoryFactory(owner=owner, name="secret", visibility="private")
     services.repository_download_record(repository_id=secret.pk)
+    RepositoryFactory(owner=owner, name="public")
     url = reverse("model_list") + "?sort=trending"
-    assert names(personas["other"].get(url)) == []
-    assert names(personas["owner"].get(url)) == ["secret"]
+    assert names(personas["other"].get(url)) == ["public"]
+    assert names(personas["anonymous"].get(url)) == ["public"]
+    assert names(personas["owner"].get(url)) == ["secret", "public"]
+    assert names(personas["staff"].get(url)) == ["secret", "public"]
 
 
 def test_a_users_page_lists_what_they_starred_that_you_may_read(personas, owner, other):

@@ -24,7 +24,8 @@
     const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
     let i = 0;
     while (n >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
-    return i === 0 ? `${Math.round(n)} bytes` : `${n.toFixed(1)} ${units[i]}`;
+    if (i > 0) return `${n.toFixed(1)} ${units[i]}`;
+    return n === 1 ? "1 byte" : `${Math.round(n).toLocaleString("en-US")} bytes`;
   };
 
   function row(file, path) {

@@ -116,7 +116,7 @@ def matches(path: Path, remote: Remote) -> tuple[bool, str]:
     with path.open("rb") as file:
         hasher = hash_file(file)
     if hasher.size != remote.size:
-        return False, f"{hasher.size:,} bytes instead of {remote.size:,}"
+        return False, f"{output.byte_count(hasher.size)} instead of {remote.size:,}"
     if hasher.sha256() != remote.sha256:
         return False, f"sha256 {hasher.sha256()} instead of {remote.sha256}"
     if hasher.blob_id() != remote.blob_id:

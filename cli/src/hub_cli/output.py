@@ -49,10 +49,15 @@ class _Speed(ProgressColumn):
         return Text(shown, style="progress.data.speed")
 
 
+def byte_count(size: int) -> str:
+    """The exact size: 1 byte, 26,214,400 bytes."""
+    return "1 byte" if size == 1 else f"{size:,} bytes"
+
+
 def human_size(size: int) -> str:
-    """1 023 bytes, 1.5 KiB, 12.0 MiB: the hub's convention."""
+    """1,023 bytes, 1.5 KiB, 12.0 MiB: the hub's convention."""
     if size < 1024:
-        return f"{size:,} bytes" if size != 1 else "1 byte"
+        return byte_count(size)
     value = float(size)
     for unit in ("KiB", "MiB", "GiB", "TiB"):
         value /= 1024
