@@ -38,9 +38,7 @@ def test_every_page_layout_declares_a_phone_viewport():
         if "<!doctype html>" in path.read_text().lower()
     ]
     assert len(layouts) >= 3
-    missing = [
-        str(p.relative_to(ROOT)) for p in layouts if 'name="viewport"' not in p.read_text()
-    ]
+    missing = [str(p.relative_to(ROOT)) for p in layouts if 'name="viewport"' not in p.read_text()]
     assert missing == []
 
 
