@@ -46,3 +46,20 @@ def test_the_api_documentation_page_fits_a_phone(client):
     page = client.get("/api/v1/docs")
     assert page.status_code == 200
     assert b'<meta name="viewport" content="width=device-width' in page.content
+
+
+def test_every_setting_read_from_the_environment_is_in_the_configuration_table():
+    reads = re.compile(r"env_(?:str|int|bool|list)\(\s*\"([A-Z][A-Z0-9_]+)\"")
+    apps = ("hub", "accounts", "repos", "releases", "inference", "moderation", "demo")
+    names = {
+        name
+        for app in apps
+        for path in (ROOT / app).rglob("*.py")
+        if "tests" not in path.parts
+        for name in reads.findall(path.read_text())
+    }
+    assert len(names) > 30
+    rows = "\n".join(
+        line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("| `")
+    )
+    assert sorted(n for n in names if f"`{n}`" not in rows) == []
