@@ -140,6 +140,12 @@ def _broken() -> Unrenderable:
     return Unrenderable("This Markdown could not be rendered.")
 
 
+def _not_unicode() -> Unrenderable:
+    return Unrenderable(
+        "This Markdown holds characters that are not Unicode (a lone surrogate such as \\ud800)."
+    )
+
+
 class _Bounds(Extension):
     """Stops the parser past `MAX_NESTING` levels, and before writing out a tree whose HTML
     would pass `MAX_HTML_CHARS`: a reference link repeated 20,000 times over one long address
@@ -203,6 +209,19 @@ def _table_cells(text: str) -> int:
 def _render(text: str, md: markdown.Markdown) -> str:
     try:
         produced = md.convert(text)
+        if len(produced) > MAX_HTML_CHARS:
+            raise _too_much_html()
+        cleaned = nh3.clean(
+            produced,
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes=ALLOWED_URL_SCHEMES,
+            link_rel="nofollow noopener noreferrer ugc",
+            strip_comments=True,
+            allowed_classes=ALLOWED_CLASSES,
+            set_tag_attribute_values=FORCED_ATTRIBUTES,
+            id_prefix=ID_PREFIX,
+        )
     except Unrenderable:
         raise
     except RecursionError:  # a structure the nesting bound does not see
@@ -210,19 +229,6 @@ def _render(text: str, md: markdown.Markdown) -> str:
     except Exception:  # a fault of the renderer's on odd input: the page still answers
         log.exception("markdown renderer failed chars=%s", len(text))
         raise _broken() from None
-    if len(produced) > MAX_HTML_CHARS:
-        raise _too_much_html()
-    cleaned = nh3.clean(
-        produced,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=ALLOWED_URL_SCHEMES,
-        link_rel="nofollow noopener noreferrer ugc",
-        strip_comments=True,
-        allowed_classes=ALLOWED_CLASSES,
-        set_tag_attribute_values=FORCED_ATTRIBUTES,
-        id_prefix=ID_PREFIX,
-    )
     if len(cleaned) > MAX_HTML_CHARS:  # nh3 adds `rel` to every link
         raise _too_much_html()
     return cleaned
@@ -235,6 +241,8 @@ def render_markdown(text: str) -> str:
         return ""
     if len(text) > MAX_SOURCE_CHARS:
         raise _too_long(len(text))
+    if not is_unicode(text):  # parsed from JSON's "\\ud800": nothing could encode it
+        raise _not_unicode()
     tables = _table_cells(text) <= MAX_TABLE_CELLS
     try:
         if len(text) <= IN_PROCESS_CHARS or not hasattr(os, "fork"):
@@ -243,6 +251,15 @@ def render_markdown(text: str) -> str:
     except Unrenderable as error:
         log.info("markdown not rendered chars=%s reason=%r", len(text), error.message)
         raise
+
+
+def is_unicode(text: str) -> bool:
+    """Whether `text` can be written as UTF-8: no lone surrogate."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def render_markdown_or_notice(text: str) -> str:

@@ -22,7 +22,6 @@ description are not kept (a release has notes of its own, written on the site).
 import base64
 import binascii
 import io
-import json
 import logging
 from dataclasses import dataclass, field
 
@@ -30,6 +29,7 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
+from hub.api import json_loads
 from hub.errors import Conflict, Invalid, LimitReached, NotFound
 from hub.formats import byte_count
 from releases import rules, selectors
@@ -89,7 +89,7 @@ def commit_parse(data: bytes) -> Commit:
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            item = json_loads(line)
         except (ValueError, UnicodeDecodeError, RecursionError):
             raise Invalid(f"Line {number} of the commit is not JSON. {ONE_LINE}") from None
         if not isinstance(item, dict) or not isinstance(item.get("value"), dict):

@@ -14,7 +14,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from hub.api import failure_response, problem
+from hub.api import UnicodeParser, failure_response, problem
 from hub.errors import HubError
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -49,6 +49,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api-v1",
     docs_url="/docs",
+    parser=UnicodeParser(),
 )
 
 
