@@ -23,6 +23,7 @@ import posixpath
 from dataclasses import dataclass, field, replace
 
 from django.core.cache import cache
+from django.utils.html import format_html
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -31,17 +32,20 @@ from pygments.util import ClassNotFound
 
 from hub import storage
 from hub.formats import human_size
-from hub.markdown import Unrenderable, render_markdown
+from hub.markdown import MAX_HTML_CHARS, Unrenderable, render_markdown
 from releases.models import ReleaseFile
 from repos.access import content_usable
 
 # Highlighting 128 KiB of Python takes ~0.5 s once (then cached) and makes ~0.7 MB of HTML.
 MAX_BYTES = 128 * 1024
-CACHE_VERSION = 3  # bump when the rendering changes: cached previews are then not read
+CACHE_VERSION = 4  # bump when the rendering changes: cached previews are then not read
 CACHE_SECONDS = 7 * 24 * 3600
 FALLBACK_CACHE_SECONDS = 3600  # Markdown shown as plain text: may render when less busy
 TABLE_ROWS = 100  # rows of a CSV shown under its header
 TABLE_COLUMNS = 50  # and its columns: a row of 100,000 commas must not make 10 million cells
+# A preview's HTML is bounded as a card's is: line numbers and highlighting multiply short
+# lines and short tokens (128 KiB of newlines would make 4.7 MB), so past it fewer lines show.
+MAX_HTML = MAX_HTML_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +83,12 @@ class Preview:
     fallback: bool = False  # Markdown that could not be rendered, shown as plain text
 
     @property
+    def chars(self) -> int:
+        """About how much of the page it makes."""
+        cells = sum(len(cell) for row in [self.header, *self.rows] for cell in row)
+        return len(self.html) + cells
+
+    @property
     def shows_content(self) -> bool:
         return self.kind in (Kind.MARKDOWN, Kind.CODE, Kind.TABLE)
 
@@ -94,10 +104,7 @@ def file_preview(rf: ReleaseFile) -> Preview:
     if how == Kind.BINARY:
         return _binary(rf.name)
     limit = MAX_BYTES
-    # The name is in the key: it chooses the highlighting, so the same bytes named `a.py`
-    # here and `b.js` elsewhere are two previews, and neither tells of the other.
-    name = hashlib.sha256(rf.name.lower().encode()).hexdigest()[:16]
-    key = f"preview:{CACHE_VERSION}:{limit}:{blob.blob_id}:{name}"
+    key = cache_key(rf)
     preview = cache.get(key)
     if preview is None:
         try:
@@ -109,8 +116,16 @@ def file_preview(rf: ReleaseFile) -> Preview:
                 note="The contents could not be read just now; reload the page in a moment.",
             )
         preview = render(rf.name, data, size=blob.size)
-        cache.set(key, preview, FALLBACK_CACHE_SECONDS if preview.fallback else CACHE_SECONDS)
+        if preview.chars <= MAX_HTML:  # never an oversized value in the cache (and broker)
+            cache.set(key, preview, FALLBACK_CACHE_SECONDS if preview.fallback else CACHE_SECONDS)
     return preview
+
+
+def cache_key(rf: ReleaseFile) -> str:
+    # The name is in the key: it chooses the highlighting, so the same bytes named `a.py`
+    # here and `b.js` elsewhere are two previews, and neither tells of the other.
+    name = hashlib.sha256(rf.name.lower().encode()).hexdigest()[:16]
+    return f"preview:{CACHE_VERSION}:{MAX_BYTES}:{rf.blob.blob_id}:{name}"
 
 
 def render(name: str, data: bytes, *, size: int) -> Preview:
@@ -187,7 +202,27 @@ def _code(name: str, text: str, *, note: str, lexer: Lexer | None = None) -> Pre
         lexer = TextLexer(stripnl=False, ensurenl=False)
     formatter = HtmlFormatter(cssclass="highlight", wrapcode=True, linenos="inline")
     html = highlight(text, lexer, formatter)
+    if len(html) > MAX_HTML:
+        # The lines that fit, in proportion; plain (escaped, at most 6 characters each) if
+        # even they do not.
+        shown = _first_lines(text, len(text) * MAX_HTML // len(html) * 9 // 10)
+        html = highlight(shown, lexer, formatter)
+        if len(html) > MAX_HTML:
+            shown = _first_lines(shown, MAX_HTML // 6)
+            html = format_html('<div class="highlight"><pre><code>{}</code></pre></div>', shown)
+        lines = shown.count("\n") or 1
+        more = (
+            f"Showing the first {lines:,} line{'s' * (lines != 1)} ({human_size(len(shown))}): "
+            "the rest would make too large a page; download the file to see all of it."
+        )
+        note = f"{note} {more}" if note else more
     return Preview(Kind.CODE, html=html, language=lexer.name, note=note)
+
+
+def _first_lines(text: str, chars: int) -> str:
+    """At most `chars` characters of `text`, ending on a whole line where there is one."""
+    head = text[: max(chars, 1)]
+    return head[: head.rfind("\n") + 1] or head
 
 
 def _table(text: str, delimiter: str, *, truncated: bool) -> Preview | None:

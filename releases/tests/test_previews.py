@@ -231,3 +231,37 @@ def test_a_blocked_file_page_shows_nothing_of_it(local_storage, client, owner):
     body = page(client, rf).content.decode()
     assert "Forbidden words" not in body and 'id="preview-title"' not in body
     assert "removed this content" in body
+
+
+# Short lines and short tokens: line numbers and highlighting multiply them.
+
+AMPLIFIERS = {
+    "newlines.txt": b"\n" * previews.MAX_BYTES,
+    "statements.py": b"a;" * (previews.MAX_BYTES // 2),
+    "README.md": b"> " * 40 + b"quote\n" + b"\n" * (previews.MAX_BYTES - 86),  # too deep
+}
+
+
+@pytest.mark.parametrize("name", list(AMPLIFIERS))
+def test_a_preview_never_passes_the_html_bound_and_says_what_it_shows(name):
+    data = AMPLIFIERS[name]
+    preview = render(name, data, size=len(data))
+    assert preview.kind == Kind.CODE
+    assert 1000 < len(preview.html) <= previews.MAX_HTML
+    assert "the rest would make too large a page" in preview.note
+    if name == "README.md":
+        assert preview.fallback and "nested too deeply" in preview.note
+
+
+def test_a_file_page_of_an_amplifying_file_is_bounded_and_so_is_its_cached_value(
+    local_storage, client, owner
+):
+    repo = RepositoryFactory(owner=owner)
+    rf = file_add_content(
+        release=repo.latest_release, path="README.md", data=AMPLIFIERS["README.md"], user=owner
+    )
+    answer = page(client, rf)
+    assert answer.status_code == 200
+    assert len(answer.content) < previews.MAX_HTML + 200_000
+    cached = cache.get(previews.cache_key(rf))
+    assert cached.fallback and cached.chars <= previews.MAX_HTML
