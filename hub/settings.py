@@ -334,6 +334,8 @@ MARKDOWNX_MARKDOWNIFY_FUNCTION = "hub.markdown.render_markdown_or_notice"
 MARKDOWNX_SERVER_CALL_LATENCY = 400
 # Markdown that takes longer than this to render is "too large to render" (hub/markdown.py).
 HUB_MARKDOWN_SECONDS = env_int("HUB_MARKDOWN_SECONDS", 5)
+# Editor previews one user may ask for in a minute (each may cost HUB_MARKDOWN_SECONDS).
+HUB_EDITOR_PREVIEWS_PER_MINUTE = env_int("HUB_EDITOR_PREVIEWS_PER_MINUTE", 30)
 
 # Hub limits.
 HUB_PAGE_SIZE = env_int("HUB_PAGE_SIZE", 20)

@@ -1,11 +1,9 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponseRedirect
 from django.templatetags.static import static
 from django.urls import include, path, register_converter
-from django.views.decorators.http import require_POST
-from markdownx.views import MarkdownifyView
 
+from hub import editor
 from hub.converters import NameConverter, VersionConverter
 from moderation import views as moderation_views
 from releases import api_hf, api_v0
@@ -115,11 +113,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The editor's live preview, for signed-in users only. (Its image upload is not routed:
     # pictures in model cards are linked by URL.)
-    path(
-        "markdownx/markdownify/",
-        require_POST(login_required(MarkdownifyView.as_view())),
-        name="markdownx_markdownify",
-    ),
+    path("markdownx/markdownify/", editor.markdownify, name="markdownx_markdownify"),
 ]
 urlpatterns += [
     # huggingface_hub's LFS batch (the git remote's address, as the client builds it).

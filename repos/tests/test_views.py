@@ -241,6 +241,15 @@ def test_markdown_preview_needs_login_and_is_sanitized(personas):
     assert b"script" not in response.content
 
 
+def test_markdown_previews_are_limited_per_user(personas, settings):
+    settings.HUB_EDITOR_PREVIEWS_PER_MINUTE = 3
+    preview = reverse("markdownx_markdownify")
+    answers = [personas["other"].post(preview, {"content": "# x"}) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[-1]["Retry-After"] == "60"
+    assert personas["owner"].post(preview, {"content": "# x"}).status_code == 200  # per user
+
+
 def test_other_spellings_redirect_to_the_canonical_url(personas, public_repo):
     response = personas["anonymous"].get("/ALICE/Eth-Volatility/releases/v1.00/")
     assert response.status_code == 301
