@@ -367,4 +367,4 @@ def html_text_excerpt(rendered: str, limit: int = 200) -> str:
     cut = plain[: limit - 1]
     if " " in cut[limit // 2 :]:  # end on a word when one ends in the second half
         cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ·") + "…"
+    return cut.rstrip(" ·:;,") + "…"
