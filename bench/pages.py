@@ -44,6 +44,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from hub.markdown import markdown_excerpt, render_markdown  # noqa: E402
+from releases.services.releases import notes_derived  # noqa: E402
 from repos import services as repo_services  # noqa: E402
 from repos.models import Repository, Tag  # noqa: E402
 
@@ -140,6 +141,7 @@ def seed(total: int) -> None:
         Tag.objects.get_or_create(name=name)
     member = User.objects.get(username=MEMBER)
     words = "(ARRAY[" + ",".join(_sql_text(w) for w in WORDS) + "])"
+    notes = notes_derived(NOTES)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SET LOCAL maintenance_work_mem = '1GB'; SET LOCAL work_mem = '256MB';"
@@ -242,9 +244,9 @@ def seed(total: int) -> None:
             -- v1.00, v1.01, v2.00, v2.01: the first as the repository was made, the last
             -- at its last update.
             INSERT INTO releases_release (id, repository_id, major, minor, notes, notes_html,
-                created_by_id, created_at)
+                notes_excerpt, created_by_id, created_at)
             SELECT first_release + j, id, 1 + j / 2, j %% 2, {_sql_text(NOTES)},
-                {_sql_text(render_markdown(NOTES))}, owner_id,
+                {_sql_text(notes["notes_html"])}, {_sql_text(notes["notes_excerpt"])}, owner_id,
                 created_at + (updated_at - created_at) * j / greatest(releases - 1, 1)
             FROM seed_repo, generate_series(0, releases - 1) j
             ORDER BY n, j;

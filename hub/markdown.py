@@ -349,6 +349,9 @@ def _child_limits(seconds: int) -> None:
 
 
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+# Where a block of rendered Markdown ends: its text and the next block's are set apart.
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|pre|blockquote|td|th|summary)>|<br>|<hr>")
+_BLOCK_MARK = "\u2029"  # the paragraph separator: nh3 keeps it, Markdown never writes it
 
 
 def markdown_excerpt(text: str, limit: int = 180) -> str:
@@ -366,3 +369,19 @@ def html_excerpt(rendered: str, limit: int = 180) -> str:
         return ""
     plain = " ".join(html.unescape(nh3.clean(match.group(1), tags=set())).split())
     return plain if len(plain) <= limit else plain[: limit - 1].rstrip() + "…"
+
+
+def html_text_excerpt(rendered: str, limit: int = 200) -> str:
+    """The text of HTML made by `render_markdown`, from the start, as one line of at most
+    `limit` characters: blocks (paragraphs, list items, headings…) set apart by " · ". For
+    lists of things whose Markdown may open with a heading or a list (release notes), made
+    once when the Markdown is written: a list shows it, never the HTML."""
+    text = html.unescape(nh3.clean(_BLOCK_END.sub(_BLOCK_MARK, rendered), tags=set()))
+    blocks = (" ".join(block.split()) for block in text.split(_BLOCK_MARK))
+    plain = " · ".join(block for block in blocks if block)
+    if len(plain) <= limit:
+        return plain
+    cut = plain[: limit - 1]
+    if " " in cut[limit // 2 :]:  # end on a word when one ends in the second half
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ·:;,") + "…"

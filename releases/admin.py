@@ -1,13 +1,30 @@
+from django import forms
 from django.contrib import admin
 
 from hub.admin_tools import QuickRowsAdmin, admin_link, count_subquery
+from hub.errors import Invalid
 from hub.formats import human_size
 from releases.models import Blob, Release, ReleaseFile
+from releases.services import releases as services
 from repos.access import readable_q
+
+
+class ReleaseAdminForm(forms.ModelForm):
+    def clean_notes(self) -> str:
+        notes = self.cleaned_data["notes"]
+        try:
+            services.notes_derived(notes)  # refused here as on the site: too large, too deep
+        except Invalid as error:
+            raise forms.ValidationError(error.message) from None
+        return notes
 
 
 @admin.register(Release)
 class ReleaseAdmin(QuickRowsAdmin):
+    """Releases are numbered and created on the site; here their notes can be corrected (as
+    on the site, through `release_notes_update`, which renders them and their excerpt)."""
+
+    form = ReleaseAdminForm
     list_display = ["__str__", "repository_link", "file_count", "created_by", "created_at"]
     list_select_related = ["repository__owner", "created_by"]
     list_filter = ["major", "repository__visibility"]
@@ -15,6 +32,14 @@ class ReleaseAdmin(QuickRowsAdmin):
     date_hierarchy = "created_at"
     raw_id_fields = ["repository", "created_by"]
     readonly_fields = ["major", "minor", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # version numbers come from `release_create`
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if "notes" in form.changed_data:
+            services.release_notes_update(release=obj, notes=obj.notes)
 
     def get_queryset(self, request):
         files = count_subquery(ReleaseFile.objects.all(), "release")

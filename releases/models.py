@@ -5,6 +5,8 @@ from django.db import models
 from django.urls import reverse
 from markdownx.models import MarkdownxField
 
+NOTES_EXCERPT_CHARS = 200
+
 
 def format_version(major: int, minor: int) -> str:
     return f"v{major}.{minor:02d}"
@@ -20,6 +22,8 @@ class Release(models.Model):
     minor = models.PositiveIntegerField()
     notes = MarkdownxField(blank=True)
     notes_html = models.TextField(blank=True, editable=False)
+    # What lists of releases show of the notes: their text, short (`hub.markdown`).
+    notes_excerpt = models.CharField(max_length=NOTES_EXCERPT_CHARS, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, Q, QuerySet, Value, When
 
 from hub.errors import Blocked, HubError, Invalid, NotFound
 from releases import rules, tree
@@ -22,9 +22,17 @@ from repos.access import BLOCKED_MESSAGE, content_usable, readable_q
 from repos.models import Repository
 
 
-def release_list(*, repository: Repository) -> QuerySet[Release]:
-    """Releases of a repository the caller may already read, newest first."""
-    return repository.releases.select_related("created_by").order_by("-major", "-minor")
+def release_list(*, repository: Repository, with_notes: bool = False) -> QuerySet[Release]:
+    """Releases of a repository the caller may already read, newest first, with the excerpt
+    of their notes and `has_notes`. The notes themselves (up to 128 KiB each) only
+    `with_notes`; their HTML (up to 1 MiB) never: only a release's own page shows it."""
+    releases = (
+        repository.releases.select_related("created_by")
+        .defer("notes_html")
+        .annotate(has_notes=ExpressionWrapper(~Q(notes=""), output_field=BooleanField()))
+        .order_by("-major", "-minor")
+    )
+    return releases if with_notes else releases.defer("notes")
 
 
 VERSION_LABEL = re.compile(r"^v?([0-9]{1,6})\.([0-9]{2,6})$")

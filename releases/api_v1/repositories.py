@@ -186,7 +186,7 @@ def repository_delete(request: HttpRequest, owner: str, name: str, confirm: str 
 def release_list(request: HttpRequest, owner: str, name: str):
     """Releases, newest first."""
     repo = _readable(request, owner, name)
-    return [release_out(r) for r in selectors.release_list(repository=repo)[:500]]
+    return [release_out(r) for r in selectors.release_list(repository=repo, with_notes=True)[:500]]
 
 
 @api.post(

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from hub.errors import Invalid, NotFound
-from hub.markdown import Unrenderable, render_markdown
-from releases.models import Release
+from hub.markdown import Unrenderable, html_text_excerpt, render_markdown
+from releases.models import NOTES_EXCERPT_CHARS, Release
 from releases.services.files import release_copy_files
 from repos import services as repo_services
 from repos.models import Repository
@@ -21,10 +21,37 @@ Bump = Literal["minor", "major"]
 _ATTEMPTS = 5
 
 
+def notes_derived(notes: str) -> dict[str, str]:
+    """Release notes with what is derived from them, as `Release` fields: their HTML (shown
+    on the release's own page) and a short excerpt of their text (shown in lists, which never
+    show the HTML: a list of releases would multiply notes up to `hub.markdown`'s bound by the
+    page's length). Notes the hub will not render are refused, with the reason."""
+    try:
+        notes_html = render_markdown(notes)
+    except Unrenderable as error:
+        raise Invalid(error.message, field="notes") from None
+    excerpt = html_text_excerpt(notes_html, NOTES_EXCERPT_CHARS)
+    return {"notes": notes, "notes_html": notes_html, "notes_excerpt": excerpt}
+
+
+def release_notes_update(*, release: Release, notes: str) -> Release:
+    """Replace a release's notes (the admin's edit), with their HTML and excerpt."""
+    _save_notes(release, notes_derived(notes))
+    log.info("release notes updated release=%s chars=%s", release.pk, len(notes))
+    return release
+
+
+def _save_notes(release: Release, notes_fields: dict[str, str]) -> Release:
+    for name, value in notes_fields.items():
+        setattr(release, name, value)
+    release.save(update_fields=list(notes_fields))
+    return release
+
+
 def release_create_first(*, repository: Repository, user: User | None) -> Release:
     """v1.00, created with the repository (the caller holds the transaction)."""
     return Release.objects.create(
-        repository=repository, major=1, minor=0, created_by=user, notes="", notes_html=""
+        repository=repository, major=1, minor=0, created_by=user, **notes_derived("")
     )
 
 
@@ -88,10 +115,7 @@ def release_create(
         raise Invalid("Choose a minor or a major release.")
     if copy_from is not None and copy_from.repository_id != repository.pk:
         raise Invalid("Files are copied from a release of the same repository.")
-    try:
-        notes_html = render_markdown(notes)
-    except Unrenderable as error:
-        raise Invalid(error.message, field="notes") from None
+    notes_fields = notes_derived(notes)
     for attempt in range(_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -101,11 +125,9 @@ def release_create(
                     raise NotFound("This repository was deleted.")
                 first = _unclaimed_first(repository) if reuse_empty_first and notes else None
                 if first is not None:
-                    first.notes, first.notes_html = notes, notes_html
-                    first.save(update_fields=["notes", "notes_html"])
-                    release = first
+                    release = _save_notes(first, notes_fields)
                 else:
-                    release = _create_next(repository, bump, notes, notes_html, user)
+                    release = _create_next(repository, bump, notes_fields, user)
                     if copy_from is not None:
                         release_copy_files(release=release, source=copy_from, user=user)
                 Repository.objects.filter(pk=repository.pk).update(
@@ -128,7 +150,7 @@ def release_create(
 
 
 def _create_next(
-    repository: Repository, bump: Bump, notes: str, notes_html: str, user: User | None
+    repository: Repository, bump: Bump, notes_fields: dict[str, str], user: User | None
 ) -> Release:
     top = (
         Release.objects.filter(repository=repository)
@@ -141,7 +163,6 @@ def _create_next(
         repository=repository,
         major=major,
         minor=minor,
-        notes=notes,
-        notes_html=notes_html,
         created_by=user,
+        **notes_fields,
     )
