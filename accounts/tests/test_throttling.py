@@ -29,6 +29,7 @@ def test_an_account_is_paused_for_one_address_after_five_wrong_passwords_from_it
     assert paused.status_code == 429
     assert "Try again in 15 minutes" in paused.content.decode()
     assert paused["Retry-After"] == "900"
+    assert 'href="/accounts/password/reset/">Reset my password' in paused.content.decode()
     assert "_auth_user_id" not in paused.client.session
     assert _login("alice", PASSWORD, "10.0.1.1").status_code == 302  # its owner, elsewhere
 
