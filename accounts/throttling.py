@@ -21,27 +21,38 @@ def username_of(request: HttpRequest, credentials: dict | None) -> str:
 class LoginThrottle(AxesDatabaseHandler):
     """django-axes' database handler with a limit for each thing it counts (LOGIN_THROTTLES,
     in the order of AXES_LOCKOUT_PARAMETERS): one account from one address, one account from
-    anywhere, one address for any account. axes compares one number with one limit, so the
-    failures are reported as that limit when any count reached its own, and below it when
-    none did."""
+    anywhere, one address for any account.
+
+    The first and the last refuse outright. The account-wide count is there against guessing
+    from many addresses, but strangers must not be able to keep an account's owner out with it:
+    past its limit it refuses only the addresses that have themselves failed at that account
+    in the cool-off time. An address with a clean record for the account still has its
+    password checked, so the owner logs in as usual, while a guesser gets one try an address
+    (instead of HUB_LOGIN_FAILURE_LIMIT) until the account has been quiet for the cool-off.
+
+    axes compares one number with one limit, so the failures are reported as that limit when
+    a count refuses, and below it when none does. Attempts that are refused are not recorded
+    (AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT off): they neither count nor extend a pause,
+    and a right password sent during one is not stored as a failure."""
 
     def get_failures(self, request, credentials: dict | None = None) -> int:
         attempts = self.get_user_attempts(request, credentials)
-        counts = [
+        pair, account, address = (
             found.aggregate(total=Sum("failures_since_start"))["total"] or 0 for found in attempts
-        ]
-        limits = [limit for _counted, limit in settings.LOGIN_THROTTLES]
-        if any(count >= limit for count, limit in zip(counts, limits, strict=True)):
+        )
+        (_, pair_limit), (_, account_limit), (_, address_limit) = settings.LOGIN_THROTTLES
+        if pair >= pair_limit or address >= address_limit or (account >= account_limit and pair):
             return settings.AXES_FAILURE_LIMIT
-        return min(counts[0], settings.AXES_FAILURE_LIMIT - 1)
+        return min(pair, settings.AXES_FAILURE_LIMIT - 1)
 
     def reset_user_attempts(self, request, credentials: dict | None = None) -> int:
-        """After a successful log-in: clear the account's own failures, from every address.
+        """After a successful log-in: clear the account's failures from this address only.
         (axes would clear everything counted with the request, the address's failures for
-        other accounts too: logging in to one's own account would then wipe the count of
-        guesses at someone else's.)"""
+        other accounts too; and clearing the account's failures from everywhere would hand
+        the addresses guessing at it a fresh allowance each time its owner logs in.)"""
         username = username_of(request, credentials)
-        count, _ = AccessAttempt.objects.filter(username=username).delete()
+        found = AccessAttempt.objects.filter(username=username, ip_address=request.axes_ip_address)
+        count, _ = found.delete()
         return count
 
 

@@ -15,11 +15,14 @@ TRUSTED_PROXIES = [
     str(ipaddress.ip_network(item, strict=False)) for item in env_list("TRUSTED_PROXIES", [])
 ]
 # Log-in throttling (django-axes, accounts/throttling.py): failed log-ins are counted per
-# account from one address, per account from anywhere, and per address for any account; past
-# any of their limits, further attempts are refused for the cool-off time with a 429 page that
-# says when to come back. Guessing one account's password from one address stops after a few
-# tries without locking its owner out elsewhere, and the per-address limit leaves room for the
-# many users one proxy or office network brings.
+# account from one address, per account from anywhere, and per address for any account. Past
+# the first or the last limit, log-ins from there are refused for the cool-off time with a 429
+# page that says when to come back. Guessing one account's password from one address stops
+# after a few tries without locking its owner out elsewhere, and the per-address limit leaves
+# room for the many users one proxy or office network brings. Past the account-wide limit,
+# only addresses that have failed at that account are refused: each other address gets one
+# try, so guessing from many addresses is slowed while the owner, from an address with a clean
+# record, still logs in. Refused attempts are not counted and do not extend the pause.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -36,7 +39,10 @@ AXES_HANDLER = "accounts.throttling.LoginThrottle"
 AXES_LOCKOUT_PARAMETERS = [counted for counted, _limit in LOGIN_THROTTLES]
 AXES_FAILURE_LIMIT = min(limit for _counted, limit in LOGIN_THROTTLES)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("HUB_LOGIN_COOLOFF_MINUTES", 15))
-AXES_RESET_ON_SUCCESS = True  # the account's own count only (LoginThrottle)
+AXES_RESET_ON_SUCCESS = True  # the account's count from that address only (LoginThrottle)
+# axes' default (True) records attempts made during a pause, the right password too, and
+# restarts the cool-off with each: anyone could then keep an account locked for ever.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "hub.clientip.client_ip"
 AXES_USERNAME_CALLABLE = "accounts.throttling.username_of"
 AXES_LOCKOUT_CALLABLE = "accounts.throttling.locked_out"

@@ -1,7 +1,11 @@
 """Log-in and sign-up throttling: guessing passwords or making accounts in bulk is paused,
 with a clear message and 429, while everyone else goes on."""
 
+from datetime import timedelta
+
 import pytest
+from axes.models import AccessAttempt
+from django.db.models import F
 from django.test import Client
 
 from tests.factories import PASSWORD, UserFactory
@@ -25,18 +29,89 @@ def test_an_account_is_paused_for_one_address_after_five_wrong_passwords_from_it
     assert paused.status_code == 429
     assert "Try again in 15 minutes" in paused.content.decode()
     assert paused["Retry-After"] == "900"
+    assert 'href="/accounts/password/reset/">Reset my password' in paused.content.decode()
     assert "_auth_user_id" not in paused.client.session
     assert _login("alice", PASSWORD, "10.0.1.1").status_code == 302  # its owner, elsewhere
 
 
-def test_an_account_is_paused_everywhere_after_many_wrong_passwords_from_many_addresses(settings):
+def _minutes_pass(minutes: int) -> None:
+    """Move every recorded failure `minutes` into the past, as if that time had gone by."""
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=minutes))
+
+
+def _recorded() -> list:
+    return list(
+        AccessAttempt.objects.order_by("username", "ip_address").values_list(
+            "username", "ip_address", "failures_since_start", "attempt_time"
+        )
+    )
+
+
+def test_many_wrong_passwords_from_many_addresses_pause_those_addresses_for_the_account(
+    settings,
+):
+    """Past the account-wide limit each address that guessed at the account is refused even
+    with the right password, and every other address gets a single guess."""
     UserFactory(username="alice")
     UserFactory(username="bob")
     limit = settings.HUB_LOGIN_ACCOUNT_FAILURE_LIMIT
     answers = [_login("alice", "guess", f"10.0.0.{n}").status_code for n in range(limit)]
     assert answers == [200] * (limit - 1) + [429]
-    assert _login("alice", PASSWORD, "10.0.1.1").status_code == 429
-    assert _login("bob", PASSWORD, "10.0.1.1").status_code == 302  # others log in as usual
+    assert _login("alice", PASSWORD, "10.0.0.3").status_code == 429  # it guessed before
+    assert _login("alice", "guess", "10.0.9.9").status_code == 429  # a new address: one try
+    assert _login("alice", PASSWORD, "10.0.9.9").status_code == 429  # and no second one
+    assert _login("bob", PASSWORD, "10.0.0.3").status_code == 302  # others log in as usual
+
+
+def test_strangers_guessing_from_many_addresses_do_not_keep_the_owner_out(settings):
+    """The account-wide count slows guessing but does not deny the owner the account: from
+    an address with a clean record for it, the right password still logs in. And the owner's
+    log-in does not hand the guessers a fresh allowance."""
+    UserFactory(username="victim")
+    guessers = [f"203.0.113.{n}" for n in range(4)]
+    for address in guessers:
+        for _ in range(settings.HUB_LOGIN_ACCOUNT_FAILURE_LIMIT // len(guessers)):
+            _login("victim", "guess", address)
+    assert _login("victim", "guess", guessers[0]).status_code == 429
+    assert _login("victim", PASSWORD, "198.51.100.7").status_code == 302
+    assert [_login("victim", "guess", address).status_code for address in guessers] == [429] * 4
+
+
+def test_attempts_during_a_pause_neither_count_nor_extend_it(settings):
+    """The reviewer's case: an account locked by 20 wrong passwords from four addresses,
+    which then send one more every 13 minutes. Those attempts are refused and not recorded,
+    so the pause ends 15 minutes after the last counted failure, and the owner, who had
+    mistyped once from home and so is paused with the rest, logs in then."""
+    UserFactory(username="victim")
+    home = "198.51.100.7"
+    guessers = [f"203.0.113.{n}" for n in range(4)]
+    assert _login("victim", "typo", home).status_code == 200
+    for address in guessers:
+        for _ in range(5):
+            _login("victim", "guess", address)
+    assert _login("victim", PASSWORD, home).status_code == 429
+    counted = _recorded()
+    _minutes_pass(12)
+    before = _recorded()
+    assert [_login("victim", "guess", address).status_code for address in guessers] == [429] * 4
+    assert _login("victim", PASSWORD, home).status_code == 429
+    assert _recorded() == before  # nothing counted, no cool-off restarted
+    assert [row[:3] for row in before] == [row[:3] for row in counted]
+    _minutes_pass(4)  # 16 minutes after the last counted failure
+    assert _login("victim", PASSWORD, home).status_code == 302
+
+
+def test_the_right_password_during_a_pause_is_not_recorded_as_a_failure(settings):
+    UserFactory(username="alice")
+    for _ in range(settings.HUB_LOGIN_FAILURE_LIMIT):
+        _login("alice", "guess", "10.0.0.1")
+    before = _recorded()
+    assert [row[2] for row in before] == [settings.HUB_LOGIN_FAILURE_LIMIT]
+    for _ in range(3):
+        assert _login("alice", PASSWORD, "10.0.0.1").status_code == 429
+    assert _recorded() == before
+    _minutes_pass(settings.AXES_COOLOFF_TIME.seconds // 60 + 1)
+    assert _login("alice", PASSWORD, "10.0.0.1").status_code == 302
 
 
 def test_failures_for_made_up_names_from_one_address_lock_no_one_out(settings):
