@@ -120,7 +120,8 @@ NOT_UNICODE = "The request holds text that is not Unicode (a lone surrogate such
 
 def json_loads(data: bytes | str):
     """`json.loads`, refusing text that is not Unicode: JSON may escape a lone surrogate
-    ("\\ud800"), which Python parses but nothing can store, encode or render. Raises
+    ("\\ud800"), which Python parses but nothing can store, encode or render. For bodies that
+    are one thing, taken or refused whole (a huggingface_hub commit, /api/v1's JSON). Raises
     ValueError for what is not JSON, Invalid for such text."""
     value = json.loads(data)
     try:
@@ -140,7 +141,10 @@ class UnicodeParser(Parser):
 def json_body(request: HttpRequest, *, expect: type | None = None, hint: str = ""):
     """The request's JSON body (of type `expect` when given); raises Invalid otherwise."""
     try:
-        body = json_loads(request.body or b"null")
+        # Plain json.loads: a lone surrogate in one file's path of a plan is that file's
+        # "invalid" answer, not the whole request's; text that reaches the renderer or the
+        # database is checked where it is used.
+        body = json.loads(request.body or b"null")
     except RequestDataTooBig:
         raise TooLarge("The request is too large: send fewer files at once.") from None
     except (ValueError, UnicodeDecodeError, RecursionError):

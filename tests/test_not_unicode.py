@@ -1,6 +1,7 @@
 """Text that is not Unicode: JSON may escape a lone surrogate ("\\ud800"), which Python parses
-but nothing can encode, store or render. Every JSON door answers it with a 400 and keeps
-nothing; a renderer handed such text refuses it with a reason."""
+but nothing can encode, store or render. The JSON doors refuse it with a 400 and keep nothing
+(the uploader's plan answers it file by file, as "invalid": tests of the uploads); the
+renderer handed such text refuses it with a reason."""
 
 import pytest
 from django.test import Client
