@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django_ratelimit.core import is_ratelimited
 
 
@@ -65,6 +66,7 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
         "account_limit": settings.HUB_LOGIN_ACCOUNT_FAILURE_LIMIT,
         "address_limit": settings.HUB_LOGIN_ADDRESS_FAILURE_LIMIT,
         "minutes": minutes,
+        "until": timezone.now() + settings.AXES_COOLOFF_TIME,
     }
     response = render(request, "registration/locked_out.html", context, status=429)
     response["Retry-After"] = str(minutes * 60)

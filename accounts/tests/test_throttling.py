@@ -7,6 +7,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.db.models import F
 from django.test import Client
+from django.utils import timezone
 
 from tests.factories import PASSWORD, UserFactory
 
@@ -28,6 +29,11 @@ def test_an_account_is_paused_for_one_address_after_five_wrong_passwords_from_it
     paused = _login("alice", PASSWORD, "10.0.0.1")  # even the right password, from there
     assert paused.status_code == 429
     assert "Try again in 15 minutes" in paused.content.decode()
+    clock = {  # a clock time, not only a count (the minute may turn meanwhile)
+        timezone.localtime(timezone.now() + timedelta(minutes=15, seconds=s)).strftime("%H:%M")
+        for s in (-60, 0)
+    }
+    assert any(f"by {hh_mm}" in paused.content.decode() for hh_mm in clock)
     assert paused["Retry-After"] == "900"
     assert 'href="/accounts/password/reset/">Reset my password' in paused.content.decode()
     assert "_auth_user_id" not in paused.client.session
