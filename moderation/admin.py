@@ -377,6 +377,8 @@ class ModeratedReleaseFileAdmin(ReleaseFileAdmin):
             "keep the entry, marked as removed. The owner of every such repository is mailed "
             "the reason and sees it on the repository's page: write it for them.",
             mails=True,
+            label=lambda rf: f"{rf.release.repository.full_name} {rf.release.version}: {rf.path}",
+            related=("release__repository__owner",),
         ),
     ]
 

@@ -48,10 +48,14 @@ def reason_action(
     done: Done,
     explanation: str = "",
     mails: bool = False,
+    label: Callable = str,
+    related: tuple[str, ...] = (),
 ):
     """An admin action that asks for a reason, then calls `apply(obj, moderator, reason)` on
     each selected object (truthy when it changed something); with `mails`,
-    `apply(obj, moderator, reason, base_url)`, the site's address for the links of mails."""
+    `apply(obj, moderator, reason, base_url)`, the site's address for the links of mails.
+    The reason's page lists the objects as `label` writes them (with `related` loaded), so a
+    moderator sees what they are about to act on."""
 
     @admin.action(description=description, permissions=[permission])
     def action(modeladmin, request, queryset):
@@ -75,7 +79,8 @@ def reason_action(
                 **modeladmin.admin_site.each_context(request),
                 "title": description,
                 "explanation": explanation,
-                "objects": list(queryset),
+                "objects": [label(obj) for obj in queryset.select_related(*related)[:51]],
+                "count": queryset.count(),
                 "form": form,
                 "action": name,
                 "opts": opts,

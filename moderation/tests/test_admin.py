@@ -138,6 +138,9 @@ def test_deleting_an_unsafe_file_from_the_file_list(acting, public_repo, shared_
     rf = file_add_content(
         release=public_repo.releases.get(), path="evil.bin", data=b"bad", user=None
     )
+    asked = run_action(client, "releases_releasefile", "delete_unsafe_files", [rf.pk])
+    # The reason's page says which repository and release the file is in, not just its name.
+    assert "<li>alice/eth-volatility v1.00: evil.bin</li>" in asked.content.decode()
     run_action(client, "releases_releasefile", "delete_unsafe_files", [rf.pk], "malware")
     assert not ReleaseFile.objects.exists()
     assert actions_logged() == [(Action.DELETE_FILE, user.username)]
