@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from repos.models import Repository, RepositoryRedirect, Task
 from tests.factories import RepositoryFactory, add_releases
+from tests.hostile_markdown import nested_list
 from tests.personas import who_may_read
 
 pytestmark = pytest.mark.django_db
@@ -239,6 +240,14 @@ def test_markdown_preview_needs_login_and_is_sanitized(personas):
     assert response.status_code == 200
     assert b'<h1 id="user-content-hi">Hi</h1>' in response.content
     assert b"script" not in response.content
+
+
+def test_a_refused_edit_says_why_at_the_top_of_the_form(personas, public_repo):
+    form = {"description": nested_list(300), "task": "2", "license": "2", "tags": "a"}
+    page = personas["owner"].post(url(public_repo, "repo_edit"), form).content.decode()
+    summary = page.split('role="alert"', 1)[1].split("</div>", 1)[0]
+    assert '<a href="#id_description">' in summary and "nested too deeply" in summary
+    assert page.index('role="alert"') < page.index('id="id_description"')
 
 
 def test_markdown_previews_are_limited_per_user(personas, settings):
